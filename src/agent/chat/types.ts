@@ -1,0 +1,21 @@
+/** Chat mode: answers questions about the datasets with read-only tools. */
+
+export interface ChatQuestion {
+  /** Conversation key: history is kept per thread. */
+  threadRef: string;
+  userId: string;
+  text: string;
+}
+
+export interface ChatAnswer {
+  /** Markdown-ish text for the thread. */
+  text: string;
+  /** Datasets the answer used. */
+  datasets: string[];
+  /** Columns the answer used. */
+  columns: string[];
+}
+
+export interface ChatAgent {
+  answer(question: ChatQuestion, signal?: AbortSignal): Promise<ChatAnswer>;
+}

@@ -1,0 +1,86 @@
+/**
+ * Typed events of a cleaning run. The run is an async generator of these; workers, the CLI
+ * and tests render them. The agent imports no chat code.
+ */
+import type { TokenUsage } from './models/types.js';
+
+export type Phase = 'memory' | 'profile' | 'draft' | 'replay' | 'reflect';
+export type RunStatus = 'succeeded' | 'stopped' | 'failed';
+
+export interface ValidationCheck {
+  /** e.g. `schema`, `types`, `required_nulls`, `ranges`, `duplicates`, `row_accounting`, `rule:<name>`. */
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface Artifact {
+  /** File name, e.g. `cleaned.csv`. */
+  name: string;
+  /** Absolute host path. */
+  path: string;
+  contentType: string;
+  bytes: number;
+}
+
+/** Short before/after numbers for the final summary. */
+export interface RunSummary {
+  rowsIn: number;
+  rowsOut: number;
+  rowsRemoved: number;
+  cellsChanged: number;
+  chunks: number;
+  chunksCommitted: number;
+  modelCalls: number;
+  tokens: TokenUsage;
+  costUsd?: number;
+  durationMs: number;
+  /** Markdown table: per column, problems before and after. */
+  beforeAfterTable: string;
+  /** One paragraph a person reads first. */
+  headline: string;
+}
+
+export type RunEvent =
+  | { type: 'run_started'; runId: string; input: string; dataset?: string; resumed: boolean; at: number }
+  | { type: 'phase'; phase: Phase; status: 'started' | 'done'; detail?: string; at: number }
+  | {
+      type: 'step';
+      phase: Phase;
+      step: number;
+      /** The model's thought (prose before the code). */
+      thought: string;
+      code: string;
+      /** What went back to the model (stdout, error, verdict), already truncated. */
+      observation: string;
+      /** True when the step's code raised, had no code block, or failed validation. */
+      isError: boolean;
+      durationMs: number;
+      usage: TokenUsage;
+      at: number;
+    }
+  | { type: 'validation'; phase: Phase; scope: 'sample' | 'chunk'; chunkIndex?: number; ok: boolean; checks: ValidationCheck[]; at: number }
+  | { type: 'chunk_committed'; index: number; rowsIn: number; rowsOut: number; hash: string; at: number }
+  | {
+      type: 'progress';
+      phase: Phase;
+      chunksDone: number;
+      totalChunks: number;
+      rowsProcessed: number;
+      elapsedMs: number;
+      modelCalls: number;
+      at: number;
+    }
+  | { type: 'insight'; text: string; at: number }
+  | { type: 'log'; level: 'info' | 'warn'; message: string; at: number }
+  | {
+      type: 'run_finished';
+      runId: string;
+      status: RunStatus;
+      /** What happened, for people; for a stop or failure also what was kept. */
+      message: string;
+      summary?: RunSummary;
+      artifacts: Artifact[];
+      error?: { kind: string; message: string };
+      at: number;
+    };

@@ -1,0 +1,28 @@
+/** Inputs and collaborators of a cleaning run (src/agent/run.ts). */
+import type { AgentConfig, Config } from '../config/schema.js';
+import type { KnowledgeStore } from '../knowledge/types.js';
+import type { Sandbox } from '../sandbox/types.js';
+import type { ModelProvider } from './models/types.js';
+
+export interface CleaningRunInput {
+  /** Stable id: a re-run with the same id resumes at the first uncommitted chunk. */
+  runId: string;
+  /** Host path of the CSV to clean. */
+  inputPath: string;
+  /** Registered dataset name, when the input is one. */
+  datasetName?: string;
+  /** Host path of a data dictionary (free text, like metadata_turtle_games.txt). */
+  dictionaryPath?: string;
+  /** Run directory: outputs, commit log, recipe. Reused on resume. */
+  outDir: string;
+  /** Per-run overrides of agent settings (chunk rows, outlier policy…). */
+  options?: Partial<AgentConfig>;
+}
+
+export interface RunDeps {
+  config: Config;
+  model: ModelProvider;
+  knowledge: KnowledgeStore;
+  /** A fresh, not yet started sandbox (the run starts and closes it). */
+  createSandbox: () => Sandbox;
+}

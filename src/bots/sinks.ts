@@ -1,0 +1,20 @@
+/** Creates the ThreadSink for a thread ref (workers are platform-agnostic: DESIGN.md decision 6). */
+import type { Config } from '../config/schema.js';
+import type { ThreadSink } from './types.js';
+import { createConsoleSink } from './console/sink.js';
+import { createSlackSink } from './slack/sink.js';
+import { createDiscordSink } from './discord/sink.js';
+
+export function createThreadSink(threadRef: string, config: Config): ThreadSink {
+  const platform = threadRef.split(':', 1)[0];
+  switch (platform) {
+    case 'console':
+      return createConsoleSink(threadRef, config);
+    case 'slack':
+      return createSlackSink(threadRef, config);
+    case 'discord':
+      return createDiscordSink(threadRef, config);
+    default:
+      throw new Error(`Unknown thread ref "${threadRef}": expected console:…, slack:T:C:ts or discord:G:C:T.`);
+  }
+}

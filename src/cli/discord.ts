@@ -1,0 +1,4 @@
+import type { Command } from 'commander';
+
+/** Placeholder: filled in by the issue that builds it. */
+export function registerDiscordCommands(_program: Command): void {}

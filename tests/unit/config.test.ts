@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+
+describe('config', () => {
+  it('loads the defaults with no environment', () => {
+    const config = loadConfig({ env: {} });
+    expect(config.model.provider).toBe('builtin');
+    expect(config.sandbox.kind).toBe('local');
+    expect(Object.keys(config.datasets)).toEqual(['turtle_reviews', 'turtle_sales']);
+    expect(config.datasets.turtle_reviews.path).toMatch(/data\/turtle\/turtle_reviews\.csv$/);
+  });
+
+  it('names the setting and the fix when a value is wrong', () => {
+    expect(() => loadConfig({ env: {}, overrides: { queue: { concurrency: 0 } } })).toThrow(/queue\.concurrency/);
+    expect(() => loadConfig({ env: { DSBOT_MODEL_PROVIDER: 'anthropic' } })).toThrow(/ANTHROPIC_API_KEY/);
+  });
+
+  it('picks a provider from the key present', () => {
+    const config = loadConfig({ env: { OPENAI_API_KEY: 'sk-test' } });
+    expect(config.model.provider).toBe('openai-compatible');
+    expect(config.model.apiKey).toBe('sk-test');
+  });
+});
