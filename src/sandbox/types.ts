@@ -68,6 +68,11 @@ export interface SandboxStartOptions {
   files?: { path: string; content: string | Buffer }[];
   /** Host tools exposed to Python by name (e.g. `search_knowledge`). */
   hostTools?: Record<string, HostToolHandler>;
+  /**
+   * Host directories holding Python packages (e.g. the cleaning toolkit `dsbot_toolkit`), made
+   * visible read-only at `/app/lib/<name>` (E2B: uploaded there) with `/app/lib` on `sys.path`.
+   */
+  pythonPackages?: { hostDir: string; name: string }[];
   /** Python code run once after (re)start of the kernel, e.g. importing the toolkit. Re-run after a kill. */
   setupCode?: string;
 }
