@@ -1,9 +1,76 @@
 /**
- * A cleaning run: consult memory → profile → explore & draft recipe → replay chunk by chunk
- * → reflect. Placeholder until the cleaning-engine issue lands; the signature is the contract.
+ * A cleaning run (DESIGN.md decisions 1, 2, 4, 5, 7, 8): consult memory → profile →
+ * explore & draft a recipe (code agent) → replay it chunk by chunk without model calls
+ * (validate, commit) → reflect. An async generator of typed events; the caller renders them.
  */
-import type { RunEvent } from './events.js';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CancelledError, toDsbotError } from '../errors.js';
+import type { HostToolHandler, Sandbox } from '../sandbox/types.js';
+import { AgentMemory, runCodeAgent, type CodeAgentResult } from './code-agent.js';
+import { CommitLog } from './commit-log.js';
+import { createContextRefresher } from './context/refresher.js';
+import type { Artifact, Phase, RunEvent, ValidationCheck } from './events.js';
+import { checkInputFile } from './input-check.js';
+import { kernelJson } from './kernel-calls.js';
+import type { TokenUsage } from './models/types.js';
+import { codeAgentPrompts, fill, untrusted } from './prompt.js';
 import type { CleaningRunInput, RunDeps } from './types.js';
+
+const TOOLKIT_DIR = fileURLToPath(new URL('./toolkit/dsbot_toolkit', import.meta.url));
+const GLUE = readFileSync(fileURLToPath(new URL('./run-glue.py', import.meta.url)), 'utf8');
+
+const CONTENT_TYPES: Record<string, string> = { '.csv': 'text/csv', '.md': 'text/markdown', '.json': 'application/json', '.png': 'image/png', '.py': 'text/x-python' };
+
+/** Column names normalised and hashed: the key under which recipes and insights are remembered. */
+export function schemaFingerprint(columns: string[]): string {
+  const norm = columns.map((c) => c.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, ''));
+  return createHash('sha256').update(norm.join('|')).digest('hex').slice(0, 16);
+}
+
+interface Verdict {
+  ok: boolean;
+  checks: ValidationCheck[];
+}
+
+interface ReplayResult extends Verdict {
+  index: number;
+  rows_in: number;
+  rows_out: number;
+  rows_removed: number;
+  hash: string;
+}
+
+interface FinalizeResult {
+  artifacts: string[];
+  rows_in: number;
+  rows_out: number;
+  rows_removed: number;
+  cells_changed: number;
+  before_after_table: string;
+  headline: string;
+}
+
+function failedChecks(v: Verdict): string {
+  return v.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('; ') || 'validation failed';
+}
+
+/** Mutable tallies of one run. */
+class RunStats {
+  modelCalls = 0;
+  usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
+  costUsd = 0;
+  steps: { step: number; phase: Phase; isError: boolean; durationMs: number; inputTokens: number; outputTokens: number }[] = [];
+  durations: Partial<Record<Phase, number>> = {};
+  add(r: CodeAgentResult): void {
+    this.modelCalls += r.modelCalls;
+    this.usage.inputTokens += r.usage.inputTokens;
+    this.usage.outputTokens += r.usage.outputTokens;
+    this.costUsd += r.costUsd;
+  }
+}
 
 /**
  * Yields the run's events. Ends with `run_finished` (status `succeeded`, or `stopped` when
@@ -11,6 +78,319 @@ import type { CleaningRunInput, RunDeps } from './types.js';
  * thrown as a DsbotError (src/errors.ts) whose `kind` lets the queue's failure policy decide
  * whether to retry; bad input throws `InputError` with a message fit to show a person.
  */
-export async function* runCleaning(input: CleaningRunInput, _deps: RunDeps, _signal?: AbortSignal): AsyncGenerator<RunEvent> {
-  yield { type: 'run_finished', runId: input.runId, status: 'failed', message: 'The cleaning engine is not built yet.', artifacts: [], at: Date.now() };
+export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signal?: AbortSignal): AsyncGenerator<RunEvent> {
+  const started = Date.now();
+  const { config, model, knowledge } = deps;
+  const agent = { ...config.agent, ...(input.options ?? {}) };
+  checkInputFile(input.inputPath);
+  const workDir = path.join(input.outDir, 'work');
+  mkdirSync(workDir, { recursive: true });
+  const log = new CommitLog(input.outDir);
+  const resumed = log.indices().length > 0;
+  const now = () => Date.now();
+  yield { type: 'run_started', runId: input.runId, input: input.inputPath, dataset: input.datasetName, resumed, at: now() };
+
+  const stats = new RunStats();
+  const pending: RunEvent[] = [];
+  let fingerprint = '';
+  let insightCount = 0;
+  const hostTools: Record<string, HostToolHandler> = {
+    search_knowledge: async (args) => {
+      const query = String(args[0] ?? '');
+      const hits = await Promise.all(
+        (['datasets', 'insights', 'recipes'] as const).map(async (c) => (await knowledge.search(c, query, { k: 3 })).map((h) => ({ collection: c, text: h.text.slice(0, 1500), score: Number(h.score.toFixed(3)), metadata: h.metadata }))),
+      );
+      return hits.flat().sort((a, b) => b.score - a.score).slice(0, 6);
+    },
+    document_learning_insights: async (args, kwargs) => {
+      const notes = String(args[0] ?? kwargs.notes ?? '').trim();
+      const tags = (args[1] ?? kwargs.tags ?? []) as unknown;
+      if (!notes) return 'nothing recorded: notes were empty';
+      const id = `${input.runId}:${++insightCount}`;
+      await knowledge.upsert('insights', [
+        { id, text: notes, metadata: { runId: input.runId, dataset: input.datasetName ?? path.basename(input.inputPath), fingerprint, tags: Array.isArray(tags) ? tags.join(',') : String(tags), at: Date.now() } },
+      ]);
+      pending.push({ type: 'insight', text: notes, at: now() });
+      return `recorded as ${id}`;
+    },
+  };
+
+  const sandbox: Sandbox = deps.createSandbox();
+  const inSandbox = (name: string) => `${sandbox.paths?.data ?? '/data'}/${name}`;
+  const phaseStart = new Map<Phase, number>();
+  const phase = (p: Phase, status: 'started' | 'done', detail?: string): RunEvent => {
+    if (status === 'started') phaseStart.set(p, now());
+    else stats.durations[p] = now() - (phaseStart.get(p) ?? now());
+    return { type: 'phase', phase: p, status, detail, at: now() };
+  };
+  const hostTimeout = config.sandbox.cellTimeoutMs * 10;
+
+  try {
+    await sandbox.start({
+      workDir,
+      inputs: [{ hostPath: path.resolve(input.inputPath), name: 'input.csv' }, ...(input.dictionaryPath ? [{ hostPath: path.resolve(input.dictionaryPath), name: 'dictionary.txt' }] : [])],
+      pythonPackages: [{ hostDir: TOOLKIT_DIR, name: 'dsbot_toolkit' }],
+      hostTools,
+      setupCode: [
+        'from dsbot_toolkit import *',
+        GLUE,
+        'try:',
+        `    init_session(${JSON.stringify(inSandbox('input.csv'))}, work_dir='.', chunk_rows=${agent.chunkRows}, sample_rows=${agent.sampleRows}, dictionary_path=${input.dictionaryPath ? JSON.stringify(inSandbox('dictionary.txt')) : 'None'}, outliers=${JSON.stringify(agent.outliers)})`,
+        '    _DSBOT_INIT_ERROR = None',
+        'except Exception as _e:',
+        '    _DSBOT_INIT_ERROR = _e',
+      ].join('\n'),
+    });
+    const raiseInit = 'if _DSBOT_INIT_ERROR is not None: raise _DSBOT_INIT_ERROR';
+
+    // 1. Consult memory.
+    yield phase('memory', 'started');
+    const columns = await kernelJson<string[]>(sandbox, 'reading the file', raiseInit, '[str(c) for c in load_sample().columns]', { signal, valueErrorIsInput: true });
+    fingerprint = schemaFingerprint(columns);
+    const remembered = await consultMemory(deps, fingerprint).catch((err) => {
+      pending.push({ type: 'log', level: 'warn', message: `Knowledge store unavailable, continuing without memory: ${(err as Error).message}`, at: now() });
+      return { insights: [] as string[], recipe: undefined as string | undefined };
+    });
+    yield* drain(pending);
+    yield phase('memory', 'done', `${remembered.insights.length} insight(s)${remembered.recipe ? ', a recipe for this schema' : ''} found`);
+
+    // 2. Profile the whole file (streaming, in the kernel).
+    yield phase('profile', 'started');
+    const prof = await kernelJson<{ rows: number; chunks: number; summary: string; duplicate_rows?: number }>(
+      sandbox,
+      'profiling',
+      `${raiseInit}\n_P = profile()`,
+      '{"rows": _P["rows"], "chunks": _P["chunks"], "duplicate_rows": _P.get("duplicate_rows"), "summary": profile_summary()}',
+      { signal, timeoutMs: hostTimeout, valueErrorIsInput: true },
+    );
+    const totalChunks = Math.max(prof.chunks, 1);
+    yield phase('profile', 'done', `${prof.rows} rows × ${columns.length} columns, ${totalChunks} chunk(s)`);
+
+    // 3. Explore and draft the recipe (or reuse this run's recipe when resuming).
+    yield phase('draft', 'started');
+    const prompts = codeAgentPrompts();
+    const memory = new AgentMemory(prompts.system);
+    const refresher = createContextRefresher();
+    const checkSample = () => kernelJson<Verdict>(sandbox, 'checking the recipe', '_V = check_clean_chunk()', 'dict(_V)', { signal, timeoutMs: hostTimeout });
+    const acceptFinal = async () => {
+      const v = await checkSample();
+      return v.ok ? ({ ok: true } as const) : ({ ok: false, reason: `check_clean_chunk() failed — ${failedChecks(v)}` } as const);
+    };
+    const agentOptions = { model, sandbox, refresher, agent, contextBudget: config.model.contextBudget, signal, acceptFinal };
+    const recipeFile = path.join(input.outDir, 'recipe.py');
+    let recipeReady = false;
+    if (resumed && existsSync(recipeFile)) {
+      const r = await sandbox.exec(readFileSync(recipeFile, 'utf8'), { signal, timeoutMs: hostTimeout });
+      if (r.killed === 'aborted') throw new CancelledError();
+      recipeReady = !r.error && !r.killed;
+      yield { type: 'log', level: recipeReady ? 'info' : 'warn', message: recipeReady ? 'Resuming with the recipe drafted before the interruption.' : `The saved recipe did not load (${r.error?.message ?? r.killed}); drafting again.`, at: now() };
+    }
+    let cells: string[] = [];
+    if (!recipeReady) {
+      const memoryText = [
+        remembered.recipe ? fill(prompts.memory_recipe, { fingerprint, source: remembered.recipe }) : '',
+        remembered.insights.length ? fill(prompts.memory_insights, { insights: untrusted('insights', remembered.insights.map((t) => `- ${t}`).join('\n'), 3000) }) : '',
+      ].filter(Boolean).join('\n');
+      memory.steps.push({
+        kind: 'task',
+        text: fill(prompts.task, {
+          fileName: path.basename(input.inputPath),
+          rows: prof.rows,
+          columnCount: columns.length,
+          chunks: totalChunks,
+          chunkRows: agent.chunkRows,
+          outliers: agent.outliers,
+          memory: memoryText,
+          profile: untrusted('profile', prof.summary, agent.maxObservationChars),
+        }),
+      });
+      const episode = yield* tapSteps(runCodeAgent(memory, { ...agentOptions, phase: 'draft', firstStep: 1 }), stats);
+      stats.add(episode);
+      cells = episode.cells;
+      yield* drain(pending);
+      if (!episode.done) {
+        yield { type: 'log', level: 'warn', message: `The agent did not finish a checked recipe in ${agent.maxSteps} steps; using the toolkit's suggested recipe.`, at: now() };
+        const fallback = 'RECIPE = suggest_recipe(profile())\nclean_chunk = make_clean_chunk(RECIPE)';
+        await kernelJson(sandbox, 'building the suggested recipe', fallback, 'None', { signal, timeoutMs: hostTimeout });
+        cells = [fallback];
+      }
+      writeFileSync(recipeFile, await recipeSource(sandbox, cells, signal, hostTimeout));
+    }
+    const sampleVerdict = await checkSample();
+    yield { type: 'validation', phase: 'draft', scope: 'sample', ok: sampleVerdict.ok, checks: sampleVerdict.checks, at: now() };
+    yield phase('draft', 'done', `recipe checked on the sample: ${sampleVerdict.ok ? 'passed' : 'failed — ' + failedChecks(sampleVerdict)}`);
+
+    // 4. Replay the recipe over every chunk, without model calls; commit each chunk once.
+    yield phase('replay', 'started', resumed ? `resuming after ${log.indices().length} committed chunk(s)` : undefined);
+    const begin = () => kernelJson(sandbox, 'starting the replay', `replay_begin(clean_chunk, committed=${JSON.stringify(log.indices())})`, 'None', { signal, timeoutMs: hostTimeout });
+    await begin();
+    let adaptations = 0;
+    let rowsProcessed = log.all().reduce((n, c) => n + c.rowsIn, 0);
+    for (let i = 0; i < totalChunks; i++) {
+      if (log.has(i)) continue;
+      if (signal?.aborted) throw new CancelledError();
+      const res = await kernelJson<ReplayResult>(sandbox, `replaying chunk ${i}`, '', `replay_chunk(${i})`, { signal, timeoutMs: config.sandbox.cellTimeoutMs });
+      yield { type: 'validation', phase: 'replay', scope: 'chunk', chunkIndex: i, ok: res.ok, checks: res.checks, at: now() };
+      if (!res.ok && adaptations < agent.maxAdaptations) {
+        adaptations++;
+        yield { type: 'log', level: 'warn', message: `Chunk ${i} failed validation (${failedChecks(res)}); sending the agent back to adapt the recipe (${adaptations}/${agent.maxAdaptations}).`, at: now() };
+        memory.steps.push({ kind: 'task', text: fill(prompts.adapt, { chunkIndex: i, checks: untrusted('validation', failedChecks(res), 2000) }) });
+        const firstStep = stats.steps.length + 1;
+        const episode = yield* tapSteps(runCodeAgent(memory, { ...agentOptions, phase: 'replay', firstStep }), stats);
+        stats.add(episode);
+        yield* drain(pending);
+        if (episode.done) writeFileSync(recipeFile, await recipeSource(sandbox, [...cells, ...episode.cells], signal, hostTimeout));
+        await begin();
+        i--; // replay the same chunk with the adapted recipe
+        continue;
+      }
+      if (!res.ok) yield { type: 'log', level: 'warn', message: `Chunk ${i} committed with failed checks after ${agent.maxAdaptations} adaptation(s): ${failedChecks(res)}.`, at: now() };
+      log.commit({ index: i, rowsIn: res.rows_in, rowsOut: res.rows_out, rowsRemoved: res.rows_removed, hash: res.hash, ok: res.ok, at: now() });
+      rowsProcessed += res.rows_in;
+      yield { type: 'chunk_committed', index: i, rowsIn: res.rows_in, rowsOut: res.rows_out, hash: res.hash, at: now() };
+      yield { type: 'progress', phase: 'replay', chunksDone: log.indices().length, totalChunks, rowsProcessed, elapsedMs: now() - started, modelCalls: stats.modelCalls, at: now() };
+    }
+    yield phase('replay', 'done', `${totalChunks} chunk(s) committed`);
+
+    // 5. Reflect: outputs, report, recipe remembered.
+    yield phase('reflect', 'started');
+    const meta = {
+      run_id: input.runId,
+      dataset: input.datasetName ?? null,
+      input_file: path.basename(input.inputPath),
+      model: `${model.name}/${model.model}`,
+      sandbox: sandbox.kind,
+      resumed,
+      adaptations,
+      memory: { insights: remembered.insights.length, recipe_offered: Boolean(remembered.recipe) },
+      model_calls: stats.modelCalls,
+      tokens: { input: stats.usage.inputTokens, output: stats.usage.outputTokens },
+      cost_usd: config.model.price ? Number(stats.costUsd.toFixed(6)) : null,
+      steps: stats.steps,
+      durations_ms: { ...stats.durations, total: now() - started },
+      chunks: log.all(),
+    };
+    const fin = await kernelJson<FinalizeResult>(sandbox, 'writing the outputs', '', `finalize(${JSON.stringify(log.indices())}, __import__('json').loads(${JSON.stringify(JSON.stringify(meta))}))`, { signal, timeoutMs: hostTimeout });
+    const artifacts = await collectArtifacts(sandbox, workDir, input.outDir, [...fin.artifacts, 'recipe.py']);
+    await rememberRecipe(deps, input, fingerprint, readFileSync(recipeFile, 'utf8'), fin).catch((err) =>
+      pending.push({ type: 'log', level: 'warn', message: `Could not store the recipe in the knowledge store: ${(err as Error).message}`, at: now() }),
+    );
+    yield* drain(pending);
+    yield phase('reflect', 'done');
+    yield {
+      type: 'run_finished',
+      runId: input.runId,
+      status: 'succeeded',
+      message: fin.headline,
+      summary: {
+        rowsIn: fin.rows_in,
+        rowsOut: fin.rows_out,
+        rowsRemoved: fin.rows_removed,
+        cellsChanged: fin.cells_changed,
+        chunks: totalChunks,
+        chunksCommitted: log.indices().length,
+        modelCalls: stats.modelCalls,
+        tokens: stats.usage,
+        costUsd: config.model.price ? stats.costUsd : undefined,
+        durationMs: now() - started,
+        beforeAfterTable: fin.before_after_table,
+        headline: fin.headline,
+      },
+      artifacts,
+      at: now(),
+    };
+  } catch (err) {
+    const e = toDsbotError(err);
+    if (e.kind !== 'cancelled' && !signal?.aborted) throw e;
+    yield* drain(pending);
+    const kept = log.indices().length;
+    yield {
+      type: 'run_finished',
+      runId: input.runId,
+      status: 'stopped',
+      message: `Stopped. ${kept} chunk(s) were committed and are kept; resume the run to continue from chunk ${firstMissing(log)}.`,
+      artifacts: [],
+      at: now(),
+    };
+  } finally {
+    await sandbox.close().catch(() => undefined);
+  }
+
+  function* drain(queue: RunEvent[]): Generator<RunEvent> {
+    while (queue.length) {
+      const e = queue.shift()!;
+      yield e;
+    }
+  }
+}
+
+/** Forwards the agent's events, recording its steps for the report. */
+async function* tapSteps(gen: AsyncGenerator<RunEvent, CodeAgentResult>, stats: RunStats): AsyncGenerator<RunEvent, CodeAgentResult> {
+  for (;;) {
+    const r = await gen.next();
+    if (r.done) return r.value;
+    const e = r.value;
+    if (e.type === 'step') stats.steps.push({ step: e.step, phase: e.phase, isError: e.isError, durationMs: e.durationMs, inputTokens: e.usage.inputTokens, outputTokens: e.usage.outputTokens });
+    yield e;
+  }
+}
+
+function firstMissing(log: CommitLog): number {
+  let i = 0;
+  while (log.has(i)) i++;
+  return i;
+}
+
+async function consultMemory(deps: RunDeps, fingerprint: string): Promise<{ insights: string[]; recipe?: string }> {
+  const [insights, recipes] = await Promise.all([
+    deps.knowledge.get('insights', { where: { fingerprint }, limit: 20 }),
+    deps.knowledge.get('recipes', { where: { fingerprint, outcome: 'succeeded' }, limit: 20 }),
+  ]);
+  const latest = recipes.sort((a, b) => Number(b.metadata.at ?? 0) - Number(a.metadata.at ?? 0))[0];
+  return { insights: insights.map((d) => d.text).slice(-8), recipe: latest?.text };
+}
+
+/** The recipe as replayable source: the toolkit's literal recipe when the agent built it from one, else the agent's working cells. */
+async function recipeSource(sandbox: Sandbox, cells: string[], signal: AbortSignal | undefined, timeoutMs: number): Promise<string> {
+  const custom = cells.some((c) => /^\s*def\s+clean_chunk\s*\(/m.test(c));
+  if (!custom) {
+    const src = await kernelJson<string | null>(sandbox, 'saving the recipe', '', "recipe_source(RECIPE) if isinstance(globals().get('RECIPE'), list) else None", { signal, timeoutMs });
+    if (src) return src;
+  }
+  const keep = (line: string) => !/^\s*(final_answer|document_learning_insights|print\(check_clean_chunk)\s*\(/.test(line);
+  return ['# Recipe drafted by the dsbot code agent: the cells that ran without error, in order.', ...cells.map((c) => c.split('\n').filter(keep).join('\n'))].join('\n\n') + '\n';
+}
+
+async function rememberRecipe(deps: RunDeps, input: CleaningRunInput, fingerprint: string, source: string, fin: FinalizeResult): Promise<void> {
+  await deps.knowledge.upsert('recipes', [
+    {
+      id: fingerprint,
+      text: source,
+      metadata: { fingerprint, outcome: 'succeeded', runId: input.runId, dataset: input.datasetName ?? path.basename(input.inputPath), rowsIn: fin.rows_in, rowsOut: fin.rows_out, at: Date.now() },
+    },
+  ]);
+}
+
+/** Moves the outputs from the sandbox's work dir into the run directory. */
+async function collectArtifacts(sandbox: Sandbox, workDir: string, outDir: string, names: string[]): Promise<Artifact[]> {
+  const out: Artifact[] = [];
+  for (const name of [...new Set(names)]) {
+    const dest = path.join(outDir, path.basename(name));
+    const src = path.join(workDir, name);
+    if (name !== 'recipe.py') {
+      if (sandbox.kind === 'local') {
+        if (!existsSync(src)) continue;
+        try {
+          renameSync(src, dest);
+        } catch {
+          copyFileSync(src, dest);
+        }
+      } else {
+        writeFileSync(dest, await sandbox.readFile(name));
+      }
+    }
+    if (!existsSync(dest)) continue;
+    out.push({ name: path.basename(name), path: dest, contentType: CONTENT_TYPES[path.extname(name)] ?? 'application/octet-stream', bytes: statSync(dest).size });
+  }
+  return out;
 }

@@ -1,0 +1,40 @@
+/** Host-side calls into the kernel: run a cell that prints one JSON value and parse it. */
+import { CancelledError, InputError, SandboxError } from '../errors.js';
+import type { ExecResult, Sandbox } from '../sandbox/types.js';
+
+const MARK = '__DSBOT_JSON__';
+
+/** Errors the toolkit raises for bad input files: shown to the person as is. */
+const INPUT_ERRORS = new Set(['InputFileError', 'EmptyDataError', 'ParserError', 'UnicodeDecodeError']);
+
+export interface HostCallOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  /** Treat a Python ValueError as bad input (reading and profiling the file). */
+  valueErrorIsInput?: boolean;
+}
+
+/** Throws ours-or-the-user's errors for a host cell that did not succeed. */
+export function raiseForHostCell(what: string, r: ExecResult, options: HostCallOptions = {}): void {
+  if (r.killed === 'aborted') throw new CancelledError();
+  if (r.killed) throw new SandboxError(`${what}: the kernel was killed (${r.killed}) after ${Math.round(r.durationMs)} ms.`);
+  if (r.error) {
+    if (INPUT_ERRORS.has(r.error.type) || (options.valueErrorIsInput && r.error.type === 'ValueError')) {
+      throw new InputError(r.error.message);
+    }
+    const err = new SandboxError(`${what} failed in the kernel: ${r.error.type}: ${r.error.message}`);
+    (err as { pythonTraceback?: string }).pythonTraceback = r.error.traceback;
+    throw err;
+  }
+}
+
+/** Runs `expr` (a Python expression) in the kernel and returns its JSON value. */
+export async function kernelJson<T>(sandbox: Sandbox, what: string, setup: string, expr: string, options: HostCallOptions = {}): Promise<T> {
+  const code = `${setup}\nprint(${JSON.stringify(MARK)} + __import__('json').dumps(${expr}, default=str))`;
+  if (options.signal?.aborted) throw new CancelledError();
+  const r = await sandbox.exec(code, { signal: options.signal, timeoutMs: options.timeoutMs });
+  raiseForHostCell(what, r, options);
+  const line = r.stdout.split('\n').reverse().find((l) => l.startsWith(MARK));
+  if (!line) throw new SandboxError(`${what}: the kernel printed no result (stdout: ${r.stdout.slice(0, 300)})`);
+  return JSON.parse(line.slice(MARK.length)) as T;
+}

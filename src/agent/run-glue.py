@@ -1,0 +1,68 @@
+# Host glue loaded into the kernel after the toolkit (`from dsbot_toolkit import *`):
+# small helpers the code agent and the host share. The toolkit does the cleaning; this file
+# only checks and describes what the agent built.
+import json as _json
+
+
+class Verdict(dict):
+    """A validation verdict that prints readably for the model and the builtin policy."""
+
+    def __repr__(self):
+        checks = self.get("checks", [])
+        head = "validation %s (%d checks)" % ("PASSED" if self.get("ok") else "FAILED", len(checks))
+        lines = [head] + [
+            " - %s: %s%s" % (c.get("name"), "ok" if c.get("ok") else "FAIL", (" — " + str(c.get("detail"))) if c.get("detail") else "")
+            for c in checks
+        ]
+        return "\n".join(lines)
+
+    __str__ = __repr__
+
+
+def check_clean_chunk(df=None):
+    """Runs the current `clean_chunk` on the sample (or on `df`) with a fresh context and validates it."""
+    fn = globals().get("clean_chunk")
+    if not callable(fn):
+        return Verdict(ok=False, checks=[{"name": "clean_chunk", "ok": False, "detail": "define clean_chunk(df, ctx) first"}])
+    original = load_sample() if df is None else df
+    ctx = sample_context(original)
+    try:
+        cleaned = fn(original.copy(), ctx)
+    except Exception as e:  # the model's mistake: an observation
+        return Verdict(ok=False, checks=[{"name": "clean_chunk", "ok": False, "detail": "raised %s: %s" % (type(e).__name__, e)}])
+    if cleaned is None or not hasattr(cleaned, "columns"):
+        return Verdict(ok=False, checks=[{"name": "clean_chunk", "ok": False, "detail": "must return a DataFrame"}])
+    return Verdict(validate_cleaning_results(original, cleaned, ctx=ctx))
+
+
+def describe_recipe(recipe):
+    """One line per step: the op and what it touches."""
+    out = []
+    for i, step in enumerate(recipe or [], 1):
+        target = step.get("column") or step.get("columns") or step.get("lhs") or ""
+        if isinstance(target, list):
+            target = ", ".join(map(str, target[:6])) + (" …" if len(target) > 6 else "")
+        extra = {k: v for k, v in step.items() if k in ("unit", "kind", "format", "action", "min", "max", "rhs", "reason")}
+        out.append("%d. %s %s %s" % (i, step.get("op"), target, _json.dumps(extra, default=str) if extra else ""))
+    return "\n".join(out) if out else "(empty recipe)"
+
+
+def recipe_insights(recipe):
+    """What a run learned, as short notes for the knowledge store."""
+    notes = []
+    for step in recipe or []:
+        op = step.get("op")
+        col = step.get("column") or step.get("lhs")
+        if op == "to_numeric" and step.get("unit"):
+            notes.append("Column %r stores numbers with the unit %r; strip it and parse as %s." % (col, step["unit"], step.get("kind", "number")))
+        elif op == "null_tokens":
+            notes.append("Null tokens %s appear in %s." % (step.get("tokens"), step.get("columns")))
+        elif op in ("range", "outliers"):
+            notes.append("Column %r: values outside [%s, %s] are %s." % (col, step.get("min", step.get("lo")), step.get("max", step.get("hi")), step.get("action")))
+        elif op == "dominant_format":
+            notes.append("Column %r uses the format %r; other formats are converted." % (col, step.get("format")))
+        elif op == "fd_repair":
+            notes.append("%r determines %r; violations repaired by majority." % (step.get("lhs"), step.get("rhs")))
+        elif op == "canonical_categories":
+            notes.append("Column %r has spelling/case variants mapped to canonical values." % (col,))
+    return "\n".join(notes) or "The suggested recipe applied without special cases."

@@ -1,0 +1,45 @@
+/** Scores a cleaned file against ground truth with the toolkit's `score_cells`, run in the sandbox. */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { kernelJson } from '../agent/kernel-calls.js';
+import type { Config } from '../config/schema.js';
+import { createSandbox } from '../sandbox/index.js';
+
+export interface PRF {
+  p: number;
+  r: number;
+  f1: number;
+}
+
+export interface EvalScores {
+  detection: PRF;
+  correction: PRF;
+  per_column?: Record<string, { errors?: number; changed?: number; detection?: PRF; correction?: PRF }>;
+}
+
+const TOOLKIT_DIR = fileURLToPath(new URL('../agent/toolkit/dsbot_toolkit', import.meta.url));
+
+export async function scoreCleaning(config: Config, files: { dirty: string; clean: string; cleaned: string; workDir: string }): Promise<EvalScores> {
+  mkdirSync(files.workDir, { recursive: true });
+  const sandbox = createSandbox(config.sandbox);
+  try {
+    await sandbox.start({
+      workDir: files.workDir,
+      inputs: [
+        { hostPath: path.resolve(files.dirty), name: 'dirty.csv' },
+        { hostPath: path.resolve(files.clean), name: 'clean.csv' },
+        { hostPath: path.resolve(files.cleaned), name: 'cleaned.csv' },
+      ],
+      pythonPackages: [{ hostDir: TOOLKIT_DIR, name: 'dsbot_toolkit' }],
+      setupCode: 'from dsbot_toolkit import score_cells',
+    });
+    const d = sandbox.paths.data;
+    return await kernelJson<EvalScores>(sandbox, 'scoring', '', `score_cells(${JSON.stringify(`${d}/dirty.csv`)}, ${JSON.stringify(`${d}/clean.csv`)}, ${JSON.stringify(`${d}/cleaned.csv`)})`, {
+      timeoutMs: config.sandbox.cellTimeoutMs,
+      valueErrorIsInput: true,
+    });
+  } finally {
+    await sandbox.close();
+  }
+}
