@@ -5,11 +5,18 @@ import { createConsoleSink } from './console/sink.js';
 import { createSlackSink } from './slack/sink.js';
 import { createDiscordSink } from './discord/sink.js';
 
-export function createThreadSink(threadRef: string, config: Config): ThreadSink {
+export interface ThreadSinkOptions {
+  /** The run the sink reports (the console sink names its attachment folder after it). */
+  runId?: string;
+  /** Console only: where attachments are copied (default ./runs). */
+  runsDir?: string;
+}
+
+export function createThreadSink(threadRef: string, config: Config, options: ThreadSinkOptions = {}): ThreadSink {
   const platform = threadRef.split(':', 1)[0];
   switch (platform) {
     case 'console':
-      return createConsoleSink(threadRef, config);
+      return createConsoleSink(threadRef, config, { runId: options.runId, runsDir: options.runsDir });
     case 'slack':
       return createSlackSink(threadRef, config);
     case 'discord':

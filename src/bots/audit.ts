@@ -1,0 +1,42 @@
+/** Audit log: one JSON line per trigger, refusal, stop and resume, in `<dataDir>/audit.log`. */
+import { appendFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+
+export interface AuditEntry {
+  /** What happened. */
+  action: 'trigger' | 'refusal' | 'stop' | 'resume' | 'duplicate';
+  platform: string;
+  userId: string;
+  channelRef: string;
+  threadRef: string;
+  runId?: string;
+  /** For refusals: the guard's reason or the validation failure. */
+  reason?: string;
+  /** The text that caused it (truncated). */
+  text?: string;
+}
+
+export interface AuditLog {
+  /** Appends an entry (with `at`, ISO time). */
+  write(entry: AuditEntry): Promise<void>;
+  /** The log file. */
+  readonly path: string;
+}
+
+export function createAuditLog(dataDir: string): AuditLog {
+  const file = path.join(dataDir, 'audit.log');
+  let ready: Promise<unknown> | undefined;
+  let chain: Promise<void> = Promise.resolve();
+  return {
+    path: file,
+    write(entry) {
+      ready ??= mkdir(dataDir, { recursive: true });
+      const line = JSON.stringify({ at: new Date().toISOString(), ...entry, text: entry.text?.slice(0, 500) }) + '\n';
+      chain = chain.then(async () => {
+        await ready;
+        await appendFile(file, line, 'utf8');
+      });
+      return chain;
+    },
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * What the bot knows about runs, shared by bot and worker processes through Redis:
+ * runId → record; message/thread ref → runId (so `stop` in a thread or a reaction on any
+ * message the worker posted finds the run); active runs per channel.
+ */
+import type { Redis } from 'ioredis';
+import type { RunRequest } from './run-request.js';
+
+export type RunState = 'queued' | 'running' | 'succeeded' | 'stopped' | 'failed';
+
+/** True for states in which a run counts as active in its channel. */
+export function isActiveState(state: RunState): boolean {
+  return state === 'queued' || state === 'running';
+}
+
+export interface RunRecord {
+  runId: string;
+  state: RunState;
+  /** The request as enqueued (resume re-enqueues it). */
+  request: RunRequest;
+  /** Ref of the status message, once posted. */
+  statusRef?: string;
+  /** Last human-readable outcome (finished message or error). */
+  message?: string;
+  /** A stop was asked for (checked by a worker that picks the job up later). */
+  cancelRequested: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface RunRegistry {
+  /** Records a new run; false when a run with this id already exists (double trigger). */
+  create(request: RunRequest): Promise<boolean>;
+  /** The record, or undefined. */
+  get(runId: string): Promise<RunRecord | undefined>;
+  /** Deletes a run's record (used when a trigger is refused after the id was claimed). */
+  remove(runId: string): Promise<void>;
+  /** Sets the state (and optional message); keeps the channel's active set in step. */
+  setState(runId: string, state: RunState, message?: string): Promise<void>;
+  /** Records the status message's ref (and links it to the run). */
+  setStatusRef(runId: string, ref: string): Promise<void>;
+  /** Marks (or clears) a requested stop. */
+  setCancelRequested(runId: string, value: boolean): Promise<void>;
+  /** Links a thread or message ref to a run; the latest link of a ref wins. */
+  linkRef(ref: string, runId: string): Promise<void>;
+  /** The run a thread or message ref belongs to. */
+  findByRef(ref: string): Promise<string | undefined>;
+  /** Ids of the channel's queued or running runs. */
+  activeRuns(channelRef: string): Promise<string[]>;
+}
+
+const TTL_S = 30 * 24 * 3600;
+
+/** Registry over Redis hashes under `<prefix>:reg:`. */
+export function createRunRegistry(redis: Redis, prefix: string): RunRegistry {
+  const runKey = (id: string) => `${prefix}:reg:run:${id}`;
+  const refKey = (ref: string) => `${prefix}:reg:ref:${ref}`;
+  const activeKey = (channel: string) => `${prefix}:reg:active:${channel}`;
+
+  const get = async (runId: string): Promise<RunRecord | undefined> => {
+    const h = await redis.hgetall(runKey(runId));
+    if (!h.runId || !h.request) return undefined;
+    return {
+      runId: h.runId,
+      state: h.state as RunState,
+      request: JSON.parse(h.request) as RunRequest,
+      statusRef: h.statusRef || undefined,
+      message: h.message || undefined,
+      cancelRequested: h.cancelRequested === '1',
+      createdAt: Number(h.createdAt),
+      updatedAt: Number(h.updatedAt),
+    };
+  };
+
+  const linkRef = async (ref: string, runId: string) => {
+    await redis.set(refKey(ref), runId, 'EX', TTL_S);
+  };
+
+  return {
+    async create(request) {
+      const key = runKey(request.runId);
+      const now = Date.now();
+      const claimed = await redis.hsetnx(key, 'runId', request.runId);
+      if (!claimed) return false;
+      await redis
+        .multi()
+        .hset(key, { state: 'queued', request: JSON.stringify(request), cancelRequested: '0', createdAt: now, updatedAt: now })
+        .expire(key, TTL_S)
+        .sadd(activeKey(request.channelRef), request.runId)
+        .set(refKey(request.threadRef), request.runId, 'EX', TTL_S)
+        .exec();
+      return true;
+    },
+    get,
+    async remove(runId) {
+      const rec = await get(runId);
+      const m = redis.multi().del(runKey(runId));
+      if (rec) m.srem(activeKey(rec.request.channelRef), runId);
+      await m.exec();
+    },
+    async setState(runId, state, message) {
+      const rec = await get(runId);
+      if (!rec) return;
+      const fields: Record<string, string | number> = { state, updatedAt: Date.now() };
+      if (message !== undefined) fields.message = message;
+      const m = redis.multi().hset(runKey(runId), fields);
+      if (isActiveState(state)) m.sadd(activeKey(rec.request.channelRef), runId);
+      else m.srem(activeKey(rec.request.channelRef), runId);
+      await m.exec();
+    },
+    async setStatusRef(runId, ref) {
+      await redis.hset(runKey(runId), { statusRef: ref, updatedAt: Date.now() });
+      await linkRef(ref, runId);
+    },
+    async setCancelRequested(runId, value) {
+      await redis.hset(runKey(runId), { cancelRequested: value ? '1' : '0', updatedAt: Date.now() });
+    },
+    linkRef,
+    async findByRef(ref) {
+      return (await redis.get(refKey(ref))) ?? undefined;
+    },
+    async activeRuns(channelRef) {
+      const ids = await redis.smembers(activeKey(channelRef));
+      const out: string[] = [];
+      for (const id of ids) {
+        const rec = await get(id);
+        if (rec && isActiveState(rec.state)) out.push(id);
+        else await redis.srem(activeKey(channelRef), id);
+      }
+      return out;
+    },
+  };
+}

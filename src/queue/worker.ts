@@ -1,0 +1,211 @@
+/**
+ * The BullMQ worker of cleaning runs. For each job: validate the RunRequest again, post the
+ * status message, run the engine with an AbortSignal, render its events into the thread
+ * (run-reporter), record the outcome in the registry, and let failure-policy.ts decide retries.
+ * A stop from any process (control.ts) aborts the run; SIGTERM (close) aborts running jobs as
+ * interrupted and puts them back in the queue so another worker resumes them.
+ */
+import path from 'node:path';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/schema.js';
+import type { RunEvent } from '../agent/events.js';
+import type { CleaningRunInput, RunDeps } from '../agent/types.js';
+import { runCleaning } from '../agent/run.js';
+import { InputError, toDsbotError } from '../errors.js';
+import type { ThreadSink } from '../bots/types.js';
+import { createThreadSink } from '../bots/sinks.js';
+import { createRunReporter } from '../bots/run-reporter.js';
+import { describeSource, parseRunRequest, type RunRequest } from './run-request.js';
+import type { RunRegistry } from './run-registry.js';
+import type { RunControl } from './control.js';
+import { decideFailure } from './failure-policy.js';
+import { createRunDeps } from './run-deps.js';
+
+/** The engine's signature (src/agent/run.ts). */
+export type RunFunction = (input: CleaningRunInput, deps: RunDeps, signal?: AbortSignal) => AsyncGenerator<RunEvent>;
+
+export interface RunWorkerDeps {
+  config: Config;
+  /** Connection for BullMQ (created with maxRetriesPerRequest: null); not closed by the worker. */
+  connection: Redis;
+  registry: RunRegistry;
+  /** Stop messages from other processes arrive here. */
+  control: RunControl;
+  /** The engine. Default: runCleaning. */
+  run?: RunFunction;
+  /** Collaborators of every run, or a factory called once on first use. Default: createRunDeps(config). */
+  runDeps?: RunDeps | (() => Promise<RunDeps>);
+  /** The sink of a thread. Default: createThreadSink(threadRef, config, { runId }). */
+  createSink?: (threadRef: string, runId: string) => ThreadSink;
+  /** Log lines. Default: stderr. */
+  log?: (line: string) => void;
+}
+
+export interface RunWorker {
+  /** Subscribes to stops, then starts taking jobs. */
+  start(): Promise<void>;
+  /** Graceful shutdown: stop taking jobs, interrupt running ones (re-queued to resume elsewhere), close. Idempotent. */
+  close(): Promise<void>;
+  /** Ids of the runs this worker is running now. */
+  activeRuns(): string[];
+  /** The BullMQ worker (events, tests). */
+  readonly worker: Worker;
+}
+
+/** Why a run's AbortController fired. */
+type AbortReason = { kind: 'stop'; by?: string } | { kind: 'interrupted' };
+
+/** What the job returns when it completes. */
+export interface RunJobResult {
+  status: 'succeeded' | 'stopped' | 'failed';
+  message: string;
+}
+
+/** Maps a request to the engine's input (dataset names resolved from config). */
+export function toRunInput(config: Config, request: RunRequest): CleaningRunInput {
+  const outDir = path.join(config.dataDir, 'runs', request.runId);
+  if (request.source.kind === 'upload')
+    return { runId: request.runId, inputPath: request.source.path, outDir, options: request.options };
+  const ds = config.datasets[request.source.name];
+  if (!ds) {
+    const known = Object.keys(config.datasets).join(', ') || 'none';
+    throw new InputError(`Unknown dataset "${request.source.name}". Known datasets: ${known}.`);
+  }
+  return {
+    runId: request.runId,
+    inputPath: ds.path,
+    datasetName: request.source.name,
+    dictionaryPath: ds.dictionary,
+    outDir,
+    options: request.options,
+  };
+}
+
+export function createRunWorker(deps: RunWorkerDeps): RunWorker {
+  const { config, registry, control } = deps;
+  const run = deps.run ?? runCleaning;
+  const log = deps.log ?? ((line: string) => console.error(line));
+  const makeSink = deps.createSink ?? ((threadRef: string, runId: string) => createThreadSink(threadRef, config, { runId }));
+  const running = new Map<string, AbortController>();
+  let runDepsPromise: Promise<RunDeps> | undefined;
+  let ownedDeps: { close(): Promise<void> } | undefined;
+  let closing: Promise<void> | undefined;
+
+  const getRunDeps = (): Promise<RunDeps> => {
+    if (!runDepsPromise) {
+      const given = deps.runDeps;
+      runDepsPromise =
+        given === undefined
+          ? createRunDeps(config).then((d) => ((ownedDeps = d), d))
+          : typeof given === 'function'
+            ? given()
+            : Promise.resolve(given);
+      runDepsPromise.catch(() => (runDepsPromise = undefined));
+    }
+    return runDepsPromise;
+  };
+
+  const processor = async (job: Job, token?: string, signal?: AbortSignal): Promise<RunJobResult> => {
+    let request: RunRequest;
+    try {
+      request = parseRunRequest(job.data);
+    } catch (err) {
+      throw new UnrecoverableError(`Rejected job ${job.id}: ${(err as Error).message}`);
+    }
+    const runId = request.runId;
+    const ac = new AbortController();
+    const reasonOf = () => ac.signal.reason as AbortReason | undefined;
+    signal?.addEventListener('abort', () => ac.abort({ kind: 'interrupted' } satisfies AbortReason), { once: true });
+    running.set(runId, ac);
+
+    await registry.create(request); // no-op when the router already recorded it
+    const record = await registry.get(runId);
+    const sink = makeSink(request.threadRef, runId);
+    const reporter = createRunReporter(sink, {
+      runId,
+      title: `Cleaning ${describeSource(request.source)}`,
+      onMessage: (ref) => registry.linkRef(ref.id, runId),
+    });
+    try {
+      await registry.setState(runId, 'running');
+      await reporter.start();
+      if (record?.cancelRequested) ac.abort({ kind: 'stop' } satisfies AbortReason);
+      let finished: Extract<RunEvent, { type: 'run_finished' }> | undefined;
+      try {
+        const input = toRunInput(config, request);
+        const runDeps = await getRunDeps();
+        for await (const event of run(input, runDeps, ac.signal)) {
+          if (event.type === 'run_finished') finished = event;
+          if (event.type === 'run_finished' && event.status === 'stopped' && reasonOf()?.kind === 'interrupted') break;
+          await reporter.handle(event);
+        }
+      } catch (err) {
+        if (!ac.signal.aborted) throw err;
+      }
+      const reason = reasonOf();
+      if (reason?.kind === 'interrupted' && finished?.status !== 'succeeded') {
+        await reporter.interrupted();
+        await registry.setState(runId, 'queued', 'Interrupted by a worker shutdown; will resume.');
+        if (token) {
+          await job.moveToDelayed(Date.now() + 500, token);
+          throw new DelayedError();
+        }
+        throw new Error('Interrupted by a worker shutdown.');
+      }
+      if (!finished) {
+        const message = reason?.kind === 'stop' ? `Stopped${reason.by ? ` by ${reason.by}` : ''}.` : 'The engine ended without a result.';
+        finished = { type: 'run_finished', runId, status: reason ? 'stopped' : 'failed', message, artifacts: [], at: Date.now() };
+        await reporter.handle(finished);
+      }
+      await registry.setState(runId, finished.status, finished.message);
+      return { status: finished.status, message: finished.message };
+    } catch (err) {
+      if (err instanceof DelayedError) throw err;
+      const decision = decideFailure(err, job.attemptsMade, job.opts.attempts ?? 1);
+      log(`dsbot worker: run ${runId} failed (${decision.error.kind}, ${decision.retry ? 'will retry' : 'final'}): ${decision.error.message}`);
+      await reporter.fail(decision.error, decision.retry);
+      await registry.setState(runId, decision.retry ? 'queued' : 'failed', decision.error.message);
+      throw decision.toThrow;
+    } finally {
+      running.delete(runId);
+      await reporter.close();
+    }
+  };
+
+  const worker = new Worker(config.queue.queueName, processor, {
+    connection: deps.connection,
+    prefix: config.queue.prefix,
+    concurrency: config.queue.concurrency,
+    lockDuration: config.queue.lockDurationMs,
+    stalledInterval: config.queue.stalledIntervalMs,
+    maxStalledCount: 2,
+    autorun: false,
+  });
+  worker.on('error', (err) => log(`dsbot worker: ${toDsbotError(err).message}`));
+
+  return {
+    worker,
+    async start() {
+      await control.subscribe((msg) => {
+        const ac = running.get(msg.runId);
+        if (!ac || ac.signal.aborted) return;
+        log(`dsbot worker: stopping ${msg.runId}${msg.by ? ` (asked by ${msg.by})` : ''}`);
+        ac.abort({ kind: 'stop', by: msg.by } satisfies AbortReason);
+      });
+      void worker.run().catch((err) => log(`dsbot worker stopped: ${(err as Error).message}`));
+      await worker.waitUntilReady();
+    },
+    close() {
+      closing ??= (async () => {
+        const done = worker.close();
+        for (const ac of running.values()) if (!ac.signal.aborted) ac.abort({ kind: 'interrupted' } satisfies AbortReason);
+        await done;
+        await control.close();
+        await ownedDeps?.close();
+      })();
+      return closing;
+    },
+    activeRuns: () => [...running.keys()],
+  };
+}
