@@ -1,0 +1,82 @@
+/** Block Kit rendering of the run status message and of long text posts. */
+import type { StatusView } from '../types.js';
+import { SECTION_MAX_CHARS, splitText } from './text.js';
+
+/** A Block Kit block as sent to chat.postMessage / chat.update (kept loose: only what we build). */
+export type SlackBlock = Record<string, unknown>;
+
+/** A rendered message: `text` is the notification/fallback text, `blocks` the layout. */
+export interface RenderedMessage {
+  text: string;
+  blocks: SlackBlock[];
+}
+
+const STATE_EMOJI: Record<StatusView['state'], string> = {
+  queued: ':hourglass_flowing_sand:',
+  running: ':gear:',
+  succeeded: ':white_check_mark:',
+  stopped: ':octagonal_sign:',
+  failed: ':x:',
+};
+
+/** A text progress bar: `▓▓▓▓░░░░░░ 40%`; `done`/`total` with total 0 reads as 0%. */
+export function progressBar(done: number, total: number, width = 20): string {
+  const fraction = total > 0 ? Math.min(1, Math.max(0, done / total)) : 0;
+  const filled = Math.round(fraction * width);
+  return `${'▓'.repeat(filled)}${'░'.repeat(width - filled)} ${Math.round(fraction * 100)}%`;
+}
+
+/** `1h 02m 03s` / `2m 05s` / `7s`. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  if (h > 0) return `${h}h ${String(m).padStart(2, '0')}m ${String(sec).padStart(2, '0')}s`;
+  if (m > 0) return `${m}m ${String(sec).padStart(2, '0')}s`;
+  return `${sec}s`;
+}
+
+/** Escapes the three characters Slack's mrkdwn treats as control characters. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** The status message: title and state, a progress bar, and the figures as context. */
+export function renderStatus(view: StatusView): RenderedMessage {
+  const done = view.state === 'succeeded' ? Math.max(view.chunksDone, view.totalChunks) : view.chunksDone;
+  const bar = progressBar(done, view.totalChunks);
+  const head = `${STATE_EMOJI[view.state]} *${escapeMrkdwn(view.title)}* — ${view.state}`;
+  const figures = [
+    `run \`${escapeMrkdwn(view.runId)}\``,
+    `phase: ${escapeMrkdwn(view.phase)}`,
+    `chunks ${view.chunksDone}/${view.totalChunks}`,
+    `${view.rowsProcessed.toLocaleString('en-US')} rows`,
+    formatDuration(view.elapsedMs),
+    `${view.modelCalls} model call${view.modelCalls === 1 ? '' : 's'}`,
+  ].join(' · ');
+  const blocks: SlackBlock[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: clip(head) } },
+    { type: 'section', text: { type: 'mrkdwn', text: `\`${bar}\`` } },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: clip(figures) }] },
+  ];
+  if (view.footer) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(view.footer) }] });
+  const text = `${view.title} — ${view.state} — ${bar} — ${view.phase}`;
+  return { text, blocks };
+}
+
+/** Largest text one Slack message carries as section blocks (50 blocks of 3,000 chars, kept well under 40,000). */
+export const MESSAGE_MAX_CHARS = 36_000;
+
+/** A text post as section blocks of at most 3,000 chars each; `text` must be within MESSAGE_MAX_CHARS. */
+export function renderText(text: string): RenderedMessage {
+  const sections = splitText(text, SECTION_MAX_CHARS);
+  return {
+    text: text.length > 3_000 ? `${text.slice(0, 2_990)}…` : text,
+    blocks: sections.map((s) => ({ type: 'section', text: { type: 'mrkdwn', text: s.length > 0 ? s : ' ' } })),
+  };
+}
+
+function clip(s: string): string {
+  return s.length <= SECTION_MAX_CHARS ? s : `${s.slice(0, SECTION_MAX_CHARS - 1)}…`;
+}
