@@ -29,6 +29,8 @@ export interface RunRecord {
 }
 
 export interface RunRegistry {
+  /** Claims a run id once (dedup of a trigger delivered twice); false when already claimed. */
+  claim(runId: string): Promise<boolean>;
   /** Records a new run; false when a run with this id already exists (double trigger). */
   create(request: RunRequest): Promise<boolean>;
   /** The record, or undefined. */
@@ -77,6 +79,9 @@ export function createRunRegistry(redis: Redis, prefix: string): RunRegistry {
   };
 
   return {
+    async claim(runId) {
+      return (await redis.set(`${prefix}:reg:claim:${runId}`, '1', 'EX', TTL_S, 'NX')) === 'OK';
+    },
     async create(request) {
       const key = runKey(request.runId);
       const now = Date.now();

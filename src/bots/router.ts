@@ -1,0 +1,254 @@
+/**
+ * Inbound routing (DESIGN.md data flow): ignore itself → stop (reaction or `stop` in a run's
+ * thread) → admin commands (clean, resume; guarded and audited) → status/help → otherwise
+ * chat mode. Enqueueing is fast, so triggers are answered within a platform's ack window.
+ */
+import path from 'node:path';
+import type { Config } from '../config/schema.js';
+import type { ChatAgent } from '../agent/chat/types.js';
+import { DsbotError, toDsbotError } from '../errors.js';
+import { makeRunId, parseRunRequest, type RunSource } from '../queue/run-request.js';
+import { isActiveState, type RunRegistry } from '../queue/run-registry.js';
+import type { RunProducer } from '../queue/producer.js';
+import type { RunControl } from '../queue/control.js';
+import { checkAction } from './admin-guard.js';
+import type { AuditLog } from './audit.js';
+import { acceptUpload } from './uploads.js';
+import type { IncomingMessage, MessageHandler, RouterContext } from './types.js';
+
+export interface RouterDeps {
+  config: Config;
+  registry: RunRegistry;
+  producer: RunProducer;
+  control: RunControl;
+  chat: ChatAgent;
+  audit: AuditLog;
+  /** Log lines. Default: stderr. */
+  log?: (line: string) => void;
+}
+
+/** Reactions that stop a run. */
+export const STOP_REACTIONS = new Set(['octagonal_sign', 'stop_sign', 'stop_button', 'no_entry', '🛑', '⏹️', '⏹', '⛔']);
+
+/** A parsed command. */
+export type ParsedCommand =
+  | { cmd: 'clean'; arg: string }
+  | { cmd: 'stop' | 'resume' | 'status'; arg?: string }
+  | { cmd: 'help' }
+  | { cmd: 'chat'; text: string };
+
+const RUN_ID = /^run-[0-9a-f]{12,64}$/;
+
+/**
+ * Parses text into a command. Slash commands (`kind: 'command'`) always are commands; typed
+ * messages only when they clearly are (`stop`, `clean <known dataset>`, `clean` + files…),
+ * so "clean up this column?" stays a chat question.
+ */
+export function parseCommand(text: string, kind: IncomingMessage['kind'], datasets: string[], hasFiles: boolean): ParsedCommand {
+  const trimmed = text.trim().replace(/^\//, '');
+  const [head = '', ...rest] = trimmed.split(/\s+/);
+  const word = head.toLowerCase();
+  const arg = rest.join(' ').trim();
+  const isCommand = kind === 'command';
+  switch (word) {
+    case 'clean':
+      if (isCommand || hasFiles || datasets.includes(arg) || arg === '') return { cmd: 'clean', arg };
+      break;
+    case 'stop':
+    case 'cancel':
+      if (isCommand || arg === '' || RUN_ID.test(arg)) return { cmd: 'stop', arg: arg || undefined };
+      break;
+    case 'resume':
+    case 'status':
+      if (isCommand || arg === '' || RUN_ID.test(arg)) return { cmd: word, arg: arg || undefined };
+      break;
+    case 'help':
+      if (isCommand || arg === '') return { cmd: 'help' };
+      break;
+    case 'ask':
+      if (isCommand || arg) return { cmd: 'chat', text: arg };
+      break;
+  }
+  if (isCommand && word) return { cmd: 'help' };
+  return { cmd: 'chat', text: trimmed };
+}
+
+export function helpText(config: Config): string {
+  const names = Object.keys(config.datasets);
+  return [
+    'I clean CSV data and answer questions about it.',
+    `• Ask anything, e.g. "which columns have missing values in ${names[0] ?? 'my data'}?"`,
+    `• \`clean <dataset>\` (admins) starts a cleaning run — datasets: ${names.join(', ') || 'none registered'}; or attach a CSV with \`clean\`.`,
+    '• `stop` (or a 🛑 reaction) in a run\'s thread stops it; `resume <run>` continues a stopped run.',
+    '• `status [run]` shows a run, or the active runs here.',
+  ].join('\n');
+}
+
+export function createRouter(deps: RouterDeps): MessageHandler {
+  const { config, registry, producer, control, chat, audit } = deps;
+  const log = deps.log ?? ((line: string) => console.error(line));
+  const policy = config.admin;
+  const base = (m: IncomingMessage) => ({ platform: m.platform, userId: m.user.id, channelRef: m.channelRef, threadRef: m.threadRef });
+
+  async function stop(m: IncomingMessage, ctx: RouterContext, explicit: string | undefined, quietIfNone: boolean) {
+    const runId = explicit ?? (await registry.findByRef(m.targetRef ?? m.threadRef));
+    if (!runId) {
+      if (!quietIfNone) await ctx.reply({ text: 'There is no run in this thread to stop. Use `stop <run-id>` or `status` to list active runs.', ephemeral: true });
+      return;
+    }
+    const rec = await registry.get(runId);
+    if (!rec) return void (await ctx.reply({ text: `I don't know run \`${runId}\`.`, ephemeral: true }));
+    const decision = checkAction(policy, {
+      action: 'stop',
+      platform: m.platform,
+      userId: m.user.id,
+      roles: m.user.roles,
+      channelRef: m.channelRef,
+      requesterId: rec.request.requestedBy.userId,
+    });
+    if (!decision.allowed) {
+      await audit.write({ ...base(m), action: 'refusal', runId, reason: `stop:${decision.reason}`, text: m.text || m.reaction });
+      return void (await ctx.reply({ text: decision.message, ephemeral: true }));
+    }
+    if (!isActiveState(rec.state)) {
+      if (!quietIfNone) await ctx.reply({ text: `Run \`${runId}\` is already ${rec.state}.`, ephemeral: true });
+      return;
+    }
+    await audit.write({ ...base(m), action: 'stop', runId, text: m.text || m.reaction });
+    await registry.setCancelRequested(runId, true);
+    if (rec.state === 'queued' && (await producer.removeQueued(runId))) {
+      await registry.setState(runId, 'stopped', `Stopped by ${m.user.id} before it started.`);
+      return void (await ctx.reply({ text: `🛑 Run \`${runId}\` stopped before it started; nothing was changed.` }));
+    }
+    const reached = await control.cancel(runId, m.user.id);
+    log(`dsbot router: stop ${runId} by ${m.user.id} (sent to ${reached} subscriber(s))`);
+    await ctx.reply({ text: `Stopping \`${runId}\`… committed chunks are kept.`, ephemeral: true });
+  }
+
+  async function trigger(m: IncomingMessage, ctx: RouterContext, arg: string) {
+    const datasets = Object.keys(config.datasets);
+    const decision = checkAction(policy, {
+      action: 'trigger',
+      platform: m.platform,
+      userId: m.user.id,
+      roles: m.user.roles,
+      channelRef: m.channelRef,
+      activeRunsInChannel: (await registry.activeRuns(m.channelRef)).length,
+    });
+    if (!decision.allowed) {
+      await audit.write({ ...base(m), action: 'refusal', reason: decision.reason, text: m.text });
+      return void (await ctx.reply({ text: decision.message, ephemeral: true }));
+    }
+    const file = m.files[0];
+    if (!file && !datasets.includes(arg)) {
+      await audit.write({ ...base(m), action: 'refusal', reason: 'unknown_dataset', text: m.text });
+      const what = arg ? `I don't know a dataset called "${arg}".` : 'Which dataset?';
+      return void (await ctx.reply({ text: `${what} Use \`clean <dataset>\` with one of: ${datasets.join(', ') || 'none'}; or attach a CSV.`, ephemeral: true }));
+    }
+    const sourceKey = file ? `upload:${file.name}:${file.size}` : `dataset:${arg}`;
+    const runId = makeRunId({ channelRef: m.channelRef, source: sourceKey, triggerMessageId: m.messageId });
+    if (!(await registry.claim(runId))) {
+      await audit.write({ ...base(m), action: 'duplicate', runId, text: m.text });
+      return;
+    }
+    try {
+      let source: RunSource;
+      if (file) {
+        const saved = await acceptUpload(file, { dir: path.join(config.dataDir, 'uploads'), maxMb: policy.maxUploadMb, key: runId });
+        source = { kind: 'upload', path: saved.path, originalName: saved.originalName, bytes: saved.bytes };
+      } else source = { kind: 'dataset', name: arg };
+      const label = source.kind === 'dataset' ? source.name : source.originalName;
+      const threadRef = ctx.openRunThread ? await ctx.openRunThread(runId, `Cleaning ${label}`) : m.threadRef;
+      const request = parseRunRequest({
+        version: 1,
+        runId,
+        source,
+        requestedBy: { platform: m.platform, userId: m.user.id, name: m.user.name },
+        threadRef,
+        channelRef: m.channelRef,
+        triggerMessageId: m.messageId,
+        requestedAt: Date.now(),
+      });
+      await registry.create(request);
+      await producer.enqueue(request);
+      if (threadRef !== m.threadRef) await registry.linkRef(m.threadRef, runId);
+      await audit.write({ ...base(m), action: 'trigger', runId, text: m.text });
+      await ctx.reply({ text: `🧹 Run \`${runId}\` queued: cleaning ${label}. Progress follows in the thread; stop it with 🛑 or \`stop\`.` });
+    } catch (err) {
+      const e = toDsbotError(err);
+      await registry.remove(runId);
+      await audit.write({ ...base(m), action: 'refusal', runId, reason: `${e.kind}: ${e.message}`, text: m.text });
+      await ctx.reply({ text: e.kind === 'input' ? e.message : `I could not start the run (${e.kind}): ${e.message}`, ephemeral: true });
+      if (e.kind !== 'input') log(`dsbot router: trigger failed: ${e.message}`);
+    }
+  }
+
+  async function resume(m: IncomingMessage, ctx: RouterContext, explicit: string | undefined) {
+    const runId = explicit ?? (await registry.findByRef(m.threadRef));
+    if (!runId) return void (await ctx.reply({ text: 'Which run? Use `resume <run-id>`.', ephemeral: true }));
+    const decision = checkAction(policy, { action: 'resume', platform: m.platform, userId: m.user.id, roles: m.user.roles, channelRef: m.channelRef });
+    if (!decision.allowed) {
+      await audit.write({ ...base(m), action: 'refusal', runId, reason: `resume:${decision.reason}`, text: m.text });
+      return void (await ctx.reply({ text: decision.message, ephemeral: true }));
+    }
+    try {
+      await producer.resume(runId);
+    } catch (err) {
+      const e = toDsbotError(err);
+      return void (await ctx.reply({ text: e.message, ephemeral: true }));
+    }
+    await audit.write({ ...base(m), action: 'resume', runId, text: m.text });
+    await ctx.reply({ text: `↩️ Resuming \`${runId}\` from its first uncommitted chunk.` });
+  }
+
+  async function status(m: IncomingMessage, ctx: RouterContext, explicit: string | undefined) {
+    const runId = explicit ?? (await registry.findByRef(m.threadRef));
+    const ids = runId ? [runId] : await registry.activeRuns(m.channelRef);
+    if (ids.length === 0) return void (await ctx.reply({ text: 'No active runs here.' }));
+    const lines: string[] = [];
+    for (const id of ids) {
+      const rec = await registry.get(id);
+      if (!rec) lines.push(`\`${id}\`: unknown`);
+      else {
+        const s = rec.request.source;
+        lines.push(`\`${id}\` (${s.kind === 'dataset' ? s.name : s.originalName}, by ${rec.request.requestedBy.userId}): ${rec.state}${rec.message ? ` — ${rec.message}` : ''}`);
+      }
+    }
+    await ctx.reply({ text: lines.join('\n') });
+  }
+
+  async function answer(m: IncomingMessage, ctx: RouterContext, text: string) {
+    if (!text) return void (await ctx.reply({ text: helpText(config) }));
+    try {
+      const a = await chat.answer({ threadRef: m.threadRef, userId: m.user.id, text });
+      await ctx.reply({ text: a.text });
+    } catch (err) {
+      const e = toDsbotError(err);
+      log(`dsbot router: chat failed (${e.kind}): ${e.message}`);
+      await ctx.reply({ text: e instanceof DsbotError && e.kind === 'input' ? e.message : `Sorry, I could not answer that (${e.kind}): ${e.message}` });
+    }
+  }
+
+  return async (m, ctx) => {
+    if (m.isSelf || m.user.isBot) return;
+    if (m.kind === 'reaction') {
+      if (m.reaction && STOP_REACTIONS.has(m.reaction)) await stop(m, ctx, undefined, true);
+      return;
+    }
+    const parsed = parseCommand(m.text, m.kind, Object.keys(config.datasets), m.files.length > 0);
+    switch (parsed.cmd) {
+      case 'stop':
+        return stop(m, ctx, parsed.arg, false);
+      case 'clean':
+        return trigger(m, ctx, parsed.arg);
+      case 'resume':
+        return resume(m, ctx, parsed.arg);
+      case 'status':
+        return status(m, ctx, parsed.arg);
+      case 'help':
+        return void (await ctx.reply({ text: helpText(config) }));
+      case 'chat':
+        return answer(m, ctx, parsed.text);
+    }
+  };
+}
