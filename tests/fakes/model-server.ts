@@ -3,13 +3,15 @@
  * OpenAI Chat Completions (POST /v1/chat/completions), tool calls included. Each test scripts
  * it (a queue of replies, or a function of the request), reads the recorded requests, and can
  * ask for faults: HTTP 500, 429 with retry-after, a hang, malformed JSON, an empty answer.
+ * It also answers embedding requests (OpenAI `/v1/embeddings`, Ollama `/api/embed`) with small
+ * deterministic vectors (`fakeVector`).
  * The real SDKs talk to it through their `baseURL`.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** Which API a request came through. */
-export type FakeApi = 'anthropic' | 'openai';
+/** Which API a request came through (`embeddings`: OpenAI /v1/embeddings or Ollama /api/embed, answered without script). */
+export type FakeApi = 'anthropic' | 'openai' | 'embeddings';
 
 /** Fault modes. */
 export type FakeFault =
@@ -62,6 +64,13 @@ export interface FakeModelServer {
   /** Answers with `fn(request)` once the queue is empty. */
   respondWith(fn: (req: RecordedRequest) => FakeReply): void;
   close(): Promise<void>;
+}
+
+/** The fake embedding: 8 letter-frequency buckets (deterministic, so tests can predict it). */
+export function fakeVector(text: string): number[] {
+  const v = new Array<number>(8).fill(0);
+  for (const ch of text.toLowerCase()) if (ch >= 'a' && ch <= 'z') v[(ch.charCodeAt(0) - 97) % 8] += 1;
+  return v;
 }
 
 let seq = 0;
@@ -131,7 +140,13 @@ export async function startFakeModelServer(): Promise<FakeModelServer> {
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       const path = (req.url ?? '').split('?')[0];
-      const api: FakeApi | undefined = path.endsWith('/v1/messages') ? 'anthropic' : path.endsWith('/chat/completions') ? 'openai' : undefined;
+      const api: FakeApi | undefined = path.endsWith('/v1/messages')
+        ? 'anthropic'
+        : path.endsWith('/chat/completions')
+          ? 'openai'
+          : path.endsWith('/embeddings') || path.endsWith('/api/embed')
+            ? 'embeddings'
+            : undefined;
       const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
         res.writeHead(status, { 'content-type': 'application/json', ...headers });
         res.end(typeof body === 'string' ? body : JSON.stringify(body));
@@ -145,6 +160,13 @@ export async function startFakeModelServer(): Promise<FakeModelServer> {
       }
       const recorded: RecordedRequest = { api, path, headers: req.headers, body, at: Date.now() };
       requests.push(recorded);
+      if (api === 'embeddings') {
+        const input: string[] = Array.isArray(body.input) ? body.input : [body.input];
+        if (path.endsWith('/api/embed')) return send(200, { model: body.model, embeddings: input.map(fakeVector) });
+        // Out of order on purpose: clients must sort by index.
+        const data = input.map((t, index) => ({ object: 'embedding', index, embedding: fakeVector(t) })).reverse();
+        return send(200, { object: 'list', model: body.model, data, usage: { prompt_tokens: 0, total_tokens: 0 } });
+      }
       const reply = queue.shift() ?? handler?.(recorded);
       if (!reply) return send(400, { error: { type: 'invalid_request_error', message: 'fake model server: no scripted reply left' } });
       const errBody = (type: string, message: string) =>
