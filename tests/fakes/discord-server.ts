@@ -71,7 +71,11 @@ export class FakeDiscord {
   private attachments = new Map<string, Buffer>();
   private waiters: (() => void)[] = [];
 
-  constructor(private readonly options: FakeDiscordOptions = {}) {
+  /** Guild boost tier served by GET /guilds/G (tests may change it). */
+  premiumTier: number;
+
+  constructor(options: FakeDiscordOptions = {}) {
+    this.premiumTier = options.premiumTier ?? 0;
     this.channels.set(CHANNEL_ID, { id: CHANNEL_ID, type: 0, guild_id: GUILD_ID, name: 'data', position: 0, permission_overwrites: [], nsfw: false, parent_id: null });
     this.server.on('upgrade', (req, socket, head) => {
       this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws));
@@ -186,6 +190,13 @@ export class FakeDiscord {
     });
   }
 
+  /** Creates a run thread as the platform would (a bot starter message in the channel, a thread from it), without recording calls. */
+  seedRunThread(title = 'run'): { threadRef: string; threadId: string } {
+    const starter = this.botMessage(CHANNEL_ID, { content: `starter ${title}` }, []);
+    const thread = this.threadFor(CHANNEL_ID, starter.id, title);
+    return { threadRef: `discord:${GUILD_ID}:${CHANNEL_ID}:${thread.id}`, threadId: thread.id };
+  }
+
   /** Calls so far matching method and path. */
   find(method: string, path: RegExp): RecordedCall[] {
     return this.calls.filter((c) => c.method === method && path.test(c.path) && c.status < 300);
@@ -264,7 +275,7 @@ export class FakeDiscord {
       mfa_level: 0,
       system_channel_id: null,
       system_channel_flags: 0,
-      premium_tier: this.options.premiumTier ?? 0,
+      premium_tier: this.premiumTier,
       premium_subscription_count: 0,
       preferred_locale: 'en-US',
       nsfw_level: 0,
@@ -364,6 +375,27 @@ export class FakeDiscord {
     return msg;
   }
 
+  private threadFor(parentId: string, messageId: string, name: string, autoArchive = 1440): any {
+    const thread = {
+      id: messageId,
+      type: 11,
+      guild_id: GUILD_ID,
+      parent_id: parentId,
+      owner_id: BOT.id,
+      name,
+      last_message_id: null,
+      message_count: 0,
+      member_count: 1,
+      rate_limit_per_user: 0,
+      flags: 0,
+      thread_metadata: { archived: false, auto_archive_duration: autoArchive, archive_timestamp: new Date().toISOString(), locked: false },
+      total_message_sent: 0,
+    };
+    this.channels.set(thread.id, thread);
+    this.messages.get(messageId).thread = thread;
+    return thread;
+  }
+
   private route(method: string, path: string, body: any, files: RecordedCall['files'], u: URL): [number, unknown] {
     let m: RegExpMatchArray | null;
     if (method === 'GET' && path === '/gateway/bot') {
@@ -395,23 +427,7 @@ export class FakeDiscord {
     if (method === 'POST' && (m = path.match(/^\/channels\/(\d+)\/messages\/(\d+)\/threads$/))) {
       const parent = this.channels.get(m[1]);
       if (!parent || !this.messages.has(m[2])) return [404, { message: 'Unknown Message', code: 10008 }];
-      const thread = {
-        id: m[2],
-        type: 11,
-        guild_id: GUILD_ID,
-        parent_id: m[1],
-        owner_id: BOT.id,
-        name: body?.name ?? 'thread',
-        last_message_id: null,
-        message_count: 0,
-        member_count: 1,
-        rate_limit_per_user: 0,
-        flags: 0,
-        thread_metadata: { archived: false, auto_archive_duration: body?.auto_archive_duration ?? 1440, archive_timestamp: new Date().toISOString(), locked: false },
-        total_message_sent: 0,
-      };
-      this.channels.set(thread.id, thread);
-      this.messages.get(m[2]).thread = thread;
+      const thread = this.threadFor(m[1], m[2], body?.name ?? 'thread', body?.auto_archive_duration);
       this.dispatch('THREAD_CREATE', { ...thread, newly_created: true });
       return [201, thread];
     }

@@ -102,17 +102,18 @@ export function splitText(text: string, max = 2000): string[] {
   while (rest.length > 0) {
     const budget = max - reopen.length - 4; // room to close a fence
     let piece = rest.length + reopen.length <= max ? rest : rest.slice(0, budget);
+    let skip = 0;
     if (piece.length < rest.length) {
       const nl = piece.lastIndexOf('\n');
-      if (nl > budget / 2) piece = piece.slice(0, nl + 1);
+      if (nl > budget / 2) (piece = piece.slice(0, nl)), (skip = 1); // split at the line break, dropping it
     }
-    rest = rest.slice(piece.length);
+    rest = rest.slice(piece.length + skip);
     let out = reopen + piece;
     const fences = (out.match(/```/g) ?? []).length;
     if (fences % 2 === 1 && rest.length > 0) {
       const open = out.lastIndexOf('```');
       const lang = out.slice(open + 3).split('\n', 1)[0].trim();
-      out = `${out.replace(/\n?$/, '\n')}\`\`\``;
+      out = `${out}\n\`\`\``;
       reopen = `\`\`\`${/^[\w+-]*$/.test(lang) ? lang : ''}\n`;
     } else reopen = '';
     parts.push(out);

@@ -1,7 +1,157 @@
+/**
+ * The Discord ThreadSink: posts a run's status, summaries and files into its thread through the
+ * REST API only (no gateway connection per worker). @discordjs/rest waits out 429s using
+ * `retry_after`; on top of that every call of one sink goes through one ordered queue, so posts
+ * keep their order even when a rate-limited request is retried.
+ *
+ * Status: for a run thread `discord:G:C:T` started from the bot's starter message, the first
+ * status() edits that starter (message T in channel C) in place, so the status sits at the top
+ * of the thread and a 🛑 on it maps to the run; otherwise the status is a new post in T.
+ */
+import { readFile } from 'node:fs/promises';
+import { DiscordAPIError, REST, Routes, type RESTGetAPIGuildResult, type RESTPostAPIChannelMessageResult } from 'discord.js';
 import type { Config } from '../../config/schema.js';
-import type { ThreadSink } from '../types.js';
+import { DsbotError } from '../../errors.js';
+import type { MessageRef, OutgoingFile, SinkLimits, StatusView, ThreadSink } from '../types.js';
+import { splitText } from './normalize.js';
+import { decodeRef, DM_GUILD, encodeMessageRef, isThreadRef } from './refs.js';
+import { renderStatus } from './render.js';
+import { planUpload } from './upload-plan.js';
 
-/** Placeholder until the Discord platform lands. */
-export function createDiscordSink(threadRef: string, _config: Config): ThreadSink {
-  throw new Error(`The discord sink is not built yet (thread ${threadRef}).`);
+const MiB = 1024 * 1024;
+/** Upload limit by guild boost tier (0 and 1: 10 MiB, 2: 50 MiB, 3: 100 MiB). */
+const UPLOAD_LIMIT_BY_TIER = [10 * MiB, 10 * MiB, 50 * MiB, 100 * MiB];
+const NO_MENTIONS = { parse: [] as string[] };
+
+/** Collaborators (tests may pass their own REST client). */
+export interface DiscordSinkDeps {
+  /** REST client; default one built from config.discord. */
+  rest?: REST;
+}
+
+export function createDiscordSink(threadRef: string, config: Config, deps: DiscordSinkDeps = {}): ThreadSink {
+  const ref = decodeRef(threadRef);
+  const token = config.discord.botToken;
+  if (!token && !deps.rest) throw new DsbotError('config', 'discord.botToken is required. Set DISCORD_BOT_TOKEN or provide it in config.');
+  const rest = deps.rest ?? new REST({ version: '10', ...(config.discord.apiUrl ? { api: config.discord.apiUrl } : {}) }).setToken(token!);
+  const limits: SinkLimits = {
+    maxTextChars: 2000,
+    // About 5 messages per 5 s per channel; edits share the channel's budget.
+    minPostIntervalMs: 1100,
+    minEditIntervalMs: 1500,
+    maxUploadBytes: 10 * MiB,
+  };
+  let limitKnown = false;
+  let tail: Promise<unknown> = Promise.resolve();
+
+  /** Runs `fn` after everything queued before it (one ordered queue per sink). */
+  const ordered = <T>(fn: () => Promise<T>): Promise<T> => {
+    const p = tail.then(fn);
+    tail = p.catch(() => undefined);
+    return p;
+  };
+
+  const call = async <T>(what: string, fn: () => Promise<unknown>): Promise<T> => {
+    try {
+      return (await fn()) as T;
+    } catch (err) {
+      throw classify(what, err);
+    }
+  };
+
+  const send = (content: string) =>
+    call<RESTPostAPIChannelMessageResult>(`posting to thread ${ref.id}`, () =>
+      rest.post(Routes.channelMessages(ref.id), { body: { content, allowed_mentions: NO_MENTIONS } }),
+    );
+
+  const edit = (channelId: string, messageId: string, content: string) =>
+    call<RESTPostAPIChannelMessageResult>(`editing message ${messageId}`, () =>
+      rest.patch(Routes.channelMessage(channelId, messageId), { body: { content, allowed_mentions: NO_MENTIONS } }),
+    );
+
+  /** Reads the guild's boost tier once for the real upload limit (DMs and failures: 10 MiB). */
+  const uploadLimit = async (): Promise<number> => {
+    if (limitKnown || ref.guildId === DM_GUILD) return limits.maxUploadBytes;
+    limitKnown = true;
+    try {
+      const guild = (await rest.get(Routes.guild(ref.guildId))) as RESTGetAPIGuildResult;
+      limits.maxUploadBytes = UPLOAD_LIMIT_BY_TIER[guild.premium_tier] ?? 10 * MiB;
+    } catch {
+      /* keep the default */
+    }
+    return limits.maxUploadBytes;
+  };
+
+  return {
+    threadRef,
+    limits,
+    post(text: string): Promise<MessageRef> {
+      return ordered(async () => {
+        let first: MessageRef | undefined;
+        for (const part of splitText(text, limits.maxTextChars)) {
+          const msg = await send(part);
+          first ??= { id: encodeMessageRef(ref.guildId, msg.channel_id, msg.id) };
+        }
+        return first ?? { id: encodeMessageRef(ref.guildId, ref.id, ref.id) };
+      });
+    },
+    status(view: StatusView, existing?: MessageRef): Promise<MessageRef> {
+      return ordered(async () => {
+        const content = renderStatus(view);
+        if (existing) {
+          const target = decodeRef(existing.id);
+          await edit(target.channelId, target.id, content);
+          return existing;
+        }
+        if (isThreadRef(ref)) {
+          try {
+            await edit(ref.channelId, ref.id, content); // the thread's starter message
+            return { id: encodeMessageRef(ref.guildId, ref.channelId, ref.id) };
+          } catch (err) {
+            const status = ((err as DsbotError).cause as { status?: number } | undefined)?.status;
+            if (status !== 403 && status !== 404) throw err; // not ours or no starter: post instead
+          }
+        }
+        const msg = await send(content);
+        return { id: encodeMessageRef(ref.guildId, msg.channel_id, msg.id) };
+      });
+    },
+    upload(files: OutgoingFile[], comment?: string): Promise<void> {
+      return ordered(async () => {
+        const plan = await planUpload(files, await uploadLimit());
+        const head = [comment, ...plan.notes].filter(Boolean).join('\n');
+        if (plan.batches.length === 0) {
+          for (const part of splitText(head || 'No files to attach.', limits.maxTextChars)) await send(part);
+          return;
+        }
+        const headParts = head ? splitText(head, limits.maxTextChars) : [];
+        for (const part of headParts.slice(0, -1)) await send(part);
+        for (const [i, batch] of plan.batches.entries()) {
+          const payload = await Promise.all(batch.map(async (f) => ({ name: f.name, data: await readFile(f.path) })));
+          const content = i === 0 ? (headParts.at(-1) ?? '') : '';
+          await call(`uploading ${batch.map((f) => f.name).join(', ')}`, () =>
+            rest.post(Routes.channelMessages(ref.id), {
+              body: { content, allowed_mentions: NO_MENTIONS, attachments: payload.map((f, id) => ({ id, filename: f.name })) },
+              files: payload,
+            }),
+          );
+        }
+      });
+    },
+    async flush(): Promise<void> {
+      await tail;
+    },
+  };
+}
+
+/** A failed REST call as a classified error (bad token or missing access: config), keeping the cause. */
+function classify(what: string, err: unknown): DsbotError {
+  if (err instanceof DiscordAPIError || (err as { status?: number }).status !== undefined) {
+    const status = (err as { status: number }).status;
+    if (status === 401) return new DsbotError('config', `Discord rejected the bot token while ${what}. Check DISCORD_BOT_TOKEN.`, { cause: err });
+    if (status === 403 && !(err instanceof DiscordAPIError && err.code === 50005)) {
+      return new DsbotError('config', `Discord denied ${what} (missing access). Give the bot View Channel, Send Messages, Send Messages in Threads and Attach Files.`, { cause: err });
+    }
+  }
+  return new DsbotError('internal', `Discord REST failed while ${what}: ${(err as Error).message}`, { cause: err });
 }
