@@ -1,0 +1,91 @@
+/**
+ * The command line that starts the kernel in the local sandbox: bubblewrap around
+ * (setpriv when the host runs as root, then) prlimit around Python. Pure: easy to read and test.
+ */
+
+/** What the command needs. */
+export interface LocalCommandSpec {
+  /** bwrap executable. */
+  bwrap: string;
+  /** Python with pandas (e.g. /usr/bin/python3). */
+  python: string;
+  /** Kernel program on the host. */
+  kernelPath: string;
+  /** Host work dir (becomes /sandbox, the only writable place). */
+  workDir: string;
+  /** Read-only inputs: host path → name under /data. */
+  inputs: { hostPath: string; name: string }[];
+  /** Python packages: host dir → name under /app/lib. */
+  pythonPackages: { hostDir: string; name: string }[];
+  /** Resource limits applied with prlimit. */
+  limits: { cpuSeconds: number; memoryMb: number; maxProcesses: number; maxFileMb: number };
+  /** When the host runs as root: the unprivileged uid/gid the kernel runs as (root ignores RLIMIT_NPROC). */
+  runAs?: { uid: number; gid: number };
+}
+
+/** Paths inside the isolated sandbox. */
+export const SANDBOX_PATHS = { work: '/sandbox', data: '/data', lib: '/app/lib', kernel: '/app/kernel.py' } as const;
+
+/** Environment of the kernel (everything else is cleared). */
+export function kernelEnv(home: string): Record<string, string> {
+  return {
+    PATH: '/usr/bin:/bin',
+    HOME: home,
+    LANG: 'C.UTF-8',
+    MPLBACKEND: 'Agg',
+    MPLCONFIGDIR: '/tmp/matplotlib',
+    OPENBLAS_NUM_THREADS: '1',
+    OMP_NUM_THREADS: '1',
+    MKL_NUM_THREADS: '1',
+  };
+}
+
+/** prlimit arguments (bytes for address space and file size). */
+export function prlimitArgs(limits: LocalCommandSpec['limits']): string[] {
+  const mib = 1024 * 1024;
+  return [
+    `--cpu=${limits.cpuSeconds}`,
+    `--as=${limits.memoryMb * mib}`,
+    `--nproc=${limits.maxProcesses}`,
+    `--fsize=${limits.maxFileMb * mib}`,
+  ];
+}
+
+/** argv of the isolated kernel: bwrap [namespaces, mounts, env] [setpriv] prlimit python -I /app/kernel.py. */
+export function bwrapArgv(spec: LocalCommandSpec): string[] {
+  const a: string[] = [spec.bwrap];
+  if (spec.runAs) {
+    // As root, stay in the initial user namespace (so bwrap can read any bind source) and let
+    // setpriv drop to an unprivileged uid with no capabilities at all before Python starts.
+    a.push('--unshare-ipc', '--unshare-pid', '--unshare-net', '--unshare-uts', '--unshare-cgroup-try');
+  } else {
+    a.push('--unshare-all');
+  }
+  a.push('--die-with-parent', '--new-session');
+  a.push('--ro-bind', '/usr', '/usr', '--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64', '--symlink', 'usr/bin', '/bin');
+  // Directories bwrap creates implicitly are 0700: create them explicitly (the kernel may run as another uid).
+  a.push('--dir', '/etc', '--ro-bind-try', '/etc/alternatives', '/etc/alternatives');
+  a.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
+  a.push('--bind', spec.workDir, SANDBOX_PATHS.work);
+  a.push('--dir', SANDBOX_PATHS.data);
+  for (const f of spec.inputs) a.push('--ro-bind', f.hostPath, `${SANDBOX_PATHS.data}/${f.name}`);
+  a.push('--dir', '/app', '--ro-bind', spec.kernelPath, SANDBOX_PATHS.kernel);
+  a.push('--dir', SANDBOX_PATHS.lib);
+  for (const p of spec.pythonPackages) a.push('--ro-bind', p.hostDir, `${SANDBOX_PATHS.lib}/${p.name}`);
+  a.push('--chdir', SANDBOX_PATHS.work, '--clearenv');
+  for (const [k, v] of Object.entries(kernelEnv(SANDBOX_PATHS.work))) a.push('--setenv', k, v);
+  if (spec.runAs) {
+    a.push('--cap-drop', 'ALL', '--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID', '--cap-add', 'CAP_SETPCAP');
+    a.push('/usr/bin/setpriv', `--reuid=${spec.runAs.uid}`, `--regid=${spec.runAs.gid}`, '--clear-groups');
+    a.push('--bounding-set=-all', '--inh-caps=-all', '--no-new-privs', '--');
+  } else {
+    a.push('--cap-drop', 'ALL');
+  }
+  a.push('/usr/bin/prlimit', ...prlimitArgs(spec.limits), '--', spec.python, '-I', SANDBOX_PATHS.kernel);
+  return a;
+}
+
+/** argv of the unisolated kernel (no bwrap): limits only. */
+export function unisolatedArgv(spec: Pick<LocalCommandSpec, 'python' | 'kernelPath' | 'limits'>): string[] {
+  return ['prlimit', ...prlimitArgs(spec.limits), '--', spec.python, '-I', spec.kernelPath];
+}

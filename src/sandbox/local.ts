@@ -1,0 +1,235 @@
+/**
+ * LocalSandbox: the kernel in a bubblewrap sandbox on this machine.
+ *
+ * What it protects against (with bwrap, the default):
+ * - network: the kernel has its own empty network namespace (no 127.0.0.1 services, no internet);
+ * - host files: only /usr (read-only), the work dir (read-write, /sandbox), the inputs
+ *   (read-only, /data) and the Python packages (read-only, /app/lib) exist inside; no /etc, /root,
+ *   /home or project directory; a fresh /tmp;
+ * - secrets: the environment is cleared (only PATH, HOME, LANG and thread settings are set);
+ * - privileges: every capability is dropped; when the host runs as root the kernel runs as an
+ *   unprivileged uid of its own (so RLIMIT_NPROC applies and root-owned host files stay read-only);
+ * - runaway cells: CPU seconds, address space (pandas raises MemoryError), processes (fork
+ *   bombs), file size (prlimit), wall-clock time per cell (host kills the whole PID namespace),
+ *   and stdout/stderr size (capped in the kernel);
+ * - files planted by the cell: host reads and writes of the work dir never follow symlinks out of it.
+ *
+ * What it does NOT protect against: Linux kernel exploits (it is namespaces + rlimits, not a
+ * VM), reading anything under /usr, timing and other side channels, disk filling below the file
+ * size limit with many files, and CPU contention with other processes. With
+ * `sandbox.local.allowUnisolated: true` there is NO isolation at all (limits only).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { constants } from 'node:fs';
+import { access, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { SandboxError } from '../errors.js';
+import { sandboxSchema, type SandboxConfig } from '../config/schema.js';
+import { KERNEL_PATH } from './kernel-protocol.js';
+import { KernelRunner, type KernelIO, type KernelProcess } from './kernel-runner.js';
+import { bwrapArgv, kernelEnv, SANDBOX_PATHS, unisolatedArgv } from './local-command.js';
+import type { ExecOptions, ExecResult, Sandbox, SandboxPaths, SandboxStartOptions } from './types.js';
+import { chownTree, readInside, writeInside } from './work-dir.js';
+
+export const INSTALL_BWRAP = 'apt-get install -y bubblewrap';
+export const INSTALL_PANDAS = 'apt-get install -y python3-pandas python3-numpy';
+
+/** Extra knobs for LocalSandbox (tests). */
+export interface LocalSandboxOptions {
+  /** Where the unisolated warning goes; default console.warn. */
+  warn?: (message: string) => void;
+}
+
+const bwrapChecked = new Map<string, string | undefined>();
+
+/** Returns why `bwrap` cannot run, or undefined when it can (cached per executable). */
+function bwrapProblem(bwrap: string): string | undefined {
+  if (!bwrapChecked.has(bwrap)) {
+    const r = spawnSync(bwrap, ['--version'], { encoding: 'utf8', timeout: 5000 });
+    bwrapChecked.set(bwrap, r.error ? (r.error as NodeJS.ErrnoException).code ?? r.error.message : r.status === 0 ? undefined : `exit ${r.status}`);
+  }
+  return bwrapChecked.get(bwrap);
+}
+
+function validateName(name: string, what: string): void {
+  if (!name || name.includes('/') || name === '.' || name === '..') throw new SandboxError(`${what} name "${name}" must be a bare file name.`);
+}
+
+export class LocalSandbox implements Sandbox {
+  readonly kind = 'local' as const;
+  private currentPaths: SandboxPaths = { work: SANDBOX_PATHS.work, data: SANDBOX_PATHS.data };
+  private runner?: KernelRunner;
+  private workDir?: string;
+  private owner?: { uid: number; gid: number };
+  private scratch?: string;
+  private closed = false;
+
+  private readonly config: SandboxConfig;
+
+  /** `config` is re-parsed so nested defaults (sandbox.local.*) are always filled in. */
+  constructor(
+    config: SandboxConfig,
+    private readonly options: LocalSandboxOptions = {},
+  ) {
+    this.config = sandboxSchema.parse(config);
+  }
+
+  /** Paths inside the sandbox (/sandbox and /data; host paths when unisolated). */
+  get paths(): SandboxPaths {
+    return this.currentPaths;
+  }
+
+  async start(options: SandboxStartOptions): Promise<void> {
+    if (this.runner) throw new SandboxError('This sandbox was already started.');
+    const { local, python } = this.config;
+    const isolated = !local.allowUnisolated;
+    for (const f of options.inputs ?? []) validateName(f.name, 'Input');
+    for (const p of options.pythonPackages ?? []) validateName(p.name, 'Python package');
+    if (isolated) {
+      const problem = bwrapProblem(local.bwrap);
+      if (problem) {
+        throw new SandboxError(
+          `bubblewrap (${local.bwrap}) cannot run (${problem}). Install it: \`${INSTALL_BWRAP}\`. ` +
+            'Or set sandbox.local.allowUnisolated: true to run the kernel WITHOUT isolation.',
+        );
+      }
+      if (!python.startsWith('/usr/')) throw new SandboxError(`sandbox.python (${python}) must live under /usr: only /usr is visible inside the sandbox. Use /usr/bin/python3 with \`${INSTALL_PANDAS}\`.`);
+    }
+    try {
+      await access(python, constants.X_OK);
+    } catch (err) {
+      throw new SandboxError(`Python ${python} (sandbox.python) does not exist. Install it with pandas: \`${INSTALL_PANDAS}\`.`, { cause: err });
+    }
+    const workDir = path.resolve(options.workDir);
+    await mkdir(workDir, { recursive: true });
+    this.workDir = workDir;
+    if (isolated && process.getuid?.() === 0) {
+      const id = 200_000 + Math.floor(Math.random() * 1_000_000);
+      this.owner = { uid: id, gid: id };
+    }
+    for (const f of options.files ?? []) await writeInside(workDir, f.path, f.content);
+    if (this.owner) await chownTree(workDir, this.owner);
+
+    let argv: string[];
+    let cwd = workDir;
+    let sysPath: string[] = [SANDBOX_PATHS.lib];
+    if (isolated) {
+      argv = bwrapArgv({
+        bwrap: local.bwrap,
+        python,
+        kernelPath: KERNEL_PATH,
+        workDir,
+        inputs: options.inputs ?? [],
+        pythonPackages: options.pythonPackages ?? [],
+        limits: local,
+        runAs: this.owner,
+      });
+    } else {
+      (this.options.warn ?? console.warn)(
+        'dsbot: WARNING: the local sandbox runs WITHOUT isolation (sandbox.local.allowUnisolated: true): ' +
+          'model-written code can read your files, use the network and see this machine. Install bubblewrap and unset it.',
+      );
+      this.scratch = await mkdtemp(path.join(os.tmpdir(), 'dsbot-sandbox-'));
+      const data = path.join(this.scratch, 'data');
+      const lib = path.join(this.scratch, 'lib');
+      await mkdir(data);
+      await mkdir(lib);
+      for (const f of options.inputs ?? []) await symlink(path.resolve(f.hostPath), path.join(data, f.name));
+      for (const p of options.pythonPackages ?? []) await symlink(path.resolve(p.hostDir), path.join(lib, p.name));
+      this.currentPaths = { work: workDir, data };
+      sysPath = [lib];
+      argv = unisolatedArgv({ python, kernelPath: KERNEL_PATH, limits: local });
+      cwd = workDir;
+    }
+    const env = isolated ? { PATH: '/usr/bin:/bin' } : kernelEnv(workDir);
+    this.runner = new KernelRunner({
+      launch: (io) => launchLocal(argv, cwd, env, io),
+      hostTools: options.hostTools,
+      sysPath,
+      maxOutputBytes: this.config.maxOutputBytes,
+      setupCode: options.setupCode,
+      startTimeoutMs: this.config.startTimeoutMs,
+      cellTimeoutMs: this.config.cellTimeoutMs,
+      label: isolated ? 'local sandbox' : 'local sandbox (unisolated)',
+      startHint: (stderr, ready) => {
+        if (ready && !ready.pandas) return `Install pandas for ${python}: \`${INSTALL_PANDAS}\`, or set sandbox.python to a Python that has it.`;
+        if (/^bwrap:/m.test(stderr)) return `bubblewrap could not build the sandbox (see below). Check that \`${INSTALL_BWRAP}\` is installed and user namespaces are allowed, or set sandbox.local.allowUnisolated: true (no isolation).`;
+        return undefined;
+      },
+    });
+    try {
+      await this.runner.start();
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+  }
+
+  exec(code: string, options?: ExecOptions): Promise<ExecResult> {
+    if (!this.runner) return Promise.reject(new SandboxError('Call start() before exec().'));
+    return this.runner.exec(code, options);
+  }
+
+  async writeFile(rel: string, content: string | Buffer): Promise<void> {
+    if (!this.workDir) throw new SandboxError('Call start() before writeFile().');
+    await writeInside(this.workDir, rel, content, this.owner);
+  }
+
+  async readFile(rel: string): Promise<Buffer> {
+    if (!this.workDir) throw new SandboxError('Call start() before readFile().');
+    return readInside(this.workDir, rel);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.runner?.close();
+    if (this.scratch) await rm(this.scratch, { recursive: true, force: true });
+  }
+}
+
+/** Spawns the kernel in its own process group; kill() SIGKILLs the whole group. */
+function launchLocal(argv: string[], cwd: string, env: Record<string, string>, io: KernelIO): Promise<KernelProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0], argv.slice(1), { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (c: string) => io.onStdout(c));
+    child.stderr.on('data', (c: string) => io.onStderr(c));
+    child.stdin.on('error', () => undefined); // EPIPE after a kill: the exit event reports it
+    let exited = false;
+    child.once('error', (err) => {
+      if (child.pid === undefined) return reject(err);
+      io.onStderr(`${err.message}\n`);
+    });
+    child.once('exit', (code, signal) => {
+      exited = true;
+      // Let the last stdout/stderr chunks arrive first (bounded: a stray grandchild may hold the pipes).
+      let reported = false;
+      const done = () => {
+        if (!reported) io.onExit({ code, signal });
+        reported = true;
+      };
+      const timer = setTimeout(done, 200);
+      child.once('close', () => (clearTimeout(timer), done()));
+    });
+    child.once('spawn', () =>
+      resolve({
+        write: (data) =>
+          new Promise<void>((res, rej) => {
+            if (exited || !child.stdin.writable) return rej(new Error('the kernel is not running'));
+            child.stdin.write(data, (err) => (err ? rej(err) : res()));
+          }),
+        kill: async () => {
+          if (exited || child.pid === undefined) return;
+          try {
+            process.kill(-child.pid, 'SIGKILL');
+          } catch {
+            child.kill('SIGKILL');
+          }
+        },
+      }),
+    );
+  });
+}
