@@ -223,7 +223,7 @@ export async function startFakeSlack(options: { botToken?: string } = {}): Promi
     const contentType = req.headers['content-type'] ?? '';
     if (path.startsWith('/upload/')) {
       const id = path.split('/')[2];
-      const form = await new Response(raw, { headers: { 'content-type': contentType } }).formData();
+      const form = await new Response(new Uint8Array(raw), { headers: { 'content-type': contentType } }).formData();
       const part = form.get('body') ?? form.get('file');
       const bytes = part && typeof part !== 'string' ? Buffer.from(await part.arrayBuffer()) : Buffer.from(String(part ?? ''));
       uploads.set(id, bytes);

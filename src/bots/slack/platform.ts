@@ -1,7 +1,323 @@
+/**
+ * The Slack platform: a Bolt app that normalises mentions, thread replies, DMs, `/dsbot`
+ * commands and stop reactions into IncomingMessage for the router, and answers through a
+ * RouterContext. Socket Mode when `slack.appToken` is set, otherwise the HTTP Events API with
+ * request signing (Bolt's HTTPReceiver checks the signature and the 5-minute timestamp window).
+ * Events are acknowledged before any work; Slack's retried deliveries are dropped by event id.
+ */
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi, type Logger } from '@slack/bolt';
+import type { AddressInfo } from 'node:net';
 import type { Config } from '../../config/schema.js';
-import type { ChatPlatform } from '../types.js';
+import { DsbotError, toDsbotError } from '../../errors.js';
+import type { ChatPlatform, IncomingFile, IncomingMessage, MessageHandler, RouterContext } from '../types.js';
+import { renderText, MESSAGE_MAX_CHARS } from './blocks.js';
+import { requireBotToken, slackClientOptions, slackErrorCode, toSlackError, type SlackWebClient } from './client.js';
+import { isDownloadable, toIncomingFile, type SlackFileObject } from './files.js';
+import { createBoundedMap } from './lru.js';
+import { toMrkdwn } from './mrkdwn.js';
+import {
+  CONVERSATIONAL_SUBTYPES,
+  fromCommand,
+  fromMessageEvent,
+  fromReaction,
+  isDirectMessage,
+  isSelfEvent,
+  mentionsBot,
+  type BotIdentity,
+  type SlackCommandPayload,
+  type SlackMessageEvent,
+  type SlackReactionEvent,
+} from './normalize.js';
+import { encodeSlackRef } from './refs.js';
+import { splitText } from './text.js';
 
-/** Placeholder until the Slack platform lands. */
-export function createSlackPlatform(_config: Config): ChatPlatform {
-  throw new Error('The slack platform is not built yet.');
+export interface SlackPlatformDeps {
+  /** Bolt's logger. Default: Bolt's console logger at `warn`. */
+  logger?: Logger;
+  /** Reaction names delivered as `kind: 'reaction'`. Default: `octagonal_sign`, `stop_sign`. */
+  stopReactions?: string[];
+  /** Event ids and message ids remembered for dedupe. Default 5,000. */
+  dedupeSize?: number;
+  /** How far back `/dsbot clean` (no dataset) looks for a file shared in the channel, ms. Default 30 min. */
+  fileLookbackMs?: number;
+}
+
+/** The Slack ChatPlatform, plus what an operator (or a test) wants to know once it runs. */
+export interface SlackPlatform extends ChatPlatform {
+  /** `socket` (SLACK_APP_TOKEN set) or `http`. */
+  readonly mode: 'socket' | 'http';
+  /** The HTTP receiver's port once started (HTTP mode; `slack.port` 0 picks a free one). */
+  readonly port: number | undefined;
+  /** The bot's identity from auth.test once started. */
+  readonly identity: BotIdentity | undefined;
+}
+
+const DEFAULT_STOP_REACTIONS = ['octagonal_sign', 'stop_sign'];
+const NEGATIVE_THREAD_TTL_MS = 60_000;
+
+/** Creates the Slack platform from `config.slack` (tokens from SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN). */
+export function createSlackPlatform(config: Config, deps: SlackPlatformDeps = {}): SlackPlatform {
+  const botToken = requireBotToken(config);
+  const mode = config.slack.appToken ? 'socket' : 'http';
+  if (mode === 'http' && !config.slack.signingSecret) {
+    throw new DsbotError('config', 'slack.signingSecret is required for the HTTP Events API. Set SLACK_SIGNING_SECRET, or set SLACK_APP_TOKEN (xapp-…) to use Socket Mode.');
+  }
+  const stopReactions = new Set(deps.stopReactions ?? DEFAULT_STOP_REACTIONS);
+  const seen = createBoundedMap<true>(deps.dedupeSize ?? 5_000);
+  /** `channel:threadTs` of threads the bot is part of (true) or was checked not to be (expiry time). */
+  const threads = createBoundedMap<true | number>(10_000);
+  /** `channel:ts` → thread root ts of messages the bot posted (reactions on them need no lookup). */
+  const roots = createBoundedMap<string>(10_000);
+  const fileLookbackMs = deps.fileLookbackMs ?? 30 * 60_000;
+  const maxBytes = Math.floor(config.admin.maxUploadMb * 1024 * 1024);
+  let app: App | undefined;
+  let port: number | undefined;
+  let identity: BotIdentity | undefined;
+  let started = false;
+
+  const key = (channel: string, ts: string) => `${channel}:${ts}`;
+
+  function logger(): Logger | undefined {
+    return deps.logger;
+  }
+
+  function buildApp(): App {
+    const clientOptions = slackClientOptions(config, false);
+    const common = { logger: deps.logger, logLevel: deps.logger ? undefined : LogLevel.WARN };
+    if (mode === 'socket') {
+      const receiver = new SocketModeReceiver({ appToken: config.slack.appToken!, ...common });
+      if (config.slack.apiUrl) {
+        // Bolt does not pass clientOptions to the Socket Mode client: point its apps.connections.open at the same API base.
+        (receiver.client as unknown as { webClient: SlackWebClient }).webClient = new webApi.WebClient('', {
+          ...clientOptions,
+          headers: { Authorization: `Bearer ${config.slack.appToken}` },
+        });
+      }
+      return new App({ token: botToken, receiver, clientOptions, ignoreSelf: false, ...common });
+    }
+    const receiver = new HTTPReceiver({
+      signingSecret: config.slack.signingSecret!,
+      endpoints: '/slack/events',
+      customRoutes: [{ path: '/healthz', method: ['GET'], handler: (_req, res) => void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok') }],
+      ...common,
+    });
+    return new App({ token: botToken, receiver, clientOptions, ignoreSelf: false, ...common });
+  }
+
+  function filesOf(raw: unknown[] | undefined, client: SlackWebClient): IncomingFile[] {
+    return ((raw ?? []) as SlackFileObject[]).filter(isDownloadable).map((f) =>
+      toIncomingFile(f, {
+        botToken,
+        maxBytes,
+        fileInfo: async (id) => ((await client.files.info({ file: id })).file as SlackFileObject | undefined) ?? undefined,
+      }),
+    );
+  }
+
+  async function postInThread(client: SlackWebClient, channel: string, threadTs: string | undefined, text: string): Promise<string> {
+    let firstTs = '';
+    for (const piece of splitText(toMrkdwn(text), MESSAGE_MAX_CHARS)) {
+      const m = renderText(piece);
+      const res = await client.chat.postMessage({ channel, thread_ts: threadTs, text: m.text, blocks: m.blocks as never, unfurl_links: false });
+      firstTs ||= String(res.ts);
+      remember(channel, String(res.ts), threadTs ?? String(res.ts));
+    }
+    return firstTs;
+  }
+
+  function remember(channel: string, ts: string, rootTs: string): void {
+    roots.set(key(channel, ts), rootTs);
+    threads.set(key(channel, rootTs), true);
+  }
+
+  /** Replies in the thread of a message (mentions, thread replies, DMs, reactions). */
+  function threadContext(client: SlackWebClient, channel: string, threadTs: string, userId: string): RouterContext {
+    return {
+      async reply({ text, ephemeral }) {
+        try {
+          if (ephemeral) await client.chat.postEphemeral({ channel, user: userId, thread_ts: threadTs, text: toMrkdwn(text) });
+          else await postInThread(client, channel, threadTs, text);
+        } catch (err) {
+          throw toSlackError(err, 'Replying on Slack');
+        }
+      },
+    };
+  }
+
+  /** Replies to a slash command (response_url), and opens a run thread in the channel when asked. */
+  function commandContext(client: SlackWebClient, command: SlackCommandPayload, respond: ((msg: object) => Promise<unknown>) | undefined): RouterContext {
+    let runThreadTs: string | undefined;
+    return {
+      async reply({ text, ephemeral }) {
+        try {
+          if (!ephemeral && runThreadTs) await postInThread(client, command.channel_id, runThreadTs, text);
+          else if (respond) await respond({ response_type: ephemeral ? 'ephemeral' : 'in_channel', text: toMrkdwn(text) });
+          else if (ephemeral) await client.chat.postEphemeral({ channel: command.channel_id, user: command.user_id, text: toMrkdwn(text) });
+          else await postInThread(client, command.channel_id, undefined, text);
+        } catch (err) {
+          throw toSlackError(err, 'Answering a /dsbot command');
+        }
+      },
+      async openRunThread(runId, title) {
+        const text = `:broom: *${title}* — run \`${runId}\`, requested by <@${command.user_id}>`;
+        const post = () => postInThread(client, command.channel_id, undefined, text);
+        try {
+          runThreadTs = await post().catch(async (err) => {
+            if (slackErrorCode(err) !== 'not_in_channel') throw err;
+            await client.conversations.join({ channel: command.channel_id });
+            return post();
+          });
+        } catch (err) {
+          throw toSlackError(err, 'Opening the run thread on Slack');
+        }
+        return encodeSlackRef({ team: command.team_id, channel: command.channel_id, ts: runThreadTs });
+      },
+    };
+  }
+
+  /** Whether the bot takes part in a thread: remembered, else read once with conversations.replies. */
+  async function inBotThread(client: SlackWebClient, channel: string, threadTs: string, bot: BotIdentity): Promise<boolean> {
+    const known = threads.get(key(channel, threadTs));
+    if (known === true) return true;
+    if (typeof known === 'number' && known > Date.now()) return false;
+    try {
+      const res = await client.conversations.replies({ channel, ts: threadTs, limit: 100 });
+      const messages = (res.messages ?? []) as { user?: string; bot_id?: string; text?: string }[];
+      const joined = messages.some((m) => isSelfEvent(m, bot) || mentionsBot(m.text, bot.userId));
+      threads.set(key(channel, threadTs), joined ? true : Date.now() + NEGATIVE_THREAD_TTL_MS);
+      return joined;
+    } catch (err) {
+      logger()?.warn(`dsbot slack: cannot read thread ${channel}/${threadTs}: ${(err as Error).message}`);
+      return false;
+    }
+  }
+
+  /** The thread root of a reacted message: remembered, else conversations.replies, else the message itself. */
+  async function rootOf(client: SlackWebClient, channel: string, ts: string): Promise<string> {
+    const known = roots.get(key(channel, ts));
+    if (known) return known;
+    try {
+      const res = await client.conversations.replies({ channel, ts, limit: 1 });
+      const first = (res.messages ?? [])[0] as { ts?: string; thread_ts?: string } | undefined;
+      return first?.thread_ts ?? first?.ts ?? ts;
+    } catch {
+      return ts;
+    }
+  }
+
+  /** Files for `/dsbot clean` with no dataset: the newest file the user shared in the channel recently. */
+  async function recentFiles(client: SlackWebClient, command: SlackCommandPayload): Promise<IncomingFile[]> {
+    try {
+      const oldest = ((Date.now() - fileLookbackMs) / 1000).toFixed(6);
+      const res = await client.conversations.history({ channel: command.channel_id, oldest, limit: 50 });
+      const messages = (res.messages ?? []) as { user?: string; files?: unknown[] }[];
+      const mine = messages.find((m) => m.user === command.user_id && (m.files?.length ?? 0) > 0);
+      return filesOf(mine?.files, client);
+    } catch (err) {
+      logger()?.warn(`dsbot slack: cannot look for files in ${command.channel_id}: ${(err as Error).message}`);
+      return [];
+    }
+  }
+
+  function register(a: App, handler: MessageHandler, bot: BotIdentity): void {
+    const deliver = async (message: IncomingMessage, ctx: RouterContext) => {
+      if (!seen.add(`msg:${message.messageId}`, true)) return;
+      try {
+        await handler(message, ctx);
+      } catch (err) {
+        const e = toDsbotError(err);
+        (deps.logger ?? console).error(`dsbot slack: handling ${message.kind} ${message.messageId} failed (${e.kind}): ${e.message}`);
+      }
+    };
+
+    // Slack redelivers an event it thinks was not acknowledged (x-slack-retry-num): once per event id.
+    a.use(async ({ body, next }) => {
+      const eventId = (body as { event_id?: string }).event_id;
+      if (eventId && !seen.add(`event:${eventId}`, true)) return;
+      await next();
+    });
+
+    a.event('app_mention', async ({ event, body, client }) => {
+      const e = event as unknown as SlackMessageEvent;
+      if (isDirectMessage(e)) return; // DMs arrive as message events
+      const team = teamOf(body, e, bot);
+      threads.set(key(e.channel, e.thread_ts ?? e.ts), true);
+      const message = fromMessageEvent(e, team, bot, filesOf(e.files, client));
+      await deliver(message, threadContext(client, e.channel, e.thread_ts ?? e.ts, message.user.id));
+    });
+
+    a.event('message', async ({ event, body, client }) => {
+      const e = event as unknown as SlackMessageEvent;
+      if (!CONVERSATIONAL_SUBTYPES.has(e.subtype)) return;
+      const rootTs = e.thread_ts ?? e.ts;
+      if (isSelfEvent(e, bot)) remember(e.channel, e.ts, rootTs);
+      if (!isDirectMessage(e)) {
+        if (mentionsBot(e.text, bot.userId)) return; // app_mention delivers it
+        if (!e.thread_ts || !(await inBotThread(client, e.channel, e.thread_ts, bot))) return;
+      }
+      const message = fromMessageEvent(e, teamOf(body, e, bot), bot, filesOf(e.files, client));
+      await deliver(message, threadContext(client, e.channel, rootTs, message.user.id));
+    });
+
+    a.event('reaction_added', async ({ event, body, client }) => {
+      const e = event as unknown as SlackReactionEvent;
+      const name = e.reaction.split('::')[0];
+      if (e.item.type !== 'message' || !e.item.channel || !e.item.ts || !stopReactions.has(name)) return;
+      const rootTs = await rootOf(client, e.item.channel, e.item.ts);
+      const message = fromReaction(e, teamOf(body, {}, bot), rootTs, bot);
+      await deliver(message, threadContext(client, e.item.channel, rootTs, e.user));
+    });
+
+    a.command('/dsbot', async ({ command, ack, respond, client }) => {
+      await ack(); // within Slack's 3 s; everything else happens after
+      const payload = command as unknown as SlackCommandPayload;
+      const wantsFile = /^clean\s*$/i.test((payload.text ?? '').trim());
+      const files = wantsFile ? await recentFiles(client, payload) : [];
+      await deliver(fromCommand(payload, files), commandContext(client, payload, respond));
+    });
+
+    a.error(async (err) => {
+      (deps.logger ?? console).error(`dsbot slack: ${toDsbotError(err).message}`);
+    });
+  }
+
+  return {
+    name: 'slack',
+    mode,
+    get port() {
+      return port;
+    },
+    get identity() {
+      return identity;
+    },
+    async start(handler: MessageHandler): Promise<void> {
+      if (started) throw new DsbotError('internal', 'The Slack platform is already started.');
+      const a = buildApp();
+      let auth: Awaited<ReturnType<SlackWebClient['auth']['test']>>;
+      try {
+        auth = await a.client.auth.test();
+      } catch (err) {
+        throw toSlackError(err, 'Checking the Slack bot token (auth.test)');
+      }
+      identity = { userId: String(auth.user_id), botId: auth.bot_id ? String(auth.bot_id) : undefined, teamId: String(auth.team_id ?? '') };
+      register(a, handler, identity);
+      const server = (await a.start(config.slack.port)) as unknown;
+      const address = mode === 'http' ? (server as { address?: () => AddressInfo | string | null }).address?.() : undefined;
+      port = address && typeof address === 'object' ? address.port : undefined;
+      app = a;
+      started = true;
+    },
+    async stop(): Promise<void> {
+      if (!started || !app) return;
+      started = false;
+      const a = app;
+      app = undefined;
+      await a.stop();
+    },
+  };
+}
+
+function teamOf(body: unknown, event: { team?: string }, bot: BotIdentity): string {
+  const b = body as { team_id?: string; authorizations?: { team_id?: string }[] };
+  return b.team_id ?? b.authorizations?.[0]?.team_id ?? event.team ?? (bot.teamId || '_');
 }
