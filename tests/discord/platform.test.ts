@@ -165,4 +165,26 @@ describe('discord platform', () => {
     });
     expect(seen.filter((x) => x.message.kind === 'reaction')).toHaveLength(1);
   });
+
+  it('a 🛑 on a run thread starter or inside the thread names that thread', async () => {
+    let threadRef = '';
+    onMessage = async ({ message, ctx }) => {
+      if (message.text === 'open a thread') threadRef = await ctx.openRunThread!('run-43', 'Cleaning turtle_sales');
+    };
+    fake.userMessage(ALICE, `<@${BOT.id}> open a thread`, { mentions: [BOT] });
+    await fake.waitFor(() => threadRef, 10_000, 'the thread');
+    const threadId = threadRef.split(':')[3];
+    onMessage = async () => {};
+    // On the starter (status) message, in the parent channel: thread ref and target are the same string.
+    fake.react(BOB, CHANNEL_ID, threadId);
+    const onStarter = await waitSeen((m) => m.kind === 'reaction' && m.user.id === BOB.id, 'reaction on the starter');
+    expect(onStarter.message).toMatchObject({ threadRef, targetRef: threadRef, channelRef: `discord:${GUILD_ID}:${CHANNEL_ID}` });
+    // On someone's message inside the thread: the thread names the run, no target.
+    const inThread = fake.userMessage(BOB, 'hmm', { channelId: threadId });
+    await waitSeen((m) => m.messageId === inThread.id, 'the thread message');
+    fake.react(ALICE, threadId, inThread.id);
+    const onUserMsg = await waitSeen((m) => m.kind === 'reaction' && m.user.id === ALICE.id, 'reaction in the thread');
+    expect(onUserMsg.message.threadRef).toBe(threadRef);
+    expect(onUserMsg.message.targetRef).toBeUndefined();
+  });
 });

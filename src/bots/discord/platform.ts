@@ -39,6 +39,7 @@ import {
   toFile,
   toUser,
 } from './normalize.js';
+import { encodeMessageRef } from './refs.js';
 import { openRunThread } from './threads.js';
 
 /** Collaborators for tests and the bot process. */
@@ -112,6 +113,11 @@ export function createDiscordPlatform(config: Config, deps: DiscordPlatformDeps 
     const refs = startedThread?.isThread()
       ? refsFor(message.guildId, message.id, message.channelId)
       : refsForChannel(message.guildId, channel, message.channelId);
+    // targetRef names the reacted message (the sink's MessageRef format). Inside a thread, a
+    // message the bot did not post (or one it cannot see) carries none: the thread names the run.
+    const inThread = !!channel?.isThread();
+    const byBot = !message.partial && message.author?.id === me;
+    const targetRef = !inThread || byBot ? encodeMessageRef(message.guildId, message.channelId, message.id) : undefined;
     const member = guild?.members.cache.get(user.id);
     const fullUser = user.partial ? await user.fetch().catch(() => user) : user;
     const incoming: IncomingMessage = {
@@ -124,7 +130,7 @@ export function createDiscordPlatform(config: Config, deps: DiscordPlatformDeps 
       isSelf,
       kind: 'reaction',
       reaction: STOP_EMOJI,
-      targetRef: `discord:${message.guildId ?? '@me'}:${message.channelId}:${message.id}`,
+      ...(targetRef ? { targetRef } : {}),
     };
     const postChannel = refs.threadRef.split(':')[3];
     const ctx: RouterContext = {
