@@ -65,6 +65,8 @@ export function bwrapArgv(spec: LocalCommandSpec): string[] {
   a.push('--ro-bind', '/usr', '/usr', '--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64', '--symlink', 'usr/bin', '/bin');
   // Directories bwrap creates implicitly are 0700: create them explicitly (the kernel may run as another uid).
   a.push('--dir', '/etc', '--ro-bind-try', '/etc/alternatives', '/etc/alternatives');
+  // Debian's matplotlib keeps its matplotlibrc in /etc (mpl-data links to it).
+  a.push('--ro-bind-try', '/etc/matplotlibrc', '/etc/matplotlibrc');
   a.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
   a.push('--bind', spec.workDir, SANDBOX_PATHS.work);
   a.push('--dir', SANDBOX_PATHS.data);
