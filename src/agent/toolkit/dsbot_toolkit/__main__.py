@@ -1,0 +1,66 @@
+"""Shell entry: `python3 -m dsbot_toolkit clean IN OUTDIR [--chunk-rows N] [--dictionary F] [--outliers flag|remove]`
+and `python3 -m dsbot_toolkit eval DIRTY CLEAN [OUTDIR]` (builtin pipeline, no model)."""
+import argparse
+import json
+import sys
+import tempfile
+import time
+
+from . import (finalize, init_session, make_clean_chunk, profile, replay_begin, replay_chunk, score_cells,
+               suggest_recipe)
+
+
+def clean(path, out, chunk_rows=50000, dictionary=None, outliers="flag", quiet=False):
+    """The builtin pipeline: profile, suggested recipe, replay of every chunk, finalize."""
+    t0 = time.time()
+    init_session(path, out, chunk_rows=chunk_rows, dictionary_path=dictionary, outliers=outliers)
+    prof = profile()
+    recipe = suggest_recipe(prof)
+    t1 = time.time()
+    replay_begin(make_clean_chunk(recipe), committed=[])
+    done = []
+    for i in range(prof["chunks"]):
+        r = replay_chunk(i)
+        done.append(i)
+        if not quiet and not r["ok"]:
+            print("chunk %d failed: %s" % (i, [c for c in r["checks"] if not c["ok"]]), file=sys.stderr)
+    t2 = time.time()
+    res = finalize(done, meta={"profile_s": round(t1 - t0, 2), "replay_s": round(t2 - t1, 2)})
+    res["finalize_s"] = round(time.time() - t2, 2)
+    res["recipe"] = recipe
+    return res
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="dsbot_toolkit")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("clean")
+    c.add_argument("input")
+    c.add_argument("out")
+    c.add_argument("--chunk-rows", type=int, default=50000)
+    c.add_argument("--dictionary")
+    c.add_argument("--outliers", default="flag")
+    e = sub.add_parser("eval")
+    e.add_argument("dirty")
+    e.add_argument("clean")
+    e.add_argument("out", nargs="?")
+    e.add_argument("--chunk-rows", type=int, default=50000)
+    a = ap.parse_args(argv)
+    if a.cmd == "clean":
+        res = clean(a.input, a.out, a.chunk_rows, a.dictionary, a.outliers)
+        print(res["headline"])
+        print(res["before_after_table"])
+        return 0
+    out = a.out or tempfile.mkdtemp(prefix="dsbot-eval-")
+    res = clean(a.dirty, out, a.chunk_rows, outliers="flag", quiet=True)
+    sc = score_cells(a.dirty, a.clean, out + "/cleaned.csv")
+    for name, v in sc["per_column"].items():
+        print("%-20s errors %5d flagged %5d corrected %5d  det F1 %.3f  cor F1 %.3f" % (
+            name[:20], v["errors"], v["flagged"], v["corrected"], v["detection"]["f1"], v["correction"]["f1"]))
+    print(res["headline"])
+    print(json.dumps({"detection": sc["detection"], "correction": sc["correction"]}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

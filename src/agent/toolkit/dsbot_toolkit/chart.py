@@ -1,0 +1,53 @@
+"""chart.png: problems per column before and after cleaning (two panels, same scale)."""
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from .quality import LABELS, PROBLEMS  # noqa: E402
+
+COLORS = {"null_tokens": "#8da0cb", "invalid_type": "#fc8d62", "format_violations": "#66c2a5", "outliers": "#e78ac3",
+          "duplicates": "#a6a6a6", "rules": "#ffd92f"}
+
+
+def _short(name, n=28):
+    name = str(name)
+    return name if len(name) <= n else name[: n - 1] + "…"
+
+
+def draw_chart(path, before, after, title):
+    """Writes the before/after chart to `path` (PNG)."""
+    names = list(before["columns"])
+    labels = [_short(n) for n in names] + ["(duplicate rows)", "(rule violations)"]
+    fig_h = max(3.5, 0.38 * len(labels) + 1.8)
+    fig, axes = plt.subplots(1, 2, figsize=(12, fig_h), sharey=True, sharex=True)
+    xmax = 1
+    for ax, q, label in ((axes[0], before, "Before cleaning"), (axes[1], after, "After cleaning")):
+        ys = list(range(len(labels)))[::-1]
+        left = [0] * len(labels)
+        for k in PROBLEMS:
+            vals = [q["columns"].get(n, {}).get(k, 0) for n in names] + [0, 0]
+            ax.barh(ys, vals, left=left, color=COLORS[k], label=LABELS[k], height=0.7)
+            left = [a + b for a, b in zip(left, vals)]
+        dup = q.get("duplicate_rows", 0)
+        rv = sum(q.get("rule_violations", {}).values())
+        ax.barh([ys[-2]], [dup], color=COLORS["duplicates"], label="duplicate rows", height=0.7)
+        ax.barh([ys[-1]], [rv], color=COLORS["rules"], label="rows breaking a rule", height=0.7)
+        left[-2], left[-1] = dup, rv
+        xmax = max(xmax, max(left))
+        for y, total in zip(ys, left):
+            if total:
+                ax.text(total, y, " %d" % total, va="center", fontsize=8)
+        ax.set_title("%s — %d problem cells" % (label, sum(left)), fontsize=11)
+        ax.set_yticks(ys)
+        ax.set_yticklabels(labels, fontsize=9)
+        ax.grid(axis="x", alpha=0.3)
+        ax.set_xlabel("cells (rows for the last two lines)")
+    axes[0].set_xlim(0, xmax * 1.18)
+    handles, hl = axes[0].get_legend_handles_labels()
+    fig.legend(handles, hl, loc="lower center", ncol=3, fontsize=8, frameon=False)
+    fig.suptitle(title, fontsize=13)
+    fig.tight_layout(rect=(0, 0.08 + 0.3 / fig_h, 1, 0.95))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

@@ -1,0 +1,253 @@
+"""Streaming statistics of one column (pass 1 of the profile), bounded in memory.
+
+Each chunk is reduced to its distinct values with counts first, so regexes and parsers run
+once per distinct value. Kept across chunks: a capped value counter, a KMV distinct sketch,
+shape counts, a bottom-k reservoir of numbers for quantiles, format counts.
+"""
+import math
+import re
+
+import numpy as np
+import pandas as pd
+
+from . import values as V
+
+COUNTER_CAP = 20000      # distinct values kept with counts per column
+RESERVOIR = 20000        # numbers kept for quantiles
+KMV_K = 4096             # distinct-count sketch size
+SHAPE_CAP = 500
+_BOOL = {"true", "false", "yes", "no", "y", "n", "t", "f"}
+_ID_NAME_RE = re.compile(r"(^|[^a-z])(id|uuid|guid|key|code|no|num|number|index|idx)$", re.I)
+
+
+class ColumnAcc:
+    """Accumulates statistics of one column over the chunks."""
+
+    def __init__(self, name, seed):
+        self.name = name
+        self.rng = np.random.default_rng(seed)
+        self.rows = 0
+        self.null_count = 0
+        self.null_tokens = {}
+        self.counter = pd.Series(dtype="float64")
+        self.truncated = False
+        self.kmv = np.empty(0, dtype=np.uint64)
+        self.shapes = {}
+        self.ws = 0
+        self.inner_ws = 0
+        self.n_plain = 0
+        self.n_num = 0
+        self.units = {}
+        self.n_whole = 0
+        self.n_noise = 0
+        self.n_dotzero = 0
+        self.min = math.inf
+        self.max = -math.inf
+        self.sum = 0.0
+        self.res_keys = np.empty(0)
+        self.res_vals = np.empty(0)
+        self.logs = {"plain": [0.0, 0], "pct": [0.0, 0]}
+        self.max_decimals = 0
+        self.fmt_counts = {}
+        self.n_date = 0
+        self.n_time = 0
+        self.n_bool = 0
+        self.n_code = 0
+        self.len_sum = 0
+
+    # ---- pass 1 -------------------------------------------------------------------------
+    def update(self, s):
+        """Adds one chunk's Series of strings."""
+        self.rows += len(s)
+        vc = s.value_counts(sort=False, dropna=False)
+        u = pd.Series(np.asarray(vc.index, dtype=object))
+        w = vc.values.astype(np.int64)
+        stripped = u.str.strip()
+        low = stripped.str.lower()
+        isnull = low.isin(V.NULL_TOKENS).values
+        if isnull.any():
+            self.null_count += int(w[isnull].sum())
+            for tok, n in zip(u[isnull], w[isnull]):
+                if tok != "":
+                    self.null_tokens[tok] = self.null_tokens.get(tok, 0) + int(n)
+        keep = ~isnull
+        u, w, stripped, low = u[keep].reset_index(drop=True), w[keep], stripped[keep].reset_index(drop=True), low[keep].reset_index(drop=True)
+        if len(u) == 0:
+            return
+        self._count(u, w)
+        self._sketch(u)
+        self.len_sum += int((u.str.len().values * w).sum())
+        ws = (u.values != stripped.values)
+        self.ws += int(w[ws].sum())
+        self.inner_ws += int(w[stripped.str.contains(r"\s{2,}", regex=True).values].sum())
+        for sh, n in pd.Series(w).groupby(V.shape(stripped).values).sum().items():
+            if sh in self.shapes or len(self.shapes) < SHAPE_CAP:
+                self.shapes[sh] = self.shapes.get(sh, 0) + int(n)
+        self.n_bool += int(w[low.isin(_BOOL).values].sum())
+        self._numbers(stripped, w)
+        self._dates(stripped, w)
+        self.n_code += int(w[(stripped.str.match(V.CODE_CHARS_RE) & (V.digits_only(stripped).str.len() >= 5)).values].sum())
+
+    def _count(self, u, w):
+        vc = pd.Series(w, index=u.values, dtype="float64")
+        self.counter = self.counter.add(vc, fill_value=0) if len(self.counter) else vc
+        if len(self.counter) > COUNTER_CAP:
+            self.counter = self.counter.nlargest(COUNTER_CAP // 2)
+            self.truncated = True
+
+    def _sketch(self, u):
+        h = pd.util.hash_array(u.values.astype(object))
+        merged = np.union1d(self.kmv, h)
+        self.kmv = merged[:KMV_K]
+
+    def _numbers(self, stripped, w):
+        plain = stripped.str.match(V.PLAIN_NUMBER_RE).values
+        self.n_plain += int(w[plain].sum())
+        cand = stripped.str.match(r"^[$£€¥]?\s*[-+]?[\d.,]*\d").values
+        if not cand.any():
+            return
+        sv, wv = stripped[cand], w[cand]
+        pn = V.parse_numbers(sv)
+        ok = pn["num"].notna().values
+        if not ok.any():
+            return
+        nums, wn = pn["num"].values[ok].astype(float), wv[ok]
+        units, txt = pn["unit"].values[ok], pn["text_num"][ok]
+        self.n_num += int(wn.sum())
+        has_unit = pd.notna(units)
+        for un, n in pd.Series(wn[has_unit]).groupby(units[has_unit]).sum().items():
+            self.units[un] = self.units.get(un, 0) + int(n)
+        whole = np.isfinite(nums) & (np.floor(nums) == nums)
+        self.n_whole += int(wn[whole].sum())
+        self.n_noise += int(wn[V.float_noise(txt).values].sum())
+        self.n_dotzero += int(wn[txt.str.match(r"^[-+]?\d+\.0+$").values].sum())
+        dec = txt.str.extract(r"\.(\d+)$")[0].fillna("").str.len()
+        if len(dec):
+            nonnoise = dec[dec < 14]
+            if len(nonnoise):
+                self.max_decimals = max(self.max_decimals, int(nonnoise.max()))
+        fin = np.isfinite(nums)
+        if fin.any():
+            self.min = min(self.min, float(nums[fin].min()))
+            self.max = max(self.max, float(nums[fin].max()))
+            self.sum += float((nums[fin] * wn[fin]).sum())
+        pct = np.array([x == "%" for x in units])
+        for key, m in (("pct", pct), ("plain", ~has_unit)):
+            m = m & fin & (nums != 0)
+            if m.any():
+                self.logs[key][0] += float((np.log10(np.abs(nums[m])) * wn[m]).sum())
+                self.logs[key][1] += int(wn[m].sum())
+        vals = np.repeat(nums[fin], wn[fin])
+        keys = self.rng.random(len(vals))
+        allk = np.concatenate([self.res_keys, keys])
+        allv = np.concatenate([self.res_vals, vals])
+        if len(allk) > RESERVOIR:
+            idx = np.argpartition(allk, RESERVOIR)[:RESERVOIR]
+            allk, allv = allk[idx], allv[idx]
+        self.res_keys, self.res_vals = allk, allv
+
+    def _dates(self, stripped, w):
+        dateish = stripped.str.match(V.DATEISH_RE).values
+        timeish = stripped.str.match(V.TIMEISH_RE).values
+        for mask, formats, attr in ((dateish, V.DATE_FORMATS + V.DATETIME_FORMATS, "n_date"), (timeish, V.TIME_FORMATS, "n_time")):
+            if w[mask].sum() < 0.3 * w.sum():
+                continue
+            sv, wv = stripped[mask], w[mask]
+            anyok = np.zeros(len(sv), dtype=bool)
+            for fmt in formats:
+                ok = V.parse_dates(sv, fmt).notna().values
+                if ok.any():
+                    self.fmt_counts[fmt] = self.fmt_counts.get(fmt, 0) + int(wv[ok].sum())
+                    anyok |= ok
+            setattr(self, attr, getattr(self, attr) + int(wv[anyok].sum()))
+
+    # ---- results ------------------------------------------------------------------------
+    def distinct(self):
+        """(distinct count, estimated?) from the KMV sketch."""
+        if len(self.kmv) < KMV_K:
+            return len(self.kmv), False
+        kth = float(self.kmv[-1]) / float(2 ** 64)
+        return int((KMV_K - 1) / kth), True
+
+    def result(self):
+        """The column's profile entry (JSON-serialisable)."""
+        nn = self.rows - self.null_count
+        distinct, est = self.distinct()
+        top = self.counter.nlargest(10)
+        shapes = sorted(self.shapes.items(), key=lambda kv: -kv[1])
+        out = {
+            "name": self.name, "rows": self.rows, "non_null": nn, "null_count": self.null_count,
+            "null_tokens": dict(sorted(self.null_tokens.items(), key=lambda kv: -kv[1])[:20]),
+            "distinct": distinct, "distinct_estimated": est,
+            "top_values": [[str(k), int(v)] for k, v in top.items()],
+            "values_truncated": self.truncated,
+            "patterns": [[k, v] for k, v in shapes[:10]],
+            "dominant_pattern": shapes[0][0] if shapes else None,
+            "dominant_pattern_share": round(shapes[0][1] / nn, 4) if shapes and nn else 0.0,
+            "whitespace_issues": self.ws, "inner_whitespace": self.inner_ws,
+            "mean_length": round(self.len_sum / nn, 2) if nn else 0.0,
+        }
+        out.update(self._type(nn, distinct))
+        return out
+
+    def _type(self, nn, distinct):
+        if nn == 0:
+            return {"inferred_type": "empty", "base_type": "empty", "parse_share": 1.0}
+        num_share = self.n_num / nn
+        res = {}
+        if num_share >= 0.95:
+            kind = "integer" if self.n_whole == self.n_num else "float"
+            res = {"base_type": kind, "parse_share": round(num_share, 4), "numeric": self._numeric_stats()}
+            unique_key = distinct >= self.rows and self.null_count == 0 and not self.units
+            res["inferred_type"] = "id" if kind == "integer" and (unique_key or _ID_NAME_RE.search(self.name.strip())) else kind
+            return res
+        if self.n_bool / nn >= 0.95 and distinct <= 6:
+            return {"inferred_type": "boolean", "base_type": "boolean", "parse_share": round(self.n_bool / nn, 4)}
+        for attr, formats in (("n_date", V.DATE_FORMATS + V.DATETIME_FORMATS), ("n_time", V.TIME_FORMATS)):
+            share = getattr(self, attr) / nn
+            if share >= 0.9:
+                counts = {f: n for f, n in self.fmt_counts.items() if f in formats}
+                dom = max(counts, key=lambda f: (counts[f], -formats.index(f)))
+                t = "time" if attr == "n_time" else ("datetime" if dom in V.DATETIME_FORMATS else "date")
+                return {"inferred_type": t, "base_type": t, "parse_share": round(share, 4), "dominant_format": dom,
+                        "formats": dict(sorted(counts.items(), key=lambda kv: -kv[1]))}
+        if self.n_code / nn >= 0.9:
+            return {"inferred_type": "code", "base_type": "code", "parse_share": round(self.n_code / nn, 4)}
+        mean_len = self.len_sum / nn
+        if distinct <= 1000 and (distinct <= 0.5 * nn or distinct <= 20) and mean_len <= 60:
+            return {"inferred_type": "category", "base_type": "category", "parse_share": 1.0}
+        if distinct >= self.rows and self.null_count == 0:
+            return {"inferred_type": "id", "base_type": "text", "parse_share": 1.0}
+        return {"inferred_type": "text", "base_type": "text", "parse_share": 1.0}
+
+    def _numeric_stats(self):
+        r = np.sort(self.res_vals)
+        qs = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99]
+        quant = {str(q): float(np.quantile(r, q)) for q in qs} if len(r) else {}
+        st = {"min": self.min if np.isfinite(self.min) else None, "max": self.max if np.isfinite(self.max) else None,
+              "mean": self.sum / self.n_num if self.n_num else None, "quantiles": quant,
+              "units": dict(sorted(self.units.items(), key=lambda kv: -kv[1])),
+              "plain_share": round(self.n_plain / max(self.n_num, 1), 4),
+              "float_noise": self.n_noise, "dot_zero": self.n_dotzero, "max_decimals": self.max_decimals}
+        if quant:
+            q1, q3 = quant["0.25"], quant["0.75"]
+            iqr = q3 - q1
+            st["iqr_fences"] = [q1 - 3 * iqr, q3 + 3 * iqr] if iqr > 0 else None
+            med = quant["0.5"]
+            mad = float(np.median(np.abs(r - med)))
+            st["mad"] = mad
+            if st["iqr_fences"]:
+                lo, hi = st["iqr_fences"]
+                st["outliers_estimated"] = int(round(float(((r < lo) | (r > hi)).mean()) * self.n_num))
+        pl, pc = self.logs["plain"], self.logs["pct"]
+        st["percent_scale"] = 1.0
+        if pc[1] and pl[1]:
+            diff = pc[0] / pc[1] - pl[0] / pl[1]
+            if diff > 1.5:
+                st["percent_scale"] = 0.01
+        return st
+
+    def values_with_counts(self):
+        """All kept (value, count) pairs, most frequent first."""
+        c = self.counter.sort_values(ascending=False, kind="mergesort")
+        return [(str(k), int(v)) for k, v in c.items()]

@@ -1,0 +1,111 @@
+"""finalize: joins the committed parts into the run's outputs and writes the report and chart.
+Streaming: files are concatenated block by block; quality is measured chunk by chunk."""
+import json
+import os
+
+import pandas as pd
+
+from .chart import draw_chart
+from .io import read_options
+from .quality import QualityAcc, problems
+from .report import quality_table, write_report_md
+from .session import session
+
+KINDS = [("cleaned", "cleaned.csv"), ("changes", "changes.csv"), ("removed", "removed_rows.csv"), ("flags", "flags.csv")]
+
+
+def _concat(paths, out):
+    """Concatenates CSV parts keeping the first part's header line only."""
+    tmp = out + ".tmp"
+    with open(tmp, "wb") as w:
+        for k, p in enumerate(paths):
+            with open(p, "rb") as r:
+                header = r.readline()
+                if k == 0:
+                    w.write(header)
+                for block in iter(lambda: r.read(1 << 20), b""):
+                    w.write(block)
+    os.replace(tmp, out)
+
+
+def finalize(committed, meta=None):
+    """Writes cleaned.csv, changes.csv, removed_rows.csv, flags.csv, quality.json, chart.png,
+    report.md and report.json from the committed chunks; returns a summary dict."""
+    s = session()
+    from .profile import profile
+    prof = profile()
+    committed = sorted(set(int(i) for i in committed))
+    chunks = []
+    for i in committed:
+        path = os.path.join(s.parts_dir, "result-%05d.json" % i)
+        if not os.path.exists(path):
+            raise FileNotFoundError("chunk %d is not replayed (no %s)" % (i, os.path.basename(path)))
+        with open(path) as f:
+            chunks.append(json.load(f))
+    for kind, name in KINDS:
+        parts = [os.path.join(s.parts_dir, "%s-%05d.csv" % (kind, i)) for i in committed]
+        if parts:
+            _concat(parts, os.path.join(s.work_dir, name))
+    recipe = getattr(s.clean_chunk, "recipe", None) or (meta or {}).get("recipe")
+    before = QualityAcc(prof, recipe)
+    for _, df in s.read_chunks(0):
+        before.update(df)
+    after = QualityAcc(prof, recipe)
+    cleaned_path = os.path.join(s.work_dir, "cleaned.csv")
+    if os.path.exists(cleaned_path):
+        for df in pd.read_csv(cleaned_path, chunksize=s.chunk_rows, **read_options("utf-8", ",")):
+            after.update(df.fillna(""))
+    bq, aq = before.result(), after.result()
+    rows_in = sum(c["rows_in"] for c in chunks)
+    rows_out = sum(c["rows_out"] for c in chunks)
+    removed = _sum_dicts(c["removed_by_reason"] for c in chunks)
+    changed = _sum_dicts(c["changes_by_rule"] for c in chunks)
+    flags = _sum_dicts(c.get("flags_by_rule", {}) for c in chunks)
+    cells = sum(changed.values())
+    pb = sum(problems(v) for v in bq["columns"].values())
+    pa = sum(problems(v) for v in aq["columns"].values())
+    failed = sum(1 for c in chunks if not c["ok"])
+    headline = ("%d rows in, %d out, %d removed; %d cells changed by %d rules; problem cells %d → %d; %s."
+                % (rows_in, rows_out, rows_in - rows_out, cells, len(changed), pb, pa,
+                   "every chunk passed validation" if not failed else "%d chunk(s) failed validation" % failed))
+    if len(committed) < prof["chunks"]:
+        headline += " (only %d of %d chunks committed)" % (len(committed), prof["chunks"])
+    artifacts = [n for _, n in KINDS if os.path.exists(os.path.join(s.work_dir, n))]
+    quality = {"before": bq, "after": aq}
+    with open(os.path.join(s.work_dir, "quality.json"), "w") as f:
+        json.dump(quality, f, indent=1)
+    draw_chart(os.path.join(s.work_dir, "chart.png"), bq, aq,
+               "Data quality before vs after cleaning — %s (%d rows)" % (prof["file"], rows_in))
+    artifacts += ["quality.json", "chart.png", "report.md", "report.json"]
+    ctx = {"profile": prof, "meta": meta or {}, "headline": headline, "before": bq, "after": aq, "recipe": recipe,
+           "cells_changed_by_rule": changed, "flags_by_rule": flags, "chunks": chunks,
+           "rows_removed_by_reason": removed, "artifacts": artifacts, "notes": _notes(prof, aq)}
+    write_report_md(os.path.join(s.work_dir, "report.md"), ctx)
+    report = {"file": prof["file"], "rows_in": rows_in, "rows_out": rows_out, "rows_removed": rows_in - rows_out,
+              "rows_removed_by_reason": removed, "cells_changed": cells, "cells_changed_by_rule": changed,
+              "cells_flagged_by_rule": flags, "problems_before": pb, "problems_after": pa,
+              "chunks": [{k: c[k] for k in ("index", "rows_in", "rows_out", "rows_removed", "hash", "ok", "checks")} for c in chunks],
+              "recipe": recipe, "schema_fingerprint": prof["schema_fingerprint"], "headline": headline}
+    for k, v in (meta or {}).items():
+        report.setdefault(k, v)
+    with open(os.path.join(s.work_dir, "report.json"), "w") as f:
+        json.dump(report, f, indent=1, default=str)
+    return {"artifacts": artifacts, "rows_in": rows_in, "rows_out": rows_out, "rows_removed": rows_in - rows_out,
+            "cells_changed": cells, "before_after_table": quality_table(prof, bq, aq), "headline": headline}
+
+
+def _sum_dicts(dicts):
+    out = {}
+    for d in dicts:
+        for k, v in d.items():
+            out[k] = out.get(k, 0) + v
+    return out
+
+
+def _notes(prof, after):
+    notes = []
+    for c in prof["columns"]:
+        miss = after["columns"].get(c["name"], {}).get("missing", 0)
+        if miss and c["inferred_type"] in ("integer", "float", "date", "datetime", "time", "id"):
+            notes.append("`%s` (%s): %d missing values kept as missing (no reliable way to infer them)." % (c["name"], c["inferred_type"], miss))
+    return notes

@@ -1,0 +1,143 @@
+"""Reading the input file safely: encoding, delimiter, clear errors; writing CSV outputs safely."""
+import codecs
+import csv
+import io as _io
+import os
+
+import pandas as pd
+
+from .safety import neutralise_frame
+
+
+class InputFileError(ValueError):
+    """The input file cannot be read as a CSV; the message is fit to show a person."""
+
+
+_MAGIC = {
+    b"PK\x03\x04": "a ZIP archive (or an .xlsx/.docx file)",
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"\x1f\x8b": "a gzip archive",
+    b"\xd0\xcf\x11\xe0": "an old Office document (.xls/.doc)",
+    b"SQLite format 3": "an SQLite database",
+    b"PAR1": "a Parquet file",
+}
+DELIMITERS = [",", ";", "\t", "|"]
+
+
+def check_file(path):
+    """Raises InputFileError for a missing, empty or binary file."""
+    name = os.path.basename(path)
+    if not os.path.exists(path):
+        raise InputFileError("%s: the file does not exist." % name)
+    if os.path.isdir(path):
+        raise InputFileError("%s: is a directory, not a CSV file." % name)
+    size = os.path.getsize(path)
+    if size == 0:
+        raise InputFileError("%s: the file is empty (0 bytes); there is nothing to clean." % name)
+    with open(path, "rb") as f:
+        head = f.read(8192)
+    for magic, what in _MAGIC.items():
+        if head.startswith(magic):
+            raise InputFileError("%s: this is %s, not a CSV text file. Export it as CSV first." % (name, what))
+    if b"\x00" in head:
+        raise InputFileError("%s: looks like a binary file (it contains NUL bytes), not a CSV text file." % name)
+    if not head.strip():
+        raise InputFileError("%s: the file holds only blank space; there is nothing to clean." % name)
+
+
+def detect_encoding(path):
+    """'utf-8-sig', 'utf-8', 'cp1252' or 'latin-1': the first that decodes the whole file."""
+    with open(path, "rb") as f:
+        head = f.read(4)
+        f.seek(0)
+        if head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE):
+            raise InputFileError("%s: is UTF-16 encoded; save it as UTF-8 CSV." % os.path.basename(path))
+        dec = codecs.getincrementaldecoder("utf-8")()
+        try:
+            while True:
+                block = f.read(1 << 20)
+                if not block:
+                    dec.decode(b"", final=True)
+                    break
+                dec.decode(block)
+            return "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
+        except UnicodeDecodeError:
+            pass
+        f.seek(0)
+        dec = codecs.getincrementaldecoder("cp1252")()
+        try:
+            while True:
+                block = f.read(1 << 20)
+                if not block:
+                    break
+                dec.decode(block)
+            return "cp1252"
+        except UnicodeDecodeError:
+            return "latin-1"
+
+
+def sniff_delimiter(path, encoding):
+    """The delimiter among , ; TAB | that splits the first lines most consistently."""
+    with open(path, "r", encoding=encoding, newline="") as f:
+        text = f.read(65536)
+    lines = text.splitlines(True)
+    if len(text) == 65536 and len(lines) > 1:
+        text = "".join(lines[:-1])
+    best, best_score = ",", -1.0
+    for d in DELIMITERS:
+        try:
+            rows = list(csv.reader(_io.StringIO(text), delimiter=d))[:50]
+        except csv.Error:
+            continue
+        counts = [len(r) for r in rows if r]
+        if not counts:
+            continue
+        header = counts[0]
+        if header < 2:
+            continue
+        same = sum(1 for c in counts if c == header) / len(counts)
+        score = same * 10 + min(header, 50) / 50.0
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+def read_options(encoding, sep):
+    """The pandas read_csv options used everywhere: every cell a string, nothing parsed."""
+    return dict(sep=sep, encoding=encoding, dtype=str, keep_default_na=False, na_filter=False,
+                engine="c", skipinitialspace=False)
+
+
+def parser_message(path, err):
+    """A person-readable message for a pandas parser error."""
+    name = os.path.basename(path)
+    msg = str(err)
+    if "Expected" in msg and "fields in line" in msg:
+        tail = msg.split("C error:")[-1].strip()
+        return "%s: malformed CSV: %s (a row has more fields than the header; check quoting or the delimiter)." % (name, tail)
+    if "EOF inside string" in msg:
+        tail = msg.split("C error:")[-1].strip()
+        return "%s: malformed CSV: a quoted field is never closed (%s)." % (name, tail)
+    return "%s: malformed CSV: %s" % (name, msg)
+
+
+def write_csv(df, path, header=True):
+    """Writes `df` as CSV (UTF-8, neutralised against formula injection) atomically."""
+    tmp = path + ".tmp"
+    neutralise_frame(df).to_csv(tmp, index=False, header=header, lineterminator="\n") \
+        if _has_lineterminator() else neutralise_frame(df).to_csv(tmp, index=False, header=header, line_terminator="\n")
+    os.replace(tmp, path)
+    return path
+
+
+_LT = None
+
+
+def _has_lineterminator():
+    global _LT
+    if _LT is None:
+        import inspect
+        _LT = "lineterminator" in inspect.signature(pd.DataFrame.to_csv).parameters
+    return _LT

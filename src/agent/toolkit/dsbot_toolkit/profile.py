@@ -1,0 +1,155 @@
+"""Pass 1: the whole-file streaming profile (memory bounded by the chunk size), cached per session."""
+import json
+
+from . import values as V
+from .columns import ColumnAcc
+from .dictionary import derive_rules, read_dictionary
+from .relations import RelationsAcc, merged_values
+from .safety import schema_fingerprint
+from .session import session
+
+NUMERIC_TYPES = ("integer", "float", "id")
+
+
+def profile():
+    """The profile of the whole input file (cached after the first call). JSON-serialisable."""
+    s = session()
+    if s.profile is not None:
+        return s.profile
+    accs = [ColumnAcc(c, seed=i + 1) for i, c in enumerate(s.columns)]
+    rel = RelationsAcc(s.columns)
+    rows = chunks = 0
+    for _, df in s.read_chunks(0):
+        chunks += 1
+        rows += len(df)
+        for acc in accs:
+            acc.update(df[acc.name])
+        rel.update(df)
+    cols = [a.result() for a in accs]
+    for acc, res in zip(accs, cols):
+        _null_token_guard(res)
+        if res["inferred_type"] in ("category", "boolean"):
+            res["variants"] = category_variants(acc.values_with_counts(), truncated=acc.truncated)
+    table = rel.result(cols)
+    numeric = [c["name"] for c in cols if c.get("base_type") in ("integer", "float")]
+    rules = derive_rules(s.columns, numeric, read_dictionary(s.dictionary_path))
+    for r in rules:
+        if r["kind"] in ("sum_ge", "sum_eq"):
+            dec = max([c.get("numeric", {}).get("max_decimals", 0) for c in cols if c["name"] in r["parts"] + [r["column"]]] or [0])
+            r["tol"] = round(0.5 * 10 ** (-dec) * (len(r["parts"]) + 1), 10) if dec else 0.5
+    prof = {
+        "file": s.input_path.rsplit("/", 1)[-1], "encoding": s.encoding, "delimiter": s.sep,
+        "rows": rows, "chunks": chunks, "chunk_rows": s.chunk_rows, "columns": cols,
+        "duplicate_rows": table["duplicate_rows"], "candidate_keys": table["candidate_keys"],
+        "functional_dependencies": table["functional_dependencies"],
+        "merged_values": merged_values(accs, cols), "rules": rules,
+        "outlier_policy": s.outliers,
+    }
+    prof["schema_fingerprint"] = schema_fingerprint(cols)
+    prof = json.loads(json.dumps(prof, default=_json_default))
+    s.profile = prof
+    s.rules = rules
+    return prof
+
+
+def _json_default(o):
+    try:
+        return o.item()
+    except AttributeError:
+        return str(o)
+
+
+def _null_token_guard(res):
+    """Tokens such as 'NA' are values, not nulls, in a column of two-letter codes."""
+    dom, share = res.get("dominant_pattern"), res.get("dominant_pattern_share", 0)
+    if not dom or share < 0.5:
+        res["value_like_tokens"] = []
+        return
+    import pandas as pd
+    toks = list(res["null_tokens"])
+    shapes = V.shape(pd.Series(toks, dtype=object)).tolist() if toks else []
+    keep = [t for t, sh in zip(toks, shapes) if sh == dom and any(ch.isalnum() for ch in t)]
+    res["value_like_tokens"] = keep
+    for t in keep:
+        n = res["null_tokens"].pop(t)
+        res["null_count"] -= n
+        res["non_null"] += n
+
+
+def category_variants(vals, truncated=False):
+    """Spelling/case variants: {variant: canonical} for a category column's (value, count) list.
+
+    Values with the same fingerprint (case, punctuation, spacing) join the most frequent one
+    when it is at least 3x as frequent (similar counts suggest two genuine spellings);
+    a rare value one edit away from a value at least 20x more frequent joins it too."""
+    if not vals or truncated:
+        return {}
+    import pandas as pd
+    s = pd.Series([v for v, _ in vals], dtype=object)
+    counts = dict(vals)
+    fp = V.fingerprint(s)
+    mapping = {}
+    for key, group in s.groupby(fp.values, sort=False):
+        members = list(group)
+        if len(members) < 2 or not key:
+            continue
+        canon = max(members, key=lambda v: (counts[v], v == v.strip(), -len(v)))
+        for m in members:
+            if m != canon and (counts[canon] >= 3 * counts[m] or m.strip() == canon or " ".join(m.split()) == canon):
+                mapping[m] = canon
+    canon_vals = [(v, n) for v, n in vals if v not in mapping]
+    if len(canon_vals) <= 300:
+        for v, n in canon_vals:
+            if len(v) < 5:
+                continue
+            for c, cn in canon_vals:
+                if cn >= 20 * n and cn >= 10 and len(c) >= 5 and V.edit_distance_1(v.lower(), c.lower()):
+                    mapping[v] = c
+                    break
+    return mapping
+
+
+def profile_summary(max_chars=4000):
+    """A compact text summary of the profile for a model prompt (values quoted and truncated)."""
+    p = profile()
+    lines = ["file %s: %d rows, %d columns, %d chunks; encoding %s, delimiter %r; %d exact duplicate rows"
+             % (p["file"], p["rows"], len(p["columns"]), p["chunks"], p["encoding"], p["delimiter"], p["duplicate_rows"])]
+    if p["candidate_keys"]:
+        lines.append("candidate keys: " + ", ".join(p["candidate_keys"]))
+    for c in p["columns"]:
+        bits = ["%s (%s)" % (_q(c["name"]), c["inferred_type"]), "nulls %d" % c["null_count"]]
+        if c["null_tokens"]:
+            bits.append("null tokens " + ", ".join("%s×%d" % (_q(k), v) for k, v in list(c["null_tokens"].items())[:4]))
+        bits.append("distinct %s%d" % ("~" if c["distinct_estimated"] else "", c["distinct"]))
+        num = c.get("numeric")
+        if num:
+            bits.append("min %s max %s" % (_n(num["min"]), _n(num["max"])))
+            if num["units"]:
+                bits.append("units " + ", ".join("%s×%d" % (k, v) for k, v in list(num["units"].items())[:4]))
+            if num.get("outliers_estimated"):
+                bits.append("~%d outliers (IQR×3)" % num["outliers_estimated"])
+        if c.get("dominant_format"):
+            bits.append("format %s" % c["dominant_format"])
+        if c["whitespace_issues"]:
+            bits.append("%d whitespace issues" % c["whitespace_issues"])
+        if c.get("variants"):
+            bits.append("%d spelling/case variants" % len(c["variants"]))
+        bits.append("top " + ", ".join("%s×%d" % (_q(v), n) for v, n in c["top_values"][:3]))
+        lines.append("- " + "; ".join(bits))
+    for fd in p["functional_dependencies"][:8]:
+        lines.append("FD %s -> %s (confidence %.3f, %d violations)" % (_q(fd["lhs"]), _q(fd["rhs"]), fd["confidence"], fd["violations"]))
+    for m in p["merged_values"]:
+        lines.append("merged values: %d values of %s end with a %s code" % (m["count"], _q(m["column"]), _q(m["into"])))
+    for r in p["rules"]:
+        lines.append("rule %s (from %s)" % (r.get("expr") or "%s in [%s, %s]" % (r["column"], _n(r["min"]), _n(r["max"])), r["source"]))
+    text = "\n".join(lines)
+    return text if len(text) <= max_chars else text[: max_chars - 15] + "\n[truncated]"
+
+
+def _q(v, n=40):
+    v = str(v)
+    return repr(v if len(v) <= n else v[:n] + "…")
+
+
+def _n(x):
+    return "-" if x is None else ("%g" % x)

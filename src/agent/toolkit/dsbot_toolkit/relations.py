@@ -1,0 +1,148 @@
+"""Table-level statistics of the profile: duplicate rows, candidate keys, functional
+dependencies (candidates chosen on the first chunk, confirmed on the whole file with
+capped pair counts) and merged values ('Portland OR' in a city column whose state is empty)."""
+import numpy as np
+import pandas as pd
+
+from . import values as V
+
+PAIR_CAP = 200000
+MAX_FD_CANDIDATES = 40
+MAX_FD_COLUMNS = 16
+
+
+def row_hashes(df):
+    """uint64 hash per row over all columns (index ignored)."""
+    return pd.util.hash_pandas_object(df, index=False).values
+
+
+class RelationsAcc:
+    """Accumulates row hashes, key candidates and FD pair counts over the chunks."""
+
+    def __init__(self, columns):
+        self.columns = list(columns)
+        self.hashes = []
+        self.key_hashes = None      # column -> list of hash arrays (None = not started)
+        self.fd = None              # (lhs, rhs) -> pd.Series counts indexed by (a, b)
+        self.rows = 0
+
+    def update(self, df):
+        """Adds one chunk (raw strings)."""
+        self.rows += len(df)
+        self.hashes.append(row_hashes(df))
+        if self.key_hashes is None:
+            self.key_hashes = {c: [] for c in self.columns if df[c].is_unique and not V.is_null_token(df[c]).any()}
+            self.key_hashes = dict(list(self.key_hashes.items())[:8])
+        for c in list(self.key_hashes):
+            self.key_hashes[c].append(pd.util.hash_array(df[c].values.astype(object)))
+        if self.fd is None:
+            self.fd = {pair: None for pair in self._fd_candidates(df)}
+        for pair in list(self.fd):
+            a, b = pair
+            sub = df[[a, b]]
+            sub = sub[~(V.is_null_token(sub[a]) | V.is_null_token(sub[b]))]
+            counts = sub.groupby([a, b], sort=False).size().astype("float64")
+            cur = self.fd[pair]
+            cur = counts if cur is None else cur.add(counts, fill_value=0)
+            if len(cur) > PAIR_CAP:
+                del self.fd[pair]
+                continue
+            self.fd[pair] = cur
+
+    def _fd_candidates(self, df):
+        n = len(df)
+        if n < 20:
+            return []
+        nun = {c: df[c].nunique() for c in self.columns}
+        cols = [c for c in self.columns if 2 <= nun[c] <= 0.5 * n and df[c].str.len().mean() <= 60][:MAX_FD_COLUMNS]
+        codes = {c: pd.factorize(df[c])[0] for c in cols}
+        out = []
+        for a in cols:
+            for b in cols:
+                if a == b or nun[a] > n / 2:
+                    continue
+                pair = codes[a].astype(np.int64) * (nun[b] + 1) + codes[b]
+                pc = pd.Series(pair).value_counts()
+                lhs = pc.index.values // (nun[b] + 1)
+                best = pd.Series(pc.values).groupby(lhs).max().sum()
+                conf = best / n
+                if conf >= 0.9 and nun[b] >= 2:
+                    out.append((conf, a, b))
+        out.sort(key=lambda t: -t[0])
+        return [(a, b) for _, a, b in out[:MAX_FD_CANDIDATES]]
+
+    def result(self, col_results):
+        """duplicate_rows, candidate_keys, functional_dependencies."""
+        allh = np.concatenate(self.hashes) if self.hashes else np.empty(0, dtype=np.uint64)
+        dup = int(len(allh) - len(np.unique(allh)))
+        keys = []
+        for c, arrs in (self.key_hashes or {}).items():
+            h = np.concatenate(arrs) if arrs else np.empty(0, dtype=np.uint64)
+            if len(h) == self.rows and len(np.unique(h)) == len(h):
+                keys.append(c)
+        fds = []
+        for (a, b), counts in (self.fd or {}).items():
+            if counts is None or not len(counts):
+                continue
+            df = counts.reset_index()
+            df.columns = ["a", "b", "n"]
+            total = df["n"].sum()
+            g = df.sort_values("n", ascending=False, kind="mergesort").groupby("a", sort=False)
+            first = g.head(1).set_index("a")
+            best = first["n"].sum()
+            conf = float(best / total) if total else 0.0
+            if conf < 0.95:
+                continue
+            groups = df.groupby("a")["n"].agg(["sum", "count"])
+            entry = {"lhs": a, "rhs": b, "confidence": round(conf, 4), "violations": int(total - best),
+                     "groups": int(len(groups)), "rows": int(total)}
+            if conf < 1.0:
+                entry["groups_detail"] = _groups_detail(df, groups)
+            fds.append(entry)
+        return {"duplicate_rows": dup, "candidate_keys": keys, "functional_dependencies": fds}
+
+
+def _groups_detail(df, groups, cap=5000):
+    """lhs value -> [[rhs value, count, count in the whole column], ...] for the lhs groups holding more than one rhs value."""
+    viol = set(groups.index[groups["count"] > 1][:cap])
+    glob = df.groupby("b")["n"].sum()
+    sub = df[df["a"].isin(viol)].sort_values("n", ascending=False, kind="mergesort")
+    out = {}
+    for a, b, n in zip(sub["a"], sub["b"], sub["n"]):
+        out.setdefault(str(a), []).append([str(b), int(n), int(glob.get(b, n))])
+    return out
+
+
+def merged_values(accs, col_results):
+    """Columns holding values merged with another column's code ('Portland OR' + state '')."""
+    out = []
+    codes = []
+    for acc, res in zip(accs, col_results):
+        vals = acc.values_with_counts()
+        if res["inferred_type"] not in ("category", "code") or not vals or res["null_count"] == 0 or res["distinct"] > 500:
+            continue
+        short = sum(n for v, n in vals if len(v) <= 6 and " " not in v.strip())
+        if short >= 0.9 * sum(n for _, n in vals):
+            codes.append((res["name"], {v.strip() for v, _ in vals}))
+    for acc, res in zip(accs, col_results):
+        if res["inferred_type"] not in ("category", "text") or res["mean_length"] > 60:
+            continue
+        vals = acc.values_with_counts()
+        if not vals:
+            continue
+        s = pd.Series([v for v, _ in vals], dtype=object)
+        w = np.array([n for _, n in vals])
+        ex = s.str.strip().str.extract(r"^(?P<x>.*?\S)\s*[,\s]\s*(?P<t>[^\s,]+)$")
+        known = set(s.str.strip())
+        for bname, bvals in codes:
+            if bname == res["name"]:
+                continue
+            hit = ex["t"].isin(bvals).values & ex["x"].notna().values
+            if w[hit].sum() < 3:
+                continue
+            supported = ex["x"][hit].isin(known).values
+            if w[hit][supported].sum() < 0.3 * w[hit].sum():
+                continue
+            tokens = sorted(set(ex["t"][hit]))
+            out.append({"column": res["name"], "into": bname, "values": tokens, "count": int(w[hit].sum())})
+    return out

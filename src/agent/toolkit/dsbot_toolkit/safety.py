@@ -1,0 +1,80 @@
+"""Output safety: formula neutralisation, safe output names, schema fingerprints."""
+import hashlib
+import json
+import re
+
+import pandas as pd
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMERIC_RE = r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$"
+
+
+def neutralise_series(s):
+    """Prefixes a single quote to text cells starting with = + - @ TAB CR; numbers stay as is."""
+    if s.dtype != object:
+        return s
+    st = s.astype(str) if s.map(type).ne(str).any() else s
+    first = st.str[:1]
+    risky = first.isin(_FORMULA_START)
+    if not risky.any():
+        return s
+    numeric = st[risky].str.match(_NUMERIC_RE)
+    fix = risky.copy()
+    fix[risky] = ~numeric.fillna(False).astype(bool)
+    if not fix.any():
+        return s
+    out = s.copy()
+    out[fix] = "'" + st[fix]
+    return out
+
+
+def neutralise_frame(df):
+    """A copy of `df` (only when needed) whose text cells cannot run as spreadsheet formulas."""
+    out = None
+    for col in df.columns:
+        s = df[col]
+        n = neutralise_series(s)
+        if n is not s:
+            if out is None:
+                out = df.copy()
+            out[col] = n
+    return df if out is None else out
+
+
+def unneutralise_series(s):
+    """Undoes `neutralise_series` (for scoring): drops the quote before = + - @ TAB CR."""
+    m = s.str.match(r"^'[=+\-@\t\r]")
+    if not m.any():
+        return s
+    out = s.copy()
+    out[m] = s[m].str.slice(1)
+    return out
+
+
+def check_output_name(name):
+    """Raises ValueError unless `name` is a bare file name (no path, no '..')."""
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError("save_cleaned_dataframe: the name must be a non-empty bare file name")
+    if "/" in name or "\\" in name or ".." in name or name.startswith(("~", ".")) or "\x00" in name:
+        raise ValueError("save_cleaned_dataframe: %r is not a bare file name (no '/', '\\\\', '..' or leading dot)" % name)
+    if re.match(r"^[A-Za-z]:", name):
+        raise ValueError("save_cleaned_dataframe: %r looks like an absolute path" % name)
+    return name
+
+
+def normalise_name(name):
+    """Column name normalised for matching: lower case, alphanumerics joined by '_'."""
+    return "_".join(re.findall(r"[a-z0-9]+", str(name).lower()))
+
+
+def schema_fingerprint(columns):
+    """Stable hash of a schema.
+
+    `columns` is a list of names, or of dicts {name, inferred_type} (e.g. profile()['columns'])."""
+    items = []
+    for c in columns:
+        if isinstance(c, dict):
+            items.append([normalise_name(c.get("name")), c.get("inferred_type", "")])
+        else:
+            items.append([normalise_name(c), ""])
+    return hashlib.sha256(json.dumps(items).encode("utf-8")).hexdigest()[:16]

@@ -1,0 +1,138 @@
+"""The session: one input file per kernel, read in chunks of strings indexed by global row number."""
+import os
+
+import pandas as pd
+
+from .io import InputFileError, check_file, detect_encoding, parser_message, read_options, sniff_delimiter
+
+
+class Session:
+    """State of the current cleaning session (module-level singleton `S`)."""
+
+    def __init__(self, input_path, work_dir, chunk_rows, sample_rows, dictionary_path, outliers):
+        self.input_path = os.path.abspath(input_path)
+        self.work_dir = os.path.abspath(work_dir)
+        self.chunk_rows = int(chunk_rows)
+        self.sample_rows = int(sample_rows)
+        self.dictionary_path = dictionary_path
+        self.outliers = outliers
+        self.encoding = None
+        self.sep = ","
+        self.columns = []
+        self.profile = None
+        self.rules = []
+        self.seen = {}          # chunk index -> sorted uint64 row hashes kept by that chunk
+        self.clean_chunk = None
+        self.last_ctx = None
+        self._reader = None     # (next chunk index, iterator)
+
+    @property
+    def parts_dir(self):
+        """Directory holding the per-chunk outputs."""
+        return os.path.join(self.work_dir, "parts")
+
+    def options(self):
+        """read_csv options for this file."""
+        return read_options(self.encoding, self.sep)
+
+    def read_chunks(self, start=0):
+        """Iterator of (index, DataFrame) from chunk `start`; errors become InputFileError."""
+        opts = self.options()
+        skip = start * self.chunk_rows
+        if skip:
+            opts["skiprows"] = lambda r: 1 <= r <= skip
+        try:
+            reader = pd.read_csv(self.input_path, chunksize=self.chunk_rows, **opts)
+        except pd.errors.EmptyDataError:
+            raise InputFileError("%s: the file is empty." % os.path.basename(self.input_path))
+        except pd.errors.ParserError as e:
+            raise InputFileError(parser_message(self.input_path, e)) from e
+        i = start
+        while True:
+            try:
+                df = next(reader)
+            except StopIteration:
+                return
+            except pd.errors.ParserError as e:
+                raise InputFileError(parser_message(self.input_path, e)) from e
+            df.index = pd.RangeIndex(i * self.chunk_rows, i * self.chunk_rows + len(df))
+            if len(df.columns) != len(self.columns) or list(df.columns) != self.columns:
+                df.columns = self.columns[: len(df.columns)]
+            if df.isna().values.any():
+                df = df.fillna("")
+            yield i, df
+            i += 1
+
+    def chunk(self, i):
+        """Chunk `i`, reading sequentially when possible (the replay reads 0, 1, 2, ...)."""
+        if self._reader is not None and self._reader[0] == i:
+            it = self._reader[1]
+        else:
+            it = self.read_chunks(i)
+        try:
+            idx, df = next(it)
+        except StopIteration:
+            self._reader = None
+            raise IndexError("chunk %d does not exist (the file has fewer rows)" % i)
+        self._reader = (idx + 1, it)
+        return df
+
+
+S = None
+
+
+def session():
+    """The current session; raises if init_session was not called."""
+    if S is None:
+        raise RuntimeError("call init_session(input_path, work_dir) first")
+    return S
+
+
+def init_session(input_path, work_dir=".", chunk_rows=50000, sample_rows=2000, dictionary_path=None, outliers="flag"):
+    """Starts a session on `input_path`: checks the file, detects encoding and delimiter."""
+    global S
+    if outliers not in ("flag", "remove"):
+        raise ValueError("outliers must be 'flag' or 'remove'")
+    if int(chunk_rows) < 1 or int(sample_rows) < 1:
+        raise ValueError("chunk_rows and sample_rows must be positive")
+    check_file(input_path)
+    s = Session(input_path, work_dir, chunk_rows, sample_rows, dictionary_path, outliers)
+    s.encoding = detect_encoding(s.input_path)
+    s.sep = sniff_delimiter(s.input_path, s.encoding)
+    name = os.path.basename(input_path)
+    try:
+        head = pd.read_csv(s.input_path, nrows=max(s.sample_rows, 1), **s.options())
+    except pd.errors.EmptyDataError:
+        raise InputFileError("%s: the file is empty; there is no header and no data." % name)
+    except pd.errors.ParserError as e:
+        raise InputFileError(parser_message(s.input_path, e)) from e
+    cols = [str(c) for c in head.columns]
+    if len(cols) < 2 and len(head) == 0:
+        raise InputFileError("%s: has no data rows." % name)
+    if len(head) == 0:
+        raise InputFileError("%s: has a header but no data rows." % name)
+    if len(set(cols)) != len(cols):
+        raise InputFileError("%s: the header repeats a column name (%s)." % (name, ", ".join(sorted({c for c in cols if cols.count(c) > 1}))))
+    s.columns = cols
+    os.makedirs(s.work_dir, exist_ok=True)
+    S = s
+    return None
+
+
+def load_sample():
+    """The first `sample_rows` rows (strings; index = global row number)."""
+    s = session()
+    df = pd.read_csv(s.input_path, nrows=s.sample_rows, **s.options())
+    df.columns = s.columns
+    return df.fillna("") if df.isna().values.any() else df
+
+
+def load_chunk(i):
+    """Chunk `i` (0-based) as a DataFrame of strings whose index is the global row number."""
+    return session().chunk(int(i))
+
+
+def iter_chunks(start=0):
+    """Yields every chunk from `start` on."""
+    for _, df in session().read_chunks(int(start)):
+        yield df

@@ -1,0 +1,140 @@
+"""validate_cleaning_results: a structured verdict on one cleaned chunk (or sample)."""
+import numpy as np
+import pandas as pd
+
+from . import values as V
+from .relations import row_hashes
+from .repairs import rule_violations
+from . import session as _session
+
+CHECKED_TYPES = ("integer", "float", "id", "date", "datetime", "time", "boolean")
+
+
+def _examples(values, n=3):
+    out = []
+    for v in list(values)[:n]:
+        v = str(v)
+        out.append(repr(v if len(v) <= 30 else v[:30] + "…"))
+    return ", ".join(out)
+
+
+def invalid_mask(s, col):
+    """Bool array: non-empty values of `s` that do not parse as the column's profiled type."""
+    base = col.get("base_type")
+    codes, uniques = pd.factorize(s, sort=False)
+    u = pd.Series(np.asarray(uniques, dtype=object))
+    if len(u) == 0:
+        return np.zeros(len(s), dtype=bool)
+    st = u.str.strip()
+    nonempty = st != ""
+    if base == "integer":
+        ok = st.str.match(V.INT_RE)
+    elif base == "float":
+        ok = st.str.match(V.PLAIN_NUMBER_RE)
+    elif base in ("date", "datetime", "time"):
+        ok = V.parse_dates(st, col["dominant_format"]).notna() & (
+            V.render_dates(V.parse_dates(st, col["dominant_format"]), col["dominant_format"]) == st)
+    elif base == "boolean":
+        ok = st.str.lower().isin(["true", "false", "yes", "no", "y", "n", "t", "f", "0", "1"])
+    else:
+        return np.zeros(len(s), dtype=bool)
+    bad_u = (nonempty & ~ok.fillna(False)).values
+    return bad_u[codes] & (codes >= 0)
+
+
+def validate_cleaning_results(original, cleaned, rules=None, ctx=None):
+    """{"ok", "checks": [{"name", "ok", "detail"}], rows_in, rows_out, rows_removed}.
+
+    Checks: schema, row_accounting (needs ctx: the one passed to clean_chunk; defaults to the
+    last context a toolkit clean_chunk used on this `original`), types (profiled types, after
+    cleaning), required_nulls, ranges, duplicates, and rule:<expr> for cross-column rules.
+    Flagged values (flag policy) count as handled."""
+    s = _session.S
+    prof = s.profile if s is not None else None
+    if ctx is None and s is not None and s.last_ctx is not None and s.last_ctx.original is original:
+        ctx = s.last_ctx
+    if rules is None:
+        rules = (ctx.rules if ctx is not None and ctx.rules else None) or (s.rules if s is not None else [])
+    checks = []
+
+    def add(name, ok, detail=""):
+        checks.append({"name": name, "ok": bool(ok), "detail": detail})
+
+    same = list(cleaned.columns) == list(original.columns)
+    if same:
+        add("schema", True, "%d columns, same order" % len(cleaned.columns))
+    else:
+        missing = [c for c in original.columns if c not in cleaned.columns]
+        extra = [c for c in cleaned.columns if c not in original.columns]
+        add("schema", False, "missing %s; extra %s; order %s" % (missing or "none", extra or "none",
+                                                               "differs" if not missing and not extra else "-"))
+    removed = ctx.removed_count if ctx is not None else 0
+    idx_ok = cleaned.index.isin(original.index).all() and cleaned.index.is_unique
+    if ctx is not None:
+        rem = ctx.removed_rows()
+        overlap = int(np.isin(cleaned.index.values, rem).sum())
+        ok = len(original) == len(cleaned) + removed and idx_ok and overlap == 0
+        add("row_accounting", ok, "%d in = %d out + %d removed%s" % (len(original), len(cleaned), removed,
+                                                                   "" if ok else " (mismatch or row labels changed)"))
+    else:
+        ok = len(cleaned) == len(original) and idx_ok
+        add("row_accounting", ok, "%d in, %d out, no context to account for removed rows" % (len(original), len(cleaned)))
+
+    cols = {c["name"]: c for c in (prof or {}).get("columns", [])}
+    if not same:
+        add("types", False, "skipped: schema differs")
+    elif cols:
+        bad = []
+        for name in cleaned.columns:
+            col = cols.get(name)
+            if not col or col.get("base_type") not in CHECKED_TYPES:
+                continue
+            m = invalid_mask(cleaned[name], col)
+            if m.any():
+                bad.append("%s: %d not %s (e.g. %s)" % (name, int(m.sum()), col["base_type"], _examples(cleaned[name].values[m])))
+        add("types", not bad, "; ".join(bad) if bad else "all typed columns parse")
+        req = [n for n, c in cols.items() if c["null_count"] == 0 and c.get("parse_share", 1) >= 1 and n in cleaned]
+        nulls = []
+        for n in req:
+            k = int((cleaned[n].astype(str).str.strip() == "").sum())
+            if k:
+                nulls.append("%s: %d" % (n, k))
+        add("required_nulls", not nulls, "; ".join(nulls) if nulls else "%d required columns have no nulls" % len(req))
+    else:
+        add("types", True, "no profile yet: call profile() first")
+
+    range_rules = [r for r in rules if r.get("kind") == "range" and r["column"] in cleaned]
+    rbad = []
+    for r in range_rules:
+        x = pd.to_numeric(cleaned[r["column"]].where(cleaned[r["column"]].str.strip() != ""), errors="coerce")
+        viol = ((x < r["min"]) | (x > r["max"])).fillna(False)
+        rows = cleaned.index.values[viol.values]
+        if ctx is not None and len(rows):
+            rows = rows[~np.isin(rows, ctx.flagged(r["column"], "range:"))]
+        if len(rows):
+            rbad.append("%s: %d outside [%g, %g]" % (r["column"], len(rows), r["min"], r["max"]))
+    add("ranges", not rbad, "; ".join(rbad) if rbad else "%d range rules hold (flagged values excepted)" % len(range_rules))
+
+    if same:
+        h = row_hashes(cleaned)
+        within = int(pd.Series(h).duplicated().sum())
+        across = 0
+        seen = ctx._seen if ctx is not None else None
+        if seen is not None and len(seen):
+            pos = np.minimum(np.searchsorted(seen, h), len(seen) - 1)
+            across = int((seen[pos] == h).sum())
+        add("duplicates", within + across == 0, "%d duplicate rows within, %d repeating earlier chunks" % (within, across))
+
+    for r in rules:
+        if r.get("kind") not in ("sum_ge", "sum_eq"):
+            continue
+        if not all(c in cleaned for c in r["parts"] + [r["column"]]):
+            continue
+        viol = rule_violations(cleaned, r)
+        rows = cleaned.index.values[viol.values]
+        if ctx is not None and len(rows):
+            rows = rows[~np.isin(rows, ctx.flagged(r["column"], r["name"]))]
+        add(r["name"], len(rows) == 0, "%d violations%s" % (len(rows), "" if len(rows) == 0 else " not flagged") if len(rows)
+            else "holds (%d flagged)" % int(viol.sum()))
+    return {"ok": all(c["ok"] for c in checks), "checks": checks, "rows_in": len(original),
+            "rows_out": len(cleaned), "rows_removed": removed}

@@ -1,0 +1,213 @@
+"""Value-level parsing shared by the profile, the repairs and the quality measures.
+
+Everything here works on pandas Series of strings and is vectorised (regexes run once per
+distinct value, see `map_unique`).
+"""
+import re
+
+import numpy as np
+import pandas as pd
+
+#: Lower-cased, stripped spellings that mean "no value".
+NULL_TOKENS = frozenset([
+    "", "na", "n/a", "n.a.", "n.a", "nan", "null", "none", "nil", "-", "--", "---", "?", "??",
+    "empty", "missing", "undefined", "#n/a", "#na", "n\\a", "(null)", "(blank)", "(empty)",
+    "blank", "not available", "<na>", "<null>",
+])
+
+#: A number, optionally with a currency prefix and a trailing unit or percent sign.
+NUMBER_WITH_UNIT_RE = (
+    r"^\s*(?P<cur>[$£€¥])?\s*(?P<num>[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][-+]?\d+)?)"
+    r"\s*(?P<unit>%|[A-Za-z][A-Za-z0-9 .\-/²³]*)?\s*$"
+)
+PLAIN_NUMBER_RE = r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$"
+INT_RE = r"^[-+]?\d+$"
+
+#: Unit spellings grouped as synonyms (first is the canonical name).
+UNIT_SYNONYMS = {
+    "oz": ("oz", "ounce", "ounces", "fl oz", "floz", "fl. oz"),
+    "ml": ("ml", "millilitre", "milliliter", "millilitres", "milliliters"),
+    "l": ("l", "litre", "liter", "litres", "liters", "ltr"),
+    "g": ("g", "gr", "gram", "grams"),
+    "kg": ("kg", "kgs", "kilogram", "kilograms", "kilo", "kilos"),
+    "lb": ("lb", "lbs", "pound", "pounds"),
+    "mm": ("mm",), "cm": ("cm",), "m": ("m", "metre", "meter", "metres", "meters"),
+    "km": ("km", "kms"), "in": ("in", "inch", "inches"), "ft": ("ft", "feet", "foot"),
+    "%": ("%", "percent", "pct"),
+    "$": ("$", "usd"), "£": ("£", "gbp"), "€": ("€", "eur"),
+    "s": ("s", "sec", "secs", "second", "seconds"), "min": ("min", "mins", "minute", "minutes"),
+    "h": ("h", "hr", "hrs", "hour", "hours"), "yr": ("yr", "yrs", "year", "years"),
+}
+_UNIT_LOOKUP = {syn: canon for canon, syns in UNIT_SYNONYMS.items() for syn in syns}
+
+#: Conversion factors to a base unit, per dimension.
+UNIT_FACTORS = {
+    "mass": {"g": 1.0, "kg": 1000.0, "lb": 453.59237},
+    "length": {"mm": 0.001, "cm": 0.01, "m": 1.0, "km": 1000.0, "in": 0.0254, "ft": 0.3048},
+    "volume": {"ml": 1.0, "l": 1000.0},
+    "duration": {"s": 1.0, "min": 60.0, "h": 3600.0},
+}
+
+DATE_FORMATS = [
+    "%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%d-%m-%Y", "%m-%d-%Y", "%d.%m.%Y",
+    "%Y.%m.%d", "%d/%m/%y", "%m/%d/%y", "%b %d, %Y", "%d %b %Y", "%B %d, %Y", "%d %B %Y",
+    "%Y%m%d",
+]
+DATETIME_FORMATS = [
+    "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%SZ",
+    "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%m/%d/%Y %H:%M:%S",
+]
+TIME_FORMATS = ["%H:%M", "%H:%M:%S", "%I:%M %p", "%I:%M:%S %p", "%I:%M%p", "%H.%M"]
+DATEISH_RE = r"^\s*(\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{8}|[A-Za-z]{3,9}\.? \d{1,2},? \d{4}|\d{1,2} [A-Za-z]{3,9}\.? \d{4})"
+TIMEISH_RE = r"^\s*\d{1,2}[:.]\d{2}(:\d{2})?\s*([AaPp][Mm])?\s*$"
+CODE_CHARS_RE = r"^[\d\s()+\-./]+$"
+
+
+def map_unique(s, fn):
+    """Applies `fn` (Series of distinct values -> Series) once per distinct value of `s`."""
+    codes, uniques = pd.factorize(s, sort=False)
+    if len(uniques) == 0:
+        return s.copy()
+    out = fn(pd.Series(np.asarray(uniques, dtype=object)))
+    out = np.asarray(out, dtype=object)
+    res = out[codes]
+    res[codes < 0] = None
+    return pd.Series(res, index=s.index, dtype=object)
+
+
+def is_null_token(s):
+    """Bool Series: the value is empty or a null token (case-insensitive, stripped)."""
+    return s.str.strip().str.lower().isin(NULL_TOKENS)
+
+
+def shape(s, width=30):
+    """Shape of each value: digits -> 9, letters -> a, other characters kept; cut at `width`."""
+    out = s.str.slice(0, width).str.replace(r"\d", "9", regex=True)
+    return out.str.replace(r"[^\W\d_]", "a", regex=True)
+
+
+def canonical_unit(u):
+    """Canonical unit name for a unit text such as 'oz.' or 'Ounce' (first word), or the text."""
+    if u is None or (isinstance(u, float) and np.isnan(u)):
+        return None
+    t = str(u).strip().lower()
+    if t == "%":
+        return "%"
+    t2 = t.rstrip(".")
+    if t2 in _UNIT_LOOKUP:
+        return _UNIT_LOOKUP[t2]
+    first = re.split(r"[\s/]+", t2)[0].rstrip(".") if t2 else t2
+    return _UNIT_LOOKUP.get(first, first)
+
+
+def unit_dimension(unit):
+    """The dimension ('mass', ...) a canonical unit belongs to, or None."""
+    for dim, table in UNIT_FACTORS.items():
+        if unit in table:
+            return dim
+    return None
+
+
+def parse_numbers(s):
+    """DataFrame with columns num (float), unit (canonical or None), text_num (the digits) for `s`.
+
+    `num` is NaN where the value is not a number (with or without unit)."""
+    ex = s.str.extract(NUMBER_WITH_UNIT_RE)
+    num_txt = ex["num"].fillna("")
+    has_digit = num_txt.str.contains(r"\d", regex=True)
+    cleaned = num_txt.str.replace(",", "", regex=False)
+    num = pd.Series(_to_float(cleaned.values, has_digit.values), index=s.index)
+    unit = ex["unit"].where(ex["unit"].notna(), ex["cur"])
+    unit = unit.map(canonical_unit, na_action="ignore") if unit.notna().any() else unit
+    return pd.DataFrame({"num": num, "unit": unit, "text_num": cleaned}, index=s.index)
+
+
+def _to_float(texts, ok):
+    """Exact float parsing (pd.to_numeric's fast parser is not round-trip exact)."""
+    out = np.full(len(texts), np.nan)
+    for k in np.flatnonzero(ok):
+        try:
+            out[k] = float(texts[k])
+        except ValueError:
+            pass
+    return out
+
+
+def format_number(x, integer=False):
+    """Shortest clean text of a number: '12' for 12.0, '0.056' for 0.055999999999999994."""
+    if x is None or (isinstance(x, float) and not np.isfinite(x)):
+        return ""
+    if integer or (float(x).is_integer() and abs(x) < 1e15):
+        return str(int(round(x)))
+    r = float("%.15g" % x)
+    t = repr(r)
+    if "e" in t and 1e-5 <= abs(r) < 1e15:
+        t = ("%.15f" % r).rstrip("0").rstrip(".")
+    return t
+
+
+def float_noise(text_num):
+    """Bool Series: the number text has binary-float noise (e.g. 0.07400000000000001)."""
+    frac = text_num.str.extract(r"\.(\d+)")[0].fillna("")
+    return frac.str.len() >= 14
+
+
+def parse_dates(s, fmt):
+    """Datetime Series parsing `s` with one strptime format (NaT where it does not fit)."""
+    return pd.to_datetime(s.str.strip(), format=fmt, errors="coerce")
+
+
+def render_dates(dt, fmt):
+    """Text of datetimes in `fmt` (empty for NaT)."""
+    return dt.dt.strftime(fmt).fillna("")
+
+
+def digits_only(s):
+    """The digits of each value."""
+    return s.str.replace(r"\D", "", regex=True)
+
+
+def apply_template(digits, template):
+    """Puts the digits into a shape such as '(999) 999-9999' (9 = one digit)."""
+    out, k = [], 0
+    for ch in template:
+        if ch == "9":
+            out.append(digits[k] if k < len(digits) else "")
+            k += 1
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def fingerprint(s):
+    """Clustering key of category values: lower case, no punctuation, single spaces."""
+    t = s.str.lower().str.replace(r"[^\w\s]", " ", regex=True).str.replace(r"_", " ", regex=False)
+    return t.str.split().str.join(" ")
+
+
+def edit_distance_1(a, b):
+    """True when `a` and `b` differ by exactly one insertion, deletion or substitution."""
+    if a == b:
+        return False
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la == lb:
+        return sum(1 for x, y in zip(a, b) if x != y) == 1
+    if la > lb:
+        a, b, la, lb = b, a, lb, la
+    i = 0
+    while i < la and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1:]
+
+
+def numbers_fast(s):
+    """Float array of each value's number (units allowed), parsed once per distinct value."""
+    codes, uniques = pd.factorize(s, sort=False)
+    if len(uniques) == 0:
+        return np.full(len(s), np.nan)
+    num = parse_numbers(pd.Series(np.asarray(uniques, dtype=object)).str.strip())["num"].values.astype(float)
+    out = num[codes]
+    out[codes < 0] = np.nan
+    return out
