@@ -38,7 +38,10 @@ const ARTIFACT_ORDER = ['cleaned.csv', 'report.md', 'chart.png', 'changes.csv'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function firstLine(text: string, max = 160): string {
-  const line = text.trim().split('\n').find((l) => l.trim()) ?? '';
+  const line = text
+    .replace(/^Observation:\s*/, '')
+    .replace(/<\/?untrusted-data[^>]*>/g, '')
+    .trim().split('\n').find((l) => l.trim()) ?? '';
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
@@ -71,7 +74,7 @@ export function splitText(text: string, max: number): string[] {
   return out;
 }
 
-function summaryText(runId: string, title: string, s: RunSummary | undefined, message: string, files: string[], skipped: string[]): string {
+function summaryText(runId: string, title: string, s: RunSummary | undefined, message: string, files: string[], skipped: string[], others: string[]): string {
   const lines = [`✅ ${title}: run \`${runId}\` succeeded${s ? ` in ${seconds(s.durationMs)}` : ''}.`];
   if (s) {
     lines.push(s.headline);
@@ -84,6 +87,7 @@ function summaryText(runId: string, title: string, s: RunSummary | undefined, me
   } else if (message) lines.push(message);
   if (files.length) lines.push('', `Files: ${files.join(', ')}`);
   if (skipped.length) lines.push(`Too large to attach (kept on the server): ${skipped.join(', ')}`);
+  if (others.length) lines.push(`Also in the run directory: ${others.join(', ')}`);
   return lines.join('\n');
 }
 
@@ -112,6 +116,8 @@ export function createRunReporter(sink: ThreadSink, options: RunReporterOptions)
   let editTimer: NodeJS.Timeout | undefined;
   let chain: Promise<unknown> = Promise.resolve();
   let committed = 0;
+  /** Chunk validations per phase, summarised when the phase ends. */
+  const chunkChecks = new Map<string, { passed: number; failed: number }>();
   let finished = false;
 
   /** Runs sink calls one at a time, in order; a failing call is logged into the next, not lost silently. */
@@ -141,6 +147,7 @@ export function createRunReporter(sink: ThreadSink, options: RunReporterOptions)
 
   const editNow = async () => {
     await sleep(Math.max(0, lastEditAt + limits.minEditIntervalMs - now()));
+    if (view.state === 'running') view.elapsedMs = Math.max(view.elapsedMs, now() - startedAt);
     const ref = await sink.status({ ...view }, statusRef);
     lastEditAt = now();
     if (!statusRef) await noted(ref);
@@ -195,10 +202,12 @@ export function createRunReporter(sink: ThreadSink, options: RunReporterOptions)
       : 'Nothing was committed yet.';
 
   const uploadArtifacts = async (artifacts: Artifact[]) => {
-    const ordered = [...artifacts].sort((a, b) => rank(a.name) - rank(b.name));
-    const fit = ordered.filter((a) => a.bytes <= limits.maxUploadBytes);
-    const skipped = ordered.filter((a) => a.bytes > limits.maxUploadBytes).map((a) => `${a.name} (${a.path})`);
-    return { fit, skipped };
+    // The files people open are attached; the rest stay in the run directory.
+    const main = artifacts.filter((a) => ARTIFACT_ORDER.includes(a.name)).sort((a, b) => rank(a.name) - rank(b.name));
+    const fit = main.filter((a) => a.bytes <= limits.maxUploadBytes);
+    const skipped = main.filter((a) => a.bytes > limits.maxUploadBytes).map((a) => `${a.name} (${a.path})`);
+    const others = artifacts.filter((a) => !ARTIFACT_ORDER.includes(a.name)).map((a) => a.name);
+    return { fit, skipped, others };
   };
 
   const onFinished = async (ev: Extract<RunEvent, { type: 'run_finished' }>) => {
@@ -209,8 +218,8 @@ export function createRunReporter(sink: ThreadSink, options: RunReporterOptions)
     }
     if (ev.status === 'succeeded') {
       await finalStatus('succeeded', 'done');
-      const { fit, skipped } = await uploadArtifacts(ev.artifacts);
-      await enqueue(() => postNow(summaryText(options.runId, options.title, ev.summary, ev.message, fit.map((a) => a.name), skipped)));
+      const { fit, skipped, others } = await uploadArtifacts(ev.artifacts);
+      await enqueue(() => postNow(summaryText(options.runId, options.title, ev.summary, ev.message, fit.map((a) => a.name), skipped, others)));
       if (fit.length)
         await enqueue(async () => {
           await sleep(Math.max(0, lastPostAt + limits.minPostIntervalMs - now()));
@@ -238,11 +247,18 @@ export function createRunReporter(sink: ThreadSink, options: RunReporterOptions)
         case 'run_started':
           if (ev.resumed) line(`↩️ Resuming \`${ev.runId}\` from the first uncommitted chunk.`);
           break;
-        case 'phase':
+        case 'phase': {
           view.phase = ev.phase;
+          const tally = chunkChecks.get(ev.phase);
+          if (ev.status === 'done' && tally) {
+            const total = tally.passed + tally.failed;
+            line(`${tally.failed ? '⚠️' : '✅'} Validation (${ev.phase}): ${tally.passed} of ${total} chunk${total === 1 ? '' : 's'} passed every check.`);
+            chunkChecks.delete(ev.phase);
+          }
           if (ev.status === 'done' && ev.detail) line(`▸ ${ev.phase} done: ${firstLine(ev.detail, 300)}`);
           scheduleEdit();
           break;
+        }
         case 'step':
           line(
             `• Step ${ev.step} (${ev.phase}): ${firstLine(ev.thought) || 'code'} → ` +
@@ -251,6 +267,15 @@ export function createRunReporter(sink: ThreadSink, options: RunReporterOptions)
           );
           break;
         case 'validation': {
+          if (ev.scope === 'chunk') {
+            const tally = chunkChecks.get(ev.phase) ?? { passed: 0, failed: 0 };
+            chunkChecks.set(ev.phase, tally);
+            if (ev.ok) {
+              tally.passed += 1;
+              break; // passing chunks are summarised when the phase ends
+            }
+            tally.failed += 1;
+          }
           const where = ev.scope === 'chunk' ? `chunk ${ev.chunkIndex ?? '?'}` : 'sample';
           line(`${ev.ok ? '✅' : '❌'} Validation (${ev.phase}, ${where}): ${formatChecks(ev.checks)}`);
           break;

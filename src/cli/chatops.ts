@@ -1,4 +1,208 @@
+/**
+ * `dsbot demo` (everything in one process on the console), `dsbot bot` (Slack/Discord
+ * connections) and `dsbot worker` (BullMQ workers): the chat-ops processes.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
+import type { Redis } from 'ioredis';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { createChatAgent } from '../agent/chat/index.js';
+import { connectRedis, createRedis, ensureRedis } from '../queue/redis.js';
+import { createRunRegistry, type RunRegistry } from '../queue/run-registry.js';
+import { createRunProducer, type RunProducer } from '../queue/producer.js';
+import { createRunControl, type RunControl } from '../queue/control.js';
+import { createRunWorker, type RunWorker } from '../queue/worker.js';
+import { createRouter } from '../bots/router.js';
+import { createAuditLog } from '../bots/audit.js';
+import { createPlatforms } from '../bots/platforms.js';
+import { createConsolePlatform } from '../bots/console/platform.js';
+import type { MessageHandler } from '../bots/types.js';
 
-/** Placeholder: filled in by the issue that builds it. */
-export function registerChatopsCommands(_program: Command): void {}
+/** The pieces every chat-ops process shares. */
+interface Stack {
+  config: Config;
+  redis: Redis;
+  registry: RunRegistry;
+  producer: RunProducer;
+  control: RunControl;
+  close(): Promise<void>;
+}
+
+function openStack(config: Config, redis: Redis, url: string): Stack {
+  const registry = createRunRegistry(redis, config.queue.prefix);
+  const producer = createRunProducer(config.queue, redis, registry);
+  const control = createRunControl(redis, config.queue.prefix, () => createRedis(url));
+  return {
+    config,
+    redis,
+    registry,
+    producer,
+    control,
+    async close() {
+      await control.close();
+      await producer.close();
+      redis.disconnect();
+    },
+  };
+}
+
+/** A worker whose close() also closes its own connection. */
+function startWorker(stack: Stack, url: string): RunWorker {
+  const connection = createRedis(url);
+  const worker = createRunWorker({
+    config: stack.config,
+    connection,
+    registry: stack.registry,
+    control: createRunControl(stack.redis, stack.config.queue.prefix, () => createRedis(url)),
+  });
+  return {
+    ...worker,
+    worker: worker.worker,
+    async close() {
+      await worker.close();
+      connection.disconnect();
+    },
+  };
+}
+
+function routerFor(stack: Stack): MessageHandler {
+  return createRouter({
+    config: stack.config,
+    registry: stack.registry,
+    producer: stack.producer,
+    control: stack.control,
+    chat: createChatAgent(stack.config),
+    audit: createAuditLog(stack.config.dataDir),
+  });
+}
+
+/** Runs `cleanup` once on SIGTERM/SIGINT, then exits. */
+function onSignals(cleanup: () => Promise<void>): void {
+  let done = false;
+  const handler = (sig: NodeJS.Signals) => {
+    if (done) return;
+    done = true;
+    console.error(`dsbot: ${sig} received, shutting down…`);
+    cleanup()
+      .catch((err) => console.error(`dsbot: shutdown: ${(err as Error).message}`))
+      .finally(() => process.exit(0));
+  };
+  process.once('SIGTERM', handler);
+  process.once('SIGINT', handler);
+}
+
+async function waitForEnd(registry: RunRegistry, runId: string): Promise<string> {
+  for (;;) {
+    const rec = await registry.get(runId);
+    if (rec && ['succeeded', 'stopped', 'failed'].includes(rec.state)) return rec.state;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+interface DemoOptions {
+  interactive?: boolean;
+  dataset: string;
+  script: boolean;
+}
+
+async function demo(opts: DemoOptions): Promise<number> {
+  const base = loadConfig();
+  const handle = await ensureRedis(base.queue.redisUrl, { log: (l) => console.log(`dsbot demo: ${l}`) });
+  // A prefix of its own: the demo never meets jobs of a real deployment on the same Redis.
+  const config: Config = { ...base, queue: { ...base.queue, prefix: `${base.queue.prefix}-demo-${process.pid}`, redisUrl: handle.url } };
+  const stack = openStack(config, createRedis(handle.url), handle.url);
+  const worker = startWorker(stack, handle.url);
+  await worker.start();
+  let quit: () => void = () => {};
+  const quitting = new Promise<void>((r) => (quit = r));
+  const platform = createConsolePlatform({ session: 'demo', user: 'admin', input: opts.interactive ? process.stdin : undefined, onQuit: () => quit() });
+  await platform.start(routerFor(stack));
+  const shutdown = async () => {
+    await platform.stop();
+    await worker.close();
+    const keys = await stack.redis.keys(`${config.queue.prefix}:*`);
+    if (keys.length) await stack.redis.del(...keys);
+    await stack.close();
+    await handle.stop();
+  };
+  onSignals(shutdown);
+  console.log(`dsbot demo — Redis ${handle.url}${handle.private ? ' (private)' : ''}, model ${config.model.provider}, sandbox ${config.sandbox.kind}.`);
+  let code = 0;
+  if (opts.script) {
+    console.log('\n— A question from anyone:');
+    await platform.say(`which columns have missing values in ${opts.dataset}?`, { user: 'guest' });
+    console.log('\n— A non-admin tries to start a run:');
+    await platform.say(`clean ${opts.dataset}`, { user: 'guest' });
+    console.log('\n— An admin starts one:');
+    await platform.say(`clean ${opts.dataset}`, { user: 'admin' });
+    const runId = await stack.registry.findByRef(platform.threadRef);
+    if (!runId) code = 1;
+    else {
+      const state = await waitForEnd(stack.registry, runId);
+      await new Promise((r) => setTimeout(r, 300)); // let the last posts out
+      const dir = path.resolve('runs', runId);
+      console.log(`\n— Run ${runId} ${state}.`);
+      if (existsSync(dir)) for (const f of readdirSync(dir)) console.log(`   ${path.relative(process.cwd(), path.join(dir, f))}`);
+      console.log(`   run directory: ${path.join(config.dataDir, 'runs', runId)}`);
+      code = state === 'succeeded' ? 0 : 1;
+    }
+  }
+  if (opts.interactive) {
+    console.log('\nYour turn. Type a question, `clean <dataset>`, `stop`, `status`, `/as <user>`, `/upload <file.csv>`, `/quit`.');
+    await quitting;
+  }
+  await shutdown();
+  return code;
+}
+
+export function registerChatopsCommands(program: Command): void {
+  program
+    .command('demo')
+    .description('Everything on this machine: Redis (REDIS_URL or a private one), a worker and the console chat, playing a short session on the Turtle Games data')
+    .option('--interactive', 'keep the console open after the scripted session')
+    .option('--no-script', 'skip the scripted session (with --interactive)')
+    .option('--dataset <name>', 'dataset to clean in the scripted session', 'turtle_sales')
+    .action(async (o: DemoOptions) => {
+      process.exitCode = await demo(o);
+    });
+
+  program
+    .command('worker')
+    .description('Run cleaning jobs from the queue (scale out by starting more)')
+    .option('--concurrency <n>', 'jobs at once (default queue.concurrency)')
+    .action(async (o: { concurrency?: string }) => {
+      const base = loadConfig();
+      const concurrency = o.concurrency ? Number(o.concurrency) : base.queue.concurrency;
+      const config: Config = { ...base, queue: { ...base.queue, concurrency } };
+      const stack = openStack(config, await connectRedis(config.queue.redisUrl), config.queue.redisUrl);
+      const worker = startWorker(stack, config.queue.redisUrl);
+      onSignals(async () => {
+        await worker.close();
+        await stack.close();
+      });
+      await worker.start();
+      console.error(`dsbot worker: ready (queue ${config.queue.prefix}:${config.queue.queueName}, concurrency ${concurrency}).`);
+      await new Promise(() => {}); // until a signal
+    });
+
+  program
+    .command('bot')
+    .description('Connect to Slack and/or Discord (by the tokens set) and route messages')
+    .action(async () => {
+      const config = loadConfig();
+      const platforms = createPlatforms(config);
+      const stack = openStack(config, await connectRedis(config.queue.redisUrl), config.queue.redisUrl);
+      const router = routerFor(stack);
+      onSignals(async () => {
+        for (const p of platforms) await p.stop();
+        await stack.close();
+      });
+      for (const p of platforms) {
+        await p.start(router);
+        console.error(`dsbot bot: ${p.name} connected.`);
+      }
+      await new Promise(() => {}); // until a signal
+    });
+}

@@ -42,7 +42,7 @@ describe('chat-ops over real Redis', () => {
     expect(last.view?.state).toBe('succeeded');
     expect(last.view?.chunksDone).toBe(3);
     const posts = entries.filter((e) => e.kind === 'post').map((e) => e.text).join('\n');
-    const order = ['profile done', 'Step 1 (draft)', 'Validation (draft, sample)', 'Validation (replay, chunk 2)', 'succeeded', 'Removed duplicate rows', '| Year |'];
+    const order = ['profile done', 'Step 1 (draft)', 'Validation (draft, sample)', 'Validation (replay): 3 of 3 chunks passed', 'succeeded', 'Removed duplicate rows', '| Year |'];
     let at = -1;
     for (const needle of order) {
       const i = posts.indexOf(needle);

@@ -55,6 +55,7 @@ export function scriptedEngine(opts: ScriptOptions = {}): RunFunction {
         return;
       }
     }
+    yield { type: 'phase', phase: 'replay', status: 'done', at: Date.now() };
     mkdirSync(input.outDir, { recursive: true });
     const files: [string, string, string][] = [
       ['cleaned.csv', 'a,b\n1,2\n', 'text/csv'],

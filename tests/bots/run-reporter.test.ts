@@ -71,7 +71,7 @@ describe('run reporter', () => {
       { type: 'validation', phase: 'replay', scope: 'chunk', chunkIndex: 0, ok: false, checks: [{ name: 'ranges', ok: false, detail: 'Age 200 > 120' }, { name: 'schema', ok: true, detail: '' }], at: 2 },
       {
         type: 'run_finished', runId: 'run-0123456789ab', status: 'succeeded', message: 'ok', at: 3,
-        artifacts: [art('changes.csv', 'c'), art('cleaned.csv', 'a,b\n'), art('huge.csv', 'x'.repeat(100))],
+        artifacts: [art('changes.csv', 'c'), art('cleaned.csv', 'a,b\n'), art('report.md', 'x'.repeat(100)), art('recipe.py', 'pass')],
         summary: { rowsIn: 10, rowsOut: 9, rowsRemoved: 1, cellsChanged: 3, chunks: 1, chunksCommitted: 1, modelCalls: 2, tokens: usage, durationMs: 1234, beforeAfterTable: '| col | before | after |', headline: 'One duplicate removed.' },
       },
     ];
@@ -80,7 +80,8 @@ describe('run reporter', () => {
     const text = s.entries.map((e) => e.text).join('\n');
     expect(text).toContain('❌ Validation (replay, chunk 0): 1 of 2 checks failed: ranges: Age 200 > 120');
     expect(text).toMatch(/succeeded in 1\.2 s[\s\S]*One duplicate removed\.[\s\S]*10 in → 9 out \(1 removed\)[\s\S]*\| col \| before \| after \|/);
-    expect(text).toContain('Too large to attach (kept on the server): huge.csv');
+    expect(text).toContain('Too large to attach (kept on the server): report.md');
+    expect(text).toContain('Also in the run directory: recipe.py');
     const upload = s.entries.at(-1)!;
     expect(upload.kind).toBe('upload');
     expect(upload.files!.map((f) => path.relative(dir, f))).toEqual(['run-0123456789ab/cleaned.csv', 'run-0123456789ab/changes.csv']);
