@@ -3,9 +3,10 @@
  * invocation becomes the router's text (`clean turtle_reviews`, `ask …`, `status`, `stop`,
  * `resume <run>`).
  */
-import { REST, Routes, SlashCommandBuilder, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
+import { Routes, SlashCommandBuilder, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
 import type { Config } from '../../config/schema.js';
 import { DsbotError } from '../../errors.js';
+import { createRest } from './rest.js';
 
 /** Names of the commands dsbot answers. */
 export const COMMAND_NAMES = ['clean', 'ask', 'status', 'stop', 'resume'] as const;
@@ -78,12 +79,12 @@ export interface RegisterResult {
  * guild (immediate). Needs discord.botToken and discord.applicationId.
  */
 export async function registerCommands(config: Config, options: { guildId?: string } = {}): Promise<RegisterResult> {
-  const { botToken, applicationId, apiUrl } = config.discord;
+  const { botToken, applicationId } = config.discord;
   if (!botToken) throw new DsbotError('config', 'discord.botToken is required. Set DISCORD_BOT_TOKEN or provide it in config.');
   if (!applicationId) {
     throw new DsbotError('config', 'discord.applicationId is required to register commands. Set DISCORD_APPLICATION_ID (Developer Portal → General Information → Application ID).');
   }
-  const rest = new REST({ version: '10', ...(apiUrl ? { api: apiUrl } : {}) }).setToken(botToken);
+  const rest = createRest(config, botToken);
   const body = commandDefinitions(config);
   const route = options.guildId ? Routes.applicationGuildCommands(applicationId, options.guildId) : Routes.applicationCommands(applicationId);
   try {

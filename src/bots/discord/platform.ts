@@ -40,6 +40,7 @@ import {
   toUser,
 } from './normalize.js';
 import { encodeMessageRef } from './refs.js';
+import { restOptions } from './rest.js';
 import { openRunThread } from './threads.js';
 
 /** Collaborators for tests and the bot process. */
@@ -211,7 +212,7 @@ export function createDiscordPlatform(config: Config, deps: DiscordPlatformDeps 
       const c = new Client({
         intents: DISCORD_INTENTS,
         partials: [Partials.Channel, Partials.Message, Partials.Reaction, Partials.User],
-        ...(config.discord.apiUrl ? { rest: { api: config.discord.apiUrl } } : {}),
+        rest: restOptions(config),
         allowedMentions: { parse: [], repliedUser: false },
       });
       client = c;

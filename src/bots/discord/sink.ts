@@ -9,13 +9,14 @@
  * of the thread and a 🛑 on it maps to the run; otherwise the status is a new post in T.
  */
 import { readFile } from 'node:fs/promises';
-import { DiscordAPIError, REST, Routes, type RESTGetAPIGuildResult, type RESTPostAPIChannelMessageResult } from 'discord.js';
+import { DiscordAPIError, Routes, type REST, type RESTGetAPIGuildResult, type RESTPostAPIChannelMessageResult } from 'discord.js';
 import type { Config } from '../../config/schema.js';
 import { DsbotError } from '../../errors.js';
 import type { MessageRef, OutgoingFile, SinkLimits, StatusView, ThreadSink } from '../types.js';
 import { splitText } from './normalize.js';
 import { decodeRef, DM_GUILD, encodeMessageRef, isThreadRef } from './refs.js';
 import { renderStatus } from './render.js';
+import { createRest } from './rest.js';
 import { planUpload } from './upload-plan.js';
 
 const MiB = 1024 * 1024;
@@ -33,7 +34,7 @@ export function createDiscordSink(threadRef: string, config: Config, deps: Disco
   const ref = decodeRef(threadRef);
   const token = config.discord.botToken;
   if (!token && !deps.rest) throw new DsbotError('config', 'discord.botToken is required. Set DISCORD_BOT_TOKEN or provide it in config.');
-  const rest = deps.rest ?? new REST({ version: '10', ...(config.discord.apiUrl ? { api: config.discord.apiUrl } : {}) }).setToken(token!);
+  const rest = deps.rest ?? createRest(config, token!);
   const limits: SinkLimits = {
     maxTextChars: 2000,
     // About 5 messages per 5 s per channel; edits share the channel's budget.
