@@ -99,7 +99,7 @@ export async function startSlackStack(options: { run?: RunFunction; overrides?: 
     registry,
     producer,
     worker,
-    jobCount: () => producer.queue.getJobCountByTypes('waiting', 'active', 'completed', 'failed', 'delayed', 'paused', 'prioritized'),
+    jobCount: () => producer.queue.getJobCountByTypes('waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized'),
     async waitForState(runId, states, timeoutMs = 60_000) {
       const end = Date.now() + timeoutMs;
       for (;;) {
