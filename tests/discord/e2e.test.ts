@@ -141,7 +141,8 @@ describe('discord end to end', () => {
     const runId = /Run `(run-[0-9a-f]+)` queued: cleaning people\.csv/.exec(queued.body.content)?.[1];
     expect(runId, queued.body.content).toBeDefined();
     const threadId = h.fake.find('POST', /\/threads$/).at(-1)!.path.split('/')[4];
-    expect(await h.waitForState(runId!, ['succeeded', 'failed', 'stopped'], 120_000)).toBe('succeeded');
+    const final = await h.waitForState(runId!, ['succeeded', 'failed', 'stopped'], 120_000);
+    expect(final, `${(await h.registry.get(runId!))?.message} ${h.logs.join(' | ')}`).toBe('succeeded');
     await h.worker.close();
     const upload = threadPosts(h.fake, threadId).find((p) => p.files.length > 0)!;
     const cleaned = upload.files.find((f) => f.name === 'cleaned.csv')!;
