@@ -58,7 +58,8 @@ def recipe_insights(recipe):
         elif op == "null_tokens":
             notes.append("Null tokens %s appear in %s." % (step.get("tokens"), step.get("columns")))
         elif op in ("range", "outliers"):
-            notes.append("Column %r: values outside [%s, %s] are %s." % (col, step.get("min", step.get("lo")), step.get("max", step.get("hi")), step.get("action")))
+            verb = {"flag": "flagged", "remove": "removed", "null": "emptied"}.get(step.get("action"), step.get("action"))
+            notes.append("Column %r: values outside [%s, %s] are %s." % (col, step.get("min", step.get("lo")), step.get("max", step.get("hi")), verb))
         elif op == "dominant_format":
             notes.append("Column %r uses the format %r; other formats are converted." % (col, step.get("format")))
         elif op == "fd_repair":

@@ -116,6 +116,9 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
   };
 
   const sandbox: Sandbox = deps.createSandbox();
+  // Inside the sandbox the file keeps its own (sanitised) name, so reports name it.
+  const csvName = path.basename(input.inputPath).replace(/[^\w.-]/g, '_').replace(/^\.+/, '') || 'input.csv';
+  const dictName = csvName === 'data-dictionary.txt' ? 'dictionary-of-data.txt' : 'data-dictionary.txt';
   const inSandbox = (name: string) => `${sandbox.paths?.data ?? '/data'}/${name}`;
   const phaseStart = new Map<Phase, number>();
   const phase = (p: Phase, status: 'started' | 'done', detail?: string): RunEvent => {
@@ -128,14 +131,14 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
   try {
     await sandbox.start({
       workDir,
-      inputs: [{ hostPath: path.resolve(input.inputPath), name: 'input.csv' }, ...(input.dictionaryPath ? [{ hostPath: path.resolve(input.dictionaryPath), name: 'dictionary.txt' }] : [])],
+      inputs: [{ hostPath: path.resolve(input.inputPath), name: csvName }, ...(input.dictionaryPath ? [{ hostPath: path.resolve(input.dictionaryPath), name: dictName }] : [])],
       pythonPackages: [{ hostDir: TOOLKIT_DIR, name: 'dsbot_toolkit' }],
       hostTools,
       setupCode: [
         'from dsbot_toolkit import *',
         GLUE,
         'try:',
-        `    init_session(${JSON.stringify(inSandbox('input.csv'))}, work_dir='.', chunk_rows=${agent.chunkRows}, sample_rows=${agent.sampleRows}, dictionary_path=${input.dictionaryPath ? JSON.stringify(inSandbox('dictionary.txt')) : 'None'}, outliers=${JSON.stringify(agent.outliers)})`,
+        `    init_session(${JSON.stringify(inSandbox(csvName))}, work_dir='.', chunk_rows=${agent.chunkRows}, sample_rows=${agent.sampleRows}, dictionary_path=${input.dictionaryPath ? JSON.stringify(inSandbox(dictName)) : 'None'}, outliers=${JSON.stringify(agent.outliers)})`,
         '    _DSBOT_INIT_ERROR = None',
         'except Exception as _e:',
         '    _DSBOT_INIT_ERROR = _e',
@@ -256,7 +259,7 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
     yield phase('reflect', 'started');
     const meta = {
       run_id: input.runId,
-      dataset: input.datasetName ?? null,
+      ...(input.datasetName ? { dataset: input.datasetName } : {}),
       input_file: path.basename(input.inputPath),
       model: `${model.name}/${model.model}`,
       sandbox: sandbox.kind,
