@@ -21,7 +21,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { access, chmod, mkdir, mkdtemp, rm, stat, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { SandboxError } from '../errors.js';
@@ -109,7 +109,11 @@ export class LocalSandbox implements Sandbox {
       this.owner = { uid: id, gid: id };
     }
     for (const f of options.files ?? []) await writeInside(workDir, f.path, f.content);
-    if (this.owner) await chownTree(workDir, this.owner);
+    if (this.owner) {
+      await chownTree(workDir, this.owner);
+      // bwrap enters the dir as root without capabilities: it needs the "other" execute bit.
+      await chmod(workDir, ((await stat(workDir)).mode & 0o777) | 0o711);
+    }
 
     let argv: string[];
     let cwd = workDir;
