@@ -139,6 +139,8 @@ export function createRunWorker(deps: RunWorkerDeps): RunWorker {
           if (event.type === 'run_finished') finished = event;
           if (event.type === 'run_finished' && event.status === 'stopped' && reasonOf()?.kind === 'interrupted') break;
           await reporter.handle(event);
+          // Record the outcome at once: the engine may still be releasing its sandbox.
+          if (event.type === 'run_finished') await registry.setState(runId, event.status, event.message);
         }
       } catch (err) {
         if (!ac.signal.aborted) throw err;
