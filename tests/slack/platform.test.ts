@@ -158,6 +158,7 @@ describe('slack platform (HTTP Events API, real Bolt, fake Slack)', () => {
     const [open, queued] = rig.fake.callsOf('chat.postMessage');
     expect(open.args.thread_ts).toBeUndefined();
     expect(open.args.text).toContain('run-abc');
+    expect(open.args.text).toContain('requested by <@UALICE>');
     expect(queued.args.thread_ts).toBe(rig.fake.messages[0].ts);
   });
 

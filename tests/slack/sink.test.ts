@@ -61,6 +61,15 @@ describe('slack sink', () => {
     expect(JSON.stringify(update.blocks)).toContain('succeeded');
   });
 
+  it('does not send an edit that changes nothing', async () => {
+    const sink = createSlackSink(`slack:${TEAM}:C1:${nextTs()}`, config, { paces: fast });
+    const ref = await sink.status(view());
+    await sink.status(view(), ref);
+    await sink.status(view({ chunksDone: 2 }), ref);
+    await sink.status(view({ chunksDone: 2 }), ref);
+    expect(fake.callsOf('chat.update')).toHaveLength(1);
+  });
+
   it('merges status edits still waiting in the queue (the latest view wins)', async () => {
     const sink = createSlackSink(`slack:${TEAM}:C1:${nextTs()}`, config, { paces: fast });
     const ref = await sink.status(view({ chunksDone: 0 }));

@@ -90,3 +90,12 @@ describe('ordered queue', () => {
     expect(waits).toEqual([3000]);
   });
 });
+
+describe('slack tables', () => {
+  it('renders markdown tables as aligned monospace blocks, leaving fenced code alone', () => {
+    const md = 'Summary\n| column | missing |\n|---|---|\n| `Year` | 2 → 2 |\n| NA_Sales | 0 → 0 |\nafter';
+    expect(toMrkdwn(md)).toBe('Summary\n```\ncolumn    missing\nYear      2 → 2\nNA_Sales  0 → 0\n```\nafter');
+    const fenced = '```\n| a | b |\n|---|---|\n```';
+    expect(toMrkdwn(fenced)).toBe(fenced);
+  });
+});

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../../config/schema.js';
 import { DsbotError, toDsbotError } from '../../errors.js';
 import type { ChatPlatform, IncomingFile, IncomingMessage, MessageHandler, RouterContext } from '../types.js';
-import { renderText, MESSAGE_MAX_CHARS } from './blocks.js';
+import { escapeMrkdwn, renderText, MESSAGE_MAX_CHARS } from './blocks.js';
 import { requireBotToken, slackClientOptions, slackErrorCode, toSlackError, type SlackWebClient } from './client.js';
 import { isDownloadable, toIncomingFile, type SlackFileObject } from './files.js';
 import { createBoundedMap } from './lru.js';
@@ -114,9 +114,10 @@ export function createSlackPlatform(config: Config, deps: SlackPlatformDeps = {}
     );
   }
 
-  async function postInThread(client: SlackWebClient, channel: string, threadTs: string | undefined, text: string): Promise<string> {
+  /** Posts markdown (or, with `mrkdwn`, text already in Slack's format) in a thread, split within limits. */
+  async function postInThread(client: SlackWebClient, channel: string, threadTs: string | undefined, text: string, mrkdwn = false): Promise<string> {
     let firstTs = '';
-    for (const piece of splitText(toMrkdwn(text), MESSAGE_MAX_CHARS)) {
+    for (const piece of splitText(mrkdwn ? text : toMrkdwn(text), MESSAGE_MAX_CHARS)) {
       const m = renderText(piece);
       const res = await client.chat.postMessage({ channel, thread_ts: threadTs, text: m.text, blocks: m.blocks as never, unfurl_links: false });
       firstTs ||= String(res.ts);
@@ -159,8 +160,8 @@ export function createSlackPlatform(config: Config, deps: SlackPlatformDeps = {}
         }
       },
       async openRunThread(runId, title) {
-        const text = `:broom: *${title}* — run \`${runId}\`, requested by <@${command.user_id}>`;
-        const post = () => postInThread(client, command.channel_id, undefined, text);
+        const text = `:broom: *${escapeMrkdwn(title)}* — run \`${escapeMrkdwn(runId)}\`, requested by <@${command.user_id}>`;
+        const post = () => postInThread(client, command.channel_id, undefined, text, true);
         try {
           runThreadTs = await post().catch(async (err) => {
             if (slackErrorCode(err) !== 'not_in_channel') throw err;

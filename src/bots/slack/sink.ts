@@ -54,8 +54,10 @@ export function createSlackSink(threadRef: string, config: Config, options: Slac
   });
   let threadTs = ref.ts;
   const pendingEdits = new Map<string, PendingEdit>();
+  /** What each status message shows now (an edit that changes nothing is not sent). */
+  const shown = new Map<string, string>();
 
-  async function postNow(message: RenderedMessage): Promise<MessageRef> {
+  async function postNow(message: RenderedMessage, status = false): Promise<MessageRef> {
     try {
       const res = await client.chat.postMessage({
         channel: ref.channel,
@@ -67,14 +69,16 @@ export function createSlackSink(threadRef: string, config: Config, options: Slac
       });
       const ts = String(res.ts);
       threadTs ??= ts;
-      return { id: encodeSlackRef({ team: ref.team, channel: ref.channel, ts }) };
+      const id = encodeSlackRef({ team: ref.team, channel: ref.channel, ts });
+      if (status) shown.set(id, JSON.stringify(message));
+      return { id };
     } catch (err) {
       throw toSlackError(err, `Posting to Slack thread ${threadRef}`);
     }
   }
 
-  function enqueuePost(message: RenderedMessage): Promise<MessageRef> {
-    return queue.run('post', () => postNow(message));
+  function enqueuePost(message: RenderedMessage, status = false): Promise<MessageRef> {
+    return queue.run('post', () => postNow(message, status));
   }
 
   function enqueueEdit(view: StatusView, target: MessageRef): Promise<MessageRef> {
@@ -89,11 +93,14 @@ export function createSlackSink(threadRef: string, config: Config, options: Slac
       entry.started = true;
       if (pendingEdits.get(target.id) === entry) pendingEdits.delete(target.id);
       const message = renderStatus(entry.view);
+      const fingerprint = JSON.stringify(message);
+      if (shown.get(target.id) === fingerprint) return target;
       try {
         await client.chat.update({ channel, ts: ts ?? '', text: message.text, blocks: message.blocks as never });
       } catch (err) {
         throw toSlackError(err, `Editing the status message ${target.id}`);
       }
+      shown.set(target.id, fingerprint);
       return target;
     });
     pendingEdits.set(target.id, entry);
@@ -122,7 +129,7 @@ export function createSlackSink(threadRef: string, config: Config, options: Slac
       return (await Promise.all(refs))[0];
     },
     status(view: StatusView, target?: MessageRef): Promise<MessageRef> {
-      return target ? enqueueEdit(view, target) : enqueuePost(renderStatus(view));
+      return target ? enqueueEdit(view, target) : enqueuePost(renderStatus(view), true);
     },
     async upload(files: OutgoingFile[], comment?: string): Promise<void> {
       const fitting = files.filter((f) => f.bytes <= SLACK_LIMITS.maxUploadBytes);
