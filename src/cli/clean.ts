@@ -146,9 +146,11 @@ function printScores(s: EvalScores, summary?: RunSummary): void {
   console.log(`  correction  P ${f(s.correction.p)}  R ${f(s.correction.r)}  F1 ${f(s.correction.f1)}`);
   const cols = Object.entries(s.per_column ?? {});
   if (cols.length) {
-    console.log('\n  column                      errors  changed  corr-P  corr-R  corr-F1');
+    console.log('\n  column                      errors  changed  correct  corr-P  corr-R  corr-F1');
     for (const [name, c] of cols) {
-      console.log(`  ${name.padEnd(26).slice(0, 26)}  ${String(c.errors ?? '').padStart(6)}  ${String(c.changed ?? '').padStart(7)}  ${f(c.correction?.p ?? 0).padStart(6)}  ${f(c.correction?.r ?? 0).padStart(6)}  ${f(c.correction?.f1 ?? 0).padStart(7)}`);
+      const untouched = c.errors === 0 && c.flagged === 0;
+      const prf = (x: number) => (untouched ? '-' : f(x)).padStart(6);
+      console.log(`  ${name.padEnd(26).slice(0, 26)}  ${String(c.errors).padStart(6)}  ${String(c.flagged).padStart(7)}  ${String(c.corrected).padStart(7)}  ${prf(c.correction.p)}  ${prf(c.correction.r)}  ${prf(c.correction.f1).padStart(7)}`);
     }
   }
   if (summary) console.log(`\n  model calls ${summary.modelCalls}, ${(summary.durationMs / 1000).toFixed(1)} s`);

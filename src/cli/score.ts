@@ -15,7 +15,7 @@ export interface PRF {
 export interface EvalScores {
   detection: PRF;
   correction: PRF;
-  per_column?: Record<string, { errors?: number; changed?: number; detection?: PRF; correction?: PRF }>;
+  per_column?: Record<string, { errors: number; flagged: number; detected: number; corrected: number; detection: PRF; correction: PRF }>;
 }
 
 const TOOLKIT_DIR = fileURLToPath(new URL('../agent/toolkit/dsbot_toolkit', import.meta.url));
