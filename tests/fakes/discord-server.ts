@@ -32,6 +32,8 @@ export interface RecordedCall {
 }
 
 export interface FakeDiscordOptions {
+  /** Close the gateway with this code instead of answering IDENTIFY (4014: disallowed intents, 4004: bad token). */
+  closeOnIdentify?: number;
   /** Guild premium tier (upload limit 10 MiB for 0–1, 50 MiB for 2, 100 MiB for 3). */
   premiumTier?: number;
 }
@@ -74,7 +76,7 @@ export class FakeDiscord {
   /** Guild boost tier served by GET /guilds/G (tests may change it). */
   premiumTier: number;
 
-  constructor(options: FakeDiscordOptions = {}) {
+  constructor(private readonly options: FakeDiscordOptions = {}) {
     this.premiumTier = options.premiumTier ?? 0;
     this.channels.set(CHANNEL_ID, { id: CHANNEL_ID, type: 0, guild_id: GUILD_ID, name: 'data', position: 0, permission_overwrites: [], nsfw: false, parent_id: null });
     this.server.on('upgrade', (req, socket, head) => {
@@ -230,6 +232,7 @@ export class FakeDiscord {
       if (msg.op === 1) ws.send(JSON.stringify({ op: 11 }));
       if (msg.op === 2) {
         this.identifies.push(msg.d);
+        if (this.options.closeOnIdentify) return void ws.close(this.options.closeOnIdentify, 'closed by the fake');
         ws.send(JSON.stringify({ op: 0, t: 'READY', s: ++this.seq, d: this.ready() }));
         ws.send(JSON.stringify({ op: 0, t: 'GUILD_CREATE', s: ++this.seq, d: this.guild(true) }));
       }

@@ -220,16 +220,22 @@ export function createDiscordPlatform(config: Config, deps: DiscordPlatformDeps 
       c.on(Events.MessageReactionAdd, (r, u) => safely('a reaction', () => onReaction(handler, c, r, u)));
       c.on(Events.InteractionCreate, (i) => safely('a slash command', () => onInteraction(handler, c, i)));
       c.on(Events.Error, (err) => log('client error', err));
-      const ready = new Promise<void>((resolve) => c.once(Events.ClientReady, () => resolve()));
+      // Ready, or a close Discord will not recover from (bad token, intents not enabled).
+      const ready = new Promise<void>((resolve, reject) => {
+        c.once(Events.ClientReady, () => resolve());
+        c.on(Events.ShardDisconnect, (event) => reject(new Error(closeReason(event.code))));
+      });
+      ready.catch(() => undefined); // login() may reject first
       try {
         await c.login(token);
+        await ready;
       } catch (err) {
         client = undefined;
         await c.destroy().catch(() => undefined);
-        const hint = /disallowed intents/i.test(String(err)) ? ' Enable the Message Content intent (Developer Portal → Bot → Privileged Gateway Intents).' : ' Check DISCORD_BOT_TOKEN.';
-        throw new DsbotError('config', `Discord login failed: ${(err as Error).message}.${hint}`, { cause: err });
+        const msg = (err as Error).message;
+        const text = /disallowed intents/i.test(msg) ? closeReason(4014) : /invalid token/i.test(msg) ? closeReason(4004) : msg;
+        throw new DsbotError('config', `Discord login failed: ${text}`, { cause: err });
       }
-      await ready;
     },
     async stop(): Promise<void> {
       const c = client;
@@ -244,4 +250,11 @@ async function sendTo(c: Client, channelId: string, content: string): Promise<vo
   const channel = c.channels.cache.get(channelId) ?? (await c.channels.fetch(channelId));
   if (!channel?.isSendable()) throw new DsbotError('internal', `Discord channel ${channelId} cannot receive messages.`);
   await channel.send({ content, allowedMentions: { parse: [] } });
+}
+
+/** What an unrecoverable gateway close means for the person running the bot. */
+function closeReason(code: number): string {
+  if (code === 4014) return 'Discord refused a privileged intent (close 4014). Enable the Message Content intent: Developer Portal → Bot → Privileged Gateway Intents.';
+  if (code === 4004) return 'Discord rejected the bot token (close 4004). Check DISCORD_BOT_TOKEN.';
+  return `the gateway closed with code ${code} and will not reconnect.`;
 }

@@ -42,7 +42,6 @@ export function createDiscordSink(threadRef: string, config: Config, deps: Disco
     minEditIntervalMs: 1500,
     maxUploadBytes: 10 * MiB,
   };
-  let limitKnown = false;
   let tail: Promise<unknown> = Promise.resolve();
 
   /** Runs `fn` after everything queued before it (one ordered queue per sink). */
@@ -70,18 +69,17 @@ export function createDiscordSink(threadRef: string, config: Config, deps: Disco
       rest.patch(Routes.channelMessage(channelId, messageId), { body: { content, allowed_mentions: NO_MENTIONS } }),
     );
 
-  /** Reads the guild's boost tier once for the real upload limit (DMs and failures: 10 MiB). */
-  const uploadLimit = async (): Promise<number> => {
-    if (limitKnown || ref.guildId === DM_GUILD) return limits.maxUploadBytes;
-    limitKnown = true;
-    try {
-      const guild = (await rest.get(Routes.guild(ref.guildId))) as RESTGetAPIGuildResult;
-      limits.maxUploadBytes = UPLOAD_LIMIT_BY_TIER[guild.premium_tier] ?? 10 * MiB;
-    } catch {
-      /* keep the default */
-    }
-    return limits.maxUploadBytes;
+  /** The guild's boost tier, read once in the background from creation (DMs and failures: 10 MiB). */
+  let limitRead: Promise<number> | undefined;
+  const uploadLimit = (): Promise<number> => {
+    if (ref.guildId === DM_GUILD) return Promise.resolve(limits.maxUploadBytes);
+    limitRead ??= (rest.get(Routes.guild(ref.guildId)) as Promise<RESTGetAPIGuildResult>).then(
+      (guild) => (limits.maxUploadBytes = UPLOAD_LIMIT_BY_TIER[guild.premium_tier] ?? 10 * MiB),
+      () => limits.maxUploadBytes,
+    );
+    return limitRead;
   };
+  void uploadLimit(); // so `limits` is right before the reporter picks files to attach
 
   return {
     threadRef,

@@ -1,4 +1,4 @@
-/** `dsbot discord register-commands` against the fake Discord REST. */
+/** Setup: `dsbot discord register-commands` and platform login errors, against the fake Discord. */
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.js';
@@ -41,5 +41,24 @@ describe('dsbot discord register-commands', () => {
   it('says which setting is missing', async () => {
     await expect(registerCommands(configSchema.parse({ discord: { botToken: 't' } }))).rejects.toThrow(/DISCORD_APPLICATION_ID/);
     await expect(registerCommands(configSchema.parse({}))).rejects.toThrow(/DISCORD_BOT_TOKEN/);
+  });
+});
+
+describe('discord platform login', () => {
+  it('stops with the fix when Discord refuses the Message Content intent', async () => {
+    const { createDiscordPlatform } = await import('../../src/bots/discord/platform.js');
+    const refusing = await startFakeDiscord({ closeOnIdentify: 4014 });
+    try {
+      const platform = createDiscordPlatform(configSchema.parse({ discord: { botToken: 't', apiUrl: refusing.apiUrl } }), { log: () => {} });
+      await expect(platform.start(async () => {})).rejects.toMatchObject({ kind: 'config', message: expect.stringMatching(/Message Content intent/) });
+      await platform.stop();
+    } finally {
+      await refusing.close();
+    }
+  });
+
+  it('asks for the token when none is set', async () => {
+    const { createDiscordPlatform } = await import('../../src/bots/discord/platform.js');
+    expect(() => createDiscordPlatform(configSchema.parse({}))).toThrow(/DISCORD_BOT_TOKEN/);
   });
 });
