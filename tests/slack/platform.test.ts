@@ -180,5 +180,15 @@ describe('slack platform (HTTP Events API, real Bolt, fake Slack)', () => {
     expect(fromCommand.kind).toBe('command');
     expect(fromCommand.files.map((f) => f.name)).toEqual(['reviews.csv']);
     expect((await fromCommand.files[0].download()).toString()).toBe('a,b\n1,2\n');
+
+    // `@dsbot clean` in a thread where the same user shared a CSV earlier.
+    const root = (Date.now() / 1000 - 60).toFixed(6);
+    const other = rig.fake.addFile('other.csv', 'x\n1\n');
+    rig.fake.addMessage({ channel: 'C4', ts: root, user: 'UALICE', text: 'here is the data' });
+    rig.fake.addMessage({ channel: 'C4', ts: (Date.now() / 1000 - 30).toFixed(6), thread_ts: root, user: 'UALICE', files: [other] });
+    rig.fake.addMessage({ channel: 'C4', ts: (Date.now() / 1000 - 20).toFixed(6), thread_ts: root, user: 'UBOB', files: [file] });
+    await deliverEvent(rig.endpoint, mention(`<@${BOT_USER}> clean`, { channel: 'C4', thread_ts: root }));
+    await rec.waitForCount(3);
+    expect(rec.received[2].message.files.map((f) => f.name)).toEqual(['other.csv']);
   });
 });

@@ -206,19 +206,28 @@ export function createSlackPlatform(config: Config, deps: SlackPlatformDeps = {}
     }
   }
 
-  /** Files for `/dsbot clean` with no dataset: the newest file the user shared in the channel recently. */
-  async function recentFiles(client: SlackWebClient, command: SlackCommandPayload): Promise<IncomingFile[]> {
+  /**
+   * Files for a bare `clean` (no dataset, nothing attached): the newest file the same user shared
+   * recently in the thread (`threadTs`) or, outside a thread, in the channel.
+   */
+  async function recentFiles(client: SlackWebClient, channel: string, userId: string, threadTs?: string): Promise<IncomingFile[]> {
     try {
       const oldest = ((Date.now() - fileLookbackMs) / 1000).toFixed(6);
-      const res = await client.conversations.history({ channel: command.channel_id, oldest, limit: 50 });
-      const messages = (res.messages ?? []) as { user?: string; files?: unknown[] }[];
-      const mine = messages.find((m) => m.user === command.user_id && (m.files?.length ?? 0) > 0);
+      const res = threadTs
+        ? await client.conversations.replies({ channel, ts: threadTs, limit: 200 })
+        : await client.conversations.history({ channel, oldest, limit: 50 });
+      const messages = (res.messages ?? []) as { user?: string; ts?: string; files?: unknown[] }[];
+      const mine = messages
+        .filter((m) => m.user === userId && (m.files?.length ?? 0) > 0 && Number(m.ts ?? 0) >= Number(oldest))
+        .sort((a, b) => Number(b.ts) - Number(a.ts))[0];
       return filesOf(mine?.files, client);
     } catch (err) {
-      logger()?.warn(`dsbot slack: cannot look for files in ${command.channel_id}: ${(err as Error).message}`);
+      logger()?.warn(`dsbot slack: cannot look for files in ${channel}: ${(err as Error).message}`);
       return [];
     }
   }
+
+  const BARE_CLEAN = /^clean\s*$/i;
 
   function register(a: App, handler: MessageHandler, bot: BotIdentity): void {
     const deliver = async (message: IncomingMessage, ctx: RouterContext) => {
@@ -244,6 +253,9 @@ export function createSlackPlatform(config: Config, deps: SlackPlatformDeps = {}
       const team = teamOf(body, e, bot);
       threads.set(key(e.channel, e.thread_ts ?? e.ts), true);
       const message = fromMessageEvent(e, team, bot, filesOf(e.files, client));
+      if (message.files.length === 0 && BARE_CLEAN.test(message.text) && e.user) {
+        message.files = await recentFiles(client, e.channel, e.user, e.thread_ts);
+      }
       await deliver(message, threadContext(client, e.channel, e.thread_ts ?? e.ts, message.user.id));
     });
 
@@ -257,6 +269,9 @@ export function createSlackPlatform(config: Config, deps: SlackPlatformDeps = {}
         if (!e.thread_ts || !(await inBotThread(client, e.channel, e.thread_ts, bot))) return;
       }
       const message = fromMessageEvent(e, teamOf(body, e, bot), bot, filesOf(e.files, client));
+      if (message.files.length === 0 && BARE_CLEAN.test(message.text) && e.user && !message.isSelf) {
+        message.files = await recentFiles(client, e.channel, e.user, e.thread_ts);
+      }
       await deliver(message, threadContext(client, e.channel, rootTs, message.user.id));
     });
 
@@ -272,8 +287,8 @@ export function createSlackPlatform(config: Config, deps: SlackPlatformDeps = {}
     a.command('/dsbot', async ({ command, ack, respond, client }) => {
       await ack(); // within Slack's 3 s; everything else happens after
       const payload = command as unknown as SlackCommandPayload;
-      const wantsFile = /^clean\s*$/i.test((payload.text ?? '').trim());
-      const files = wantsFile ? await recentFiles(client, payload) : [];
+      const wantsFile = BARE_CLEAN.test((payload.text ?? '').trim());
+      const files = wantsFile ? await recentFiles(client, payload.channel_id, payload.user_id) : [];
       await deliver(fromCommand(payload, files), commandContext(client, payload, respond));
     });
 
