@@ -61,7 +61,9 @@ export function bwrapArgv(spec: LocalCommandSpec): string[] {
   } else {
     a.push('--unshare-all');
   }
-  a.push('--die-with-parent', '--new-session');
+  // fd 3 receives {"child-pid": N}: the host kills that PID-namespace init so the outer bwrap
+  // reaps it (killing the outer one first would orphan the inner one as a zombie of PID 1).
+  a.push('--die-with-parent', '--new-session', '--info-fd', '3');
   a.push('--ro-bind', '/usr', '/usr', '--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64', '--symlink', 'usr/bin', '/bin');
   // Directories bwrap creates implicitly are 0700: create them explicitly (the kernel may run as another uid).
   a.push('--dir', '/etc', '--ro-bind-try', '/etc/alternatives', '/etc/alternatives');

@@ -148,7 +148,7 @@ export class LocalSandbox implements Sandbox {
     }
     const env = isolated ? { PATH: '/usr/bin:/bin' } : kernelEnv(workDir);
     this.runner = new KernelRunner({
-      launch: (io) => launchLocal(argv, cwd, env, io),
+      launch: (io) => launchLocal(argv, cwd, env, io, isolated),
       hostTools: options.hostTools,
       sysPath,
       maxOutputBytes: this.config.maxOutputBytes,
@@ -193,22 +193,36 @@ export class LocalSandbox implements Sandbox {
   }
 }
 
-/** Spawns the kernel in its own process group; kill() SIGKILLs the whole group. */
-function launchLocal(argv: string[], cwd: string, env: Record<string, string>, io: KernelIO): Promise<KernelProcess> {
+/** Spawns the kernel in its own process group; kill() SIGKILLs the sandbox's PID namespace, then the group. */
+function launchLocal(argv: string[], cwd: string, env: Record<string, string>, io: KernelIO, isolated: boolean): Promise<KernelProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0], argv.slice(1), { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (c: string) => io.onStdout(c));
-    child.stderr.on('data', (c: string) => io.onStderr(c));
-    child.stdin.on('error', () => undefined); // EPIPE after a kill: the exit event reports it
+    const child = spawn(argv[0], argv.slice(1), { cwd, env, stdio: ['pipe', 'pipe', 'pipe', isolated ? 'pipe' : 'ignore'], detached: true });
+    child.stdout!.setEncoding('utf8');
+    child.stderr!.setEncoding('utf8');
+    child.stdout!.on('data', (c: string) => io.onStdout(c));
+    child.stderr!.on('data', (c: string) => io.onStderr(c));
+    child.stdin!.on('error', () => undefined); // EPIPE after a kill: the exit event reports it
+    let innerPid: number | undefined;
+    const info = child.stdio[3] as NodeJS.ReadableStream | null;
+    if (info) {
+      let text = '';
+      info.setEncoding('utf8');
+      info.on('data', (c: string) => {
+        text += c;
+        const m = /"child-pid":\s*(\d+)/.exec(text);
+        if (m) innerPid = Number(m[1]);
+      });
+      info.on('error', () => undefined);
+    }
     let exited = false;
+    const exitWaiters: (() => void)[] = [];
     child.once('error', (err) => {
       if (child.pid === undefined) return reject(err);
       io.onStderr(`${err.message}\n`);
     });
     child.once('exit', (code, signal) => {
       exited = true;
+      for (const w of exitWaiters.splice(0)) w();
       // Let the last stdout/stderr chunks arrive first (bounded: a stray grandchild may hold the pipes).
       let reported = false;
       const done = () => {
@@ -218,20 +232,35 @@ function launchLocal(argv: string[], cwd: string, env: Record<string, string>, i
       const timer = setTimeout(done, 200);
       child.once('close', () => (clearTimeout(timer), done()));
     });
+    const killGroup = () => {
+      if (exited || child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    };
     child.once('spawn', () =>
       resolve({
         write: (data) =>
           new Promise<void>((res, rej) => {
-            if (exited || !child.stdin.writable) return rej(new Error('the kernel is not running'));
-            child.stdin.write(data, (err) => (err ? rej(err) : res()));
+            if (exited || !child.stdin!.writable) return rej(new Error('the kernel is not running'));
+            child.stdin!.write(data, (err) => (err ? rej(err) : res()));
           }),
         kill: async () => {
-          if (exited || child.pid === undefined) return;
-          try {
-            process.kill(-child.pid, 'SIGKILL');
-          } catch {
-            child.kill('SIGKILL');
+          if (exited) return;
+          if (innerPid) {
+            try {
+              process.kill(innerPid, 'SIGKILL'); // the namespace dies with its init; bwrap reaps it and exits
+              await new Promise<void>((res) => {
+                const t = setTimeout(res, 500);
+                exitWaiters.push(() => (clearTimeout(t), res()));
+              });
+            } catch {
+              /* already gone */
+            }
           }
+          killGroup();
         },
       }),
     );
