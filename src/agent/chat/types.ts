@@ -18,4 +18,6 @@ export interface ChatAnswer {
 
 export interface ChatAgent {
   answer(question: ChatQuestion, signal?: AbortSignal): Promise<ChatAnswer>;
+  /** Releases the agent's warm sandbox (optional: placeholder agents have none). */
+  close?(): Promise<void>;
 }
