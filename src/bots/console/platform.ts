@@ -52,6 +52,8 @@ export function createConsolePlatform(options: ConsolePlatformOptions = {}): Con
   let handler: MessageHandler | undefined;
   let rl: Interface | undefined;
   let seq = 0;
+  /** Message ids are unique across processes, so a new session never reuses an old run id. */
+  const epoch = Date.now().toString(36);
   let stopped = false;
 
   const ctx: RouterContext = {
@@ -62,7 +64,7 @@ export function createConsolePlatform(options: ConsolePlatformOptions = {}): Con
 
   const deliver = async (m: Omit<IncomingMessage, 'platform' | 'threadRef' | 'channelRef' | 'messageId' | 'isSelf'>) => {
     if (!handler) throw new Error('The console platform is not started.');
-    const message: IncomingMessage = { platform: 'console', threadRef, channelRef: threadRef, messageId: `m${++seq}`, isSelf: false, ...m };
+    const message: IncomingMessage = { platform: 'console', threadRef, channelRef: threadRef, messageId: `${epoch}-${++seq}`, isSelf: false, ...m };
     try {
       await handler(message, ctx);
     } catch (err) {
