@@ -207,8 +207,14 @@ async function launchE2B(sdk: E2BSandboxLike, cmd: string, cwd: string, io: Kern
     (r) => ((exited = true), io.onExit({ code: r.exitCode, signal: null })),
     (err: { exitCode?: number }) => ((exited = true), io.onExit({ code: typeof err?.exitCode === 'number' ? err.exitCode : null, signal: null })),
   );
+  let sent: Promise<unknown> = Promise.resolve(); // each sendStdin is its own request: keep them in order
   return {
-    write: (data) => (exited ? Promise.reject(new Error('the kernel is not running')) : sdk.commands.sendStdin(handle.pid, data)),
+    write: (data) => {
+      if (exited) return Promise.reject(new Error('the kernel is not running'));
+      const next = sent.then(() => sdk.commands.sendStdin(handle.pid, data));
+      sent = next.catch(() => undefined);
+      return next;
+    },
     kill: async () => {
       if (!exited) await sdk.commands.kill(handle.pid);
     },

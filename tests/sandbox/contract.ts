@@ -122,6 +122,12 @@ export function sandboxContract(target: ContractTarget): void {
       expect(r.stderr).toBe('err\n');
     });
 
+    it('captures output of loggers configured in an earlier cell', async () => {
+      await sb.exec('import logging\nlogging.basicConfig(level=logging.INFO, force=True)\nlog = logging.getLogger("t")');
+      const r = await sb.exec('log.info("hello from a logger")');
+      expect(r.stderr).toBe('INFO:t:hello from a logger\n');
+    });
+
     it('round-trips host tools, and a failing handler becomes HostToolError', async () => {
       const r = await sb.exec('res = search_knowledge("null tokens", k=3)\nprint(res["hits"][0], res["k"])');
       expect(r.error).toBeUndefined();

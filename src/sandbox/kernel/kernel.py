@@ -38,7 +38,6 @@ os.dup2(_devnull, 0)
 os.close(_devnull)
 os.dup2(2, 1)  # stray fd-1 writes (subprocesses, C code) land on stderr, not in the protocol
 _SEND_LOCK = threading.Lock()
-_REAL_STDOUT = sys.stdout
 _REAL_STDERR = sys.stderr
 
 try:  # imported once so cells that use pandas start fast
@@ -160,6 +159,47 @@ class CappedStream(io.TextIOBase):
         return text
 
 
+class _Router(io.TextIOBase):
+    """The permanent sys.stdout/sys.stderr: writes go to the running cell's capped buffer, or to
+    the process's stderr between cells. Loggers that kept a reference keep working across cells."""
+
+    def __init__(self, fallback):
+        super().__init__()
+        self.fallback = fallback
+        self.target = None
+
+    @property
+    def encoding(self):
+        return "utf-8"
+
+    def writable(self):
+        return True
+
+    def isatty(self):
+        return False
+
+    def write(self, s):
+        target = self.target
+        if target is not None:
+            return target.write(s)
+        try:
+            return self.fallback.write(s)
+        except Exception:
+            return len(s) if isinstance(s, str) else 0
+
+    def flush(self):
+        if self.target is None:
+            try:
+                self.fallback.flush()
+            except Exception:
+                pass
+
+
+_OUT = _Router(_REAL_STDERR)
+_ERR = _Router(_REAL_STDERR)
+sys.stdout, sys.stderr = _OUT, _ERR
+
+
 # --- final_answer and host tools --------------------------------------------------------
 class _FinalAnswer(BaseException):
     """Raised by final_answer(); a BaseException so `except Exception` in a cell cannot swallow it."""
@@ -249,7 +289,8 @@ def run_cell(cell_id, code):
     out, err = CappedStream(_max_output[0]), CappedStream(_max_output[0])
     result = {"type": "result", "id": cell_id, "error": None, "has_final_answer": False}
     started = time.perf_counter()
-    sys.stdout, sys.stderr = out, err
+    _OUT.target, _ERR.target = out, err
+    sys.stdout, sys.stderr = _OUT, _ERR
     try:
         body, last = _compile_cell(code, filename)
         exec(body, _NS)
@@ -267,7 +308,8 @@ def run_cell(cell_id, code):
             result["error"] = {"type": type(exc).__name__, "message": "(unprintable)", "traceback": ""}
         exc = None
     finally:
-        sys.stdout, sys.stderr = _REAL_STDOUT, _REAL_STDERR
+        _OUT.target = _ERR.target = None
+        sys.stdout, sys.stderr = _OUT, _ERR  # a cell may have replaced them
         sys.stdin = io.StringIO("")
     result["duration_ms"] = (time.perf_counter() - started) * 1000.0
     result["stdout"] = out.getvalue()
