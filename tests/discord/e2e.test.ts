@@ -96,6 +96,23 @@ describe('discord end to end', () => {
     expect(h.fake.messages.get(threadId).content).toMatch(/🛑[\s\S]*stopped/);
   });
 
+  it('`stop` typed in the run thread, or /stop there, stops the run', async () => {
+    h = await createDiscordHarness({ run: scriptedEngine({ chunks: 3, blockAfterFirstChunk: true }), overrides: admins });
+    const start = async (user: FakeUser, dataset: string) => {
+      const { id } = h!.fake.slashCommand(user, 'clean', [{ name: 'dataset', type: 3, value: dataset }]);
+      const runId = await queuedRunId(h!, id);
+      const threadId = (await h!.fake.waitFor(() => h!.fake.find('POST', /\/threads$/).find((c) => h!.fake.channels.get(c.path.split('/')[4])?.name.includes(runId)), 10_000, 'thread')).path.split('/')[4];
+      await h!.waitForState(runId, ['running']);
+      return { runId, threadId };
+    };
+    const typed = await start(ALICE, 'turtle_reviews');
+    h.fake.userMessage(ALICE, 'stop', { channelId: typed.threadId });
+    expect(await h.waitForState(typed.runId, ['stopped', 'failed', 'succeeded'])).toBe('stopped');
+    const slash = await start(ALICE, 'turtle_sales');
+    h.fake.slashCommand(ALICE, 'stop', [], [], slash.threadId);
+    expect(await h.waitForState(slash.runId, ['stopped', 'failed', 'succeeded'])).toBe('stopped');
+  });
+
   it('a mention is answered; its own and other bots’ messages are not', async () => {
     h = await createDiscordHarness({ run: scriptedEngine(), overrides: admins });
     const fromBot = h.fake.userMessage(OTHER_BOT, `<@${BOT.id}> clean turtle_sales`, { mentions: [BOT] });

@@ -187,4 +187,19 @@ describe('discord platform', () => {
     expect(onUserMsg.message.threadRef).toBe(threadRef);
     expect(onUserMsg.message.targetRef).toBeUndefined();
   });
+
+  it('a DM is delivered without roles or run threads and answered in the DM', async () => {
+    onMessage = async ({ ctx }) => ctx.reply({ text: 'hi in private' });
+    const dm = fake.userMessage(BOB, 'what can you do?', { dm: true });
+    const s = await waitSeen((m) => m.messageId === dm.id, 'the DM');
+    expect(s.message).toMatchObject({
+      kind: 'message',
+      text: 'what can you do?',
+      threadRef: `discord:@me:${dm.channel_id}:${dm.channel_id}`,
+      channelRef: `discord:@me:${dm.channel_id}`,
+    });
+    expect(s.message.user.roles).toBeUndefined();
+    expect(s.ctx.openRunThread).toBeUndefined();
+    await fake.waitFor(() => fake.find('POST', new RegExp(`^/channels/${dm.channel_id}/messages$`)).find((c) => c.body?.content === 'hi in private'), 10_000, 'the DM reply');
+  });
 });

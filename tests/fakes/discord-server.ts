@@ -122,14 +122,20 @@ export class FakeDiscord {
   }
 
   /** A user writes a message; returns its payload. */
-  userMessage(author: FakeUser, content: string, opts: { channelId?: string; mentions?: FakeUser[]; attachments?: any[] } = {}): any {
-    const channelId = opts.channelId ?? CHANNEL_ID;
+  userMessage(author: FakeUser, content: string, opts: { channelId?: string; mentions?: FakeUser[]; attachments?: any[]; dm?: boolean } = {}): any {
+    const channelId = opts.dm ? this.dmChannel(author) : (opts.channelId ?? CHANNEL_ID);
+    const where = opts.dm
+      ? { channel_type: 1 }
+      : {
+          guild_id: GUILD_ID,
+          channel_type: this.channels.get(channelId)?.type ?? 0,
+          member: { roles: author.roles ?? [], joined_at: new Date(0).toISOString(), deaf: false, mute: false, flags: 0 },
+        };
     const msg = {
       id: snowflake(),
       channel_id: channelId,
-      guild_id: GUILD_ID,
+      ...where,
       author: userJson(author),
-      member: { roles: author.roles ?? [], joined_at: new Date(0).toISOString(), deaf: false, mute: false, flags: 0 },
       content,
       timestamp: new Date().toISOString(),
       edited_timestamp: null,
@@ -147,6 +153,15 @@ export class FakeDiscord {
     this.messages.set(msg.id, msg);
     this.dispatch('MESSAGE_CREATE', msg);
     return msg;
+  }
+
+  /** The DM channel between the bot and `user` (created on first use). */
+  dmChannel(user: FakeUser): string {
+    const existing = [...this.channels.values()].find((c) => c.type === 1 && c.recipients?.[0]?.id === user.id);
+    if (existing) return existing.id;
+    const ch = { id: snowflake(), type: 1, recipients: [userJson(user)], last_message_id: null, flags: 0 };
+    this.channels.set(ch.id, ch);
+    return ch.id;
   }
 
   /** A user runs a slash command; `options` are (name, type, value) as Discord sends them. */
@@ -358,7 +373,7 @@ export class FakeDiscord {
     const msg = {
       id: snowflake(),
       channel_id: channelId,
-      guild_id: channel?.guild_id ?? GUILD_ID,
+      ...(channel?.type === 1 ? {} : { guild_id: channel?.guild_id ?? GUILD_ID }),
       author: userJson(BOT),
       content: body?.content ?? '',
       timestamp: new Date().toISOString(),
