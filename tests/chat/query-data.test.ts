@@ -1,0 +1,62 @@
+/** query_data: the AST allow-list and the result cap, in the real local sandbox. */
+import { afterAll, describe, expect, it } from 'vitest';
+import { createChatData } from '../../src/agent/chat/data-service.js';
+import { chatConfig, countingSandboxes, pandas } from './helpers.js';
+
+const config = chatConfig();
+const sandboxes = countingSandboxes(config);
+const data = createChatData(config, { createSandbox: sandboxes.create });
+afterAll(() => data.close());
+
+describe('query_data', () => {
+  it('evaluates read-only expressions and reports the columns used', async () => {
+    const r = await data.query('turtle_reviews', 'df.groupby("education")["spending_score (1-100)"].mean().round(2)');
+    expect(r.ok).toBe(true);
+    const truth = pandas(`df = pd.read_csv("data/turtle/turtle_reviews.csv"); print(round(df[df.education == "PhD"]["spending_score (1-100)"].mean(), 2))`);
+    expect(r.result).toMatch(new RegExp(`PhD\\s+${truth.replace('.', '\\.')}`));
+    expect(r.columns.sort()).toEqual(['education', 'spending_score (1-100)']);
+    expect((await data.query('turtle_sales', 'df.Year.isna().sum()')).result).toBe('2');
+    expect((await data.query('turtle_sales', 'df[df.Genre == "Sports"].shape')).result).toBe(`[${pandas(`df = pd.read_csv("data/turtle/turtle_sales.csv"); print((df.Genre == "Sports").sum())`)}, 9]`);
+  });
+
+  it.each([
+    ['__import__("os").system("id")', /\.system\(\)|__import__/],
+    ['df.__class__', /dunder/],
+    ['df._data', /private or dunder/],
+    ['open("/etc/passwd").read()', /\.read\(\)|open\(\)/],
+    ['open("/etc/passwd")', /calling open\(\)/],
+    ['df.to_csv("/sandbox/x.csv")', /\.to_csv\(\) is not allowed/],
+    ['df.fillna(0, inplace=True)', /inplace/],
+    ['df.apply(lambda r: r)', /apply|Lambda/],
+    ['[c for c in df.columns]', /ListComp/],
+    ['x = df', /not a single Python expression/],
+    ['import os', /not a single Python expression/],
+    ['df.age ** 99', /Pow/],
+    ['eval("1")', /eval\(\)/],
+    ['df.query("age > 3")', /query\(\) is not allowed/],
+    ['pd.read_csv("/data/turtle_sales.csv")', /read_csv/],
+  ])('rejects %s', async (expression, why) => {
+    const r = await data.query('turtle_reviews', expression);
+    expect(r.ok).toBe(false);
+    expect(r.error).toMatch(/^rejected: /);
+    expect(r.error).toMatch(why);
+  });
+
+  it('returns Python errors as data', async () => {
+    const r = await data.query('turtle_reviews', 'df["no such column"].mean()');
+    expect(r).toMatchObject({ ok: false, error: expect.stringMatching(/^KeyError/) });
+  });
+
+  it('caps the result size', async () => {
+    const r = await data.query('turtle_reviews', 'df[["age", "review"]]');
+    expect(r.ok).toBe(true);
+    expect(r.truncated).toBe(true);
+    expect(r.shape).toEqual([2000, 2]);
+    expect(r.result!.length).toBeLessThanOrEqual(4_002);
+  });
+
+  it('keeps one warm sandbox for all queries and profiles', async () => {
+    await data.profile('turtle_sales');
+    expect(sandboxes.stats.started).toBe(1);
+  });
+});
