@@ -95,6 +95,17 @@ describe('slack platform (HTTP Events API, real Bolt, fake Slack)', () => {
     expect(rec.received.map((r) => r.message.text)).toEqual(['sentinel']);
   });
 
+  it('answers URL verification and the health check', async () => {
+    const rec = recordingHandler();
+    rig = await startRig(rec.handler);
+    const res = await deliverEvent(rig.endpoint, { token: 'legacy', type: 'url_verification', challenge: 'c-123' });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('c-123');
+    const health = await fetch(rig.endpoint.replace('/slack/events', '/healthz'));
+    expect(await health.text()).toBe('ok');
+    expect(rec.received).toHaveLength(0);
+  });
+
   it("handles Slack's retried delivery of the same event once", async () => {
     const rec = recordingHandler(async (_m, ctx) => ctx.reply({ text: 'answer' }));
     rig = await startRig(rec.handler);

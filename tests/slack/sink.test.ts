@@ -70,6 +70,16 @@ describe('slack sink', () => {
     expect(fake.callsOf('chat.update')).toHaveLength(1);
   });
 
+  it('posts a fresh status when the old one was deleted, and returns its ref', async () => {
+    const sink = createSlackSink(`slack:${TEAM}:C1:${nextTs()}`, config, { paces: fast });
+    const ref = await sink.status(view());
+    fake.messages.splice(0, fake.messages.length);
+    const fresh = await sink.status(view({ chunksDone: 3 }), ref);
+    expect(fresh.id).not.toBe(ref.id);
+    expect(fake.callsOf('chat.postMessage')).toHaveLength(2);
+    expect(JSON.stringify(fake.messages[0].blocks)).toContain('chunks 3/4');
+  });
+
   it('merges status edits still waiting in the queue (the latest view wins)', async () => {
     const sink = createSlackSink(`slack:${TEAM}:C1:${nextTs()}`, config, { paces: fast });
     const ref = await sink.status(view({ chunksDone: 0 }));

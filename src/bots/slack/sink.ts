@@ -3,13 +3,14 @@
  * ordered queue per sink (paced under Slack's limits; a 429 waits Retry-After and retries, so
  * nothing is lost and order is kept). The status message is Block Kit edited with chat.update;
  * edits still waiting in the queue are merged (the latest view wins). Files go up with
- * files.uploadV2 into the thread. A sink made from a channel ref (`slack:T:C`) posts its first
+ * files.uploadV2 into the thread; if the status message was deleted, the next status is posted
+ * afresh (its new ref returned). A sink made from a channel ref (`slack:T:C`) posts its first
  * message top level and threads everything after under it.
  */
 import type { Config } from '../../config/schema.js';
 import type { MessageRef, OutgoingFile, SinkLimits, StatusView, ThreadSink } from '../types.js';
 import { MESSAGE_MAX_CHARS, renderStatus, renderText, type RenderedMessage } from './blocks.js';
-import { createSlackWebClient, rateLimitWaitMs, toSlackError, type SlackWebClient } from './client.js';
+import { createSlackWebClient, rateLimitWaitMs, slackErrorCode, toSlackError, type SlackWebClient } from './client.js';
 import { toMrkdwn } from './mrkdwn.js';
 import { createOrderedQueue, type Pace } from './queue.js';
 import { decodeSlackRef, encodeSlackRef } from './refs.js';
@@ -31,6 +32,9 @@ export interface SlackSinkOptions {
   /** Called when Slack answered 429 and the queue is waiting (logs, tests). */
   onRateLimited?(lane: string, waitMs: number): void;
 }
+
+/** chat.update answers meaning the status message is gone for good. */
+const GONE = new Set(['message_not_found', 'cant_update_message', 'edit_window_closed']);
 
 interface PendingEdit {
   view: StatusView;
@@ -98,6 +102,8 @@ export function createSlackSink(threadRef: string, config: Config, options: Slac
       try {
         await client.chat.update({ channel, ts: ts ?? '', text: message.text, blocks: message.blocks as never });
       } catch (err) {
+        // Someone deleted the status message (or it can no longer be edited): post a fresh one.
+        if (GONE.has(slackErrorCode(err) ?? '')) return postNow(message, true);
         throw toSlackError(err, `Editing the status message ${target.id}`);
       }
       shown.set(target.id, fingerprint);
