@@ -16,6 +16,7 @@ COUNTER_CAP = 20000      # distinct values kept with counts per column
 RESERVOIR = 20000        # numbers kept for quantiles
 KMV_K = 4096             # distinct-count sketch size
 SHAPE_CAP = 500
+LONG_SAMPLE = 3000     # distinct long-text values examined per chunk for types and patterns
 _BOOL = {"true", "false", "yes", "no", "y", "n", "t", "f"}
 _ID_NAME_RE = re.compile(r"(^|[^a-z])(id|uuid|guid|key|code|no|num|number|index|idx)$", re.I)
 
@@ -79,6 +80,12 @@ class ColumnAcc:
         self.len_sum += int((u.str.len().values * w).sum())
         ws = (u.values != stripped.values)
         self.ws += int(w[ws].sum())
+        if len(u) > LONG_SAMPLE and self.len_sum / max(1, self.rows - self.null_count) > 40:
+            # long free text: type and pattern statistics from a sample of distinct values
+            pick = np.sort(self.rng.choice(len(u), LONG_SAMPLE, replace=False))
+            scale = w.sum() / max(1, w[pick].sum())
+            u, stripped, low = u.iloc[pick].reset_index(drop=True), stripped.iloc[pick].reset_index(drop=True), low.iloc[pick].reset_index(drop=True)
+            w = np.maximum(1, np.round(w[pick] * scale)).astype(np.int64)
         self.inner_ws += int(w[stripped.str.contains(r"\s{2,}", regex=True).values].sum())
         for sh, n in pd.Series(w).groupby(V.shape(stripped).values).sum().items():
             if sh in self.shapes or len(self.shapes) < SHAPE_CAP:
@@ -195,7 +202,9 @@ class ColumnAcc:
             return {"inferred_type": "empty", "base_type": "empty", "parse_share": 1.0}
         num_share = self.n_num / nn
         res = {}
-        if num_share >= 0.95:
+        unit_total = sum(self.units.values())
+        top_units = sum(sorted(self.units.values(), reverse=True)[:5])
+        if num_share >= 0.95 and (unit_total == 0 or top_units >= 0.9 * unit_total):
             kind = "integer" if self.n_whole == self.n_num else "float"
             res = {"base_type": kind, "parse_share": round(num_share, 4), "numeric": self._numeric_stats()}
             unique_key = distinct >= self.rows and self.null_count == 0 and not self.units

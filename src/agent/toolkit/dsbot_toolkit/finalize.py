@@ -5,7 +5,6 @@ import os
 
 import pandas as pd
 
-from .chart import draw_chart
 from .io import read_options
 from .quality import QualityAcc, problems
 from .report import quality_table, write_report_md
@@ -74,6 +73,7 @@ def finalize(committed, meta=None):
     quality = {"before": bq, "after": aq}
     with open(os.path.join(s.work_dir, "quality.json"), "w") as f:
         json.dump(quality, f, indent=1)
+    from .chart import draw_chart  # matplotlib is imported only when a run finishes
     draw_chart(os.path.join(s.work_dir, "chart.png"), bq, aq,
                "Data quality before vs after cleaning — %s (%d rows)" % (prof["file"], rows_in))
     artifacts += ["quality.json", "chart.png", "report.md", "report.json"]

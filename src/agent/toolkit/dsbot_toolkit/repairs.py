@@ -181,11 +181,14 @@ def op_split_merged(df, step, ctx):
     if col not in df or into not in df:
         return df
     codes = set(step.get("values", []))
-    ex = df[col].str.strip().str.extract(r"^(?P<x>.*?\S)\s*[,\s]\s*(?P<t>[^\s,]+)$")
-    hit = ex["t"].isin(codes) & ex["x"].notna()
+    tail = pd.Series(V.by_unique(df[col], lambda u: u.str.strip().str.extract(r"^.*?\S\s*[,\s]\s*([^\s,]+)$")[0].values), index=df.index)
+    hit = tail.isin(codes)
     if not hit.any():
         return df
-    b = df[into].str.strip()
+    ex = df[col][hit].str.strip().str.extract(r"^(?P<x>.*?\S)\s*[,\s]\s*(?P<t>[^\s,]+)$")
+    hit = hit & ex["x"].reindex(df.index).notna()
+    ex = ex.reindex(df.index)
+    b = pd.Series(V.by_unique(df[into], lambda u: u.str.strip().values, fill=""), index=df.index)
     empty = hit & (b == "")
     same = hit & (b == ex["t"])
     df = _update(df, into, empty.values, ex["t"][empty].values, "split_merged", ctx)
@@ -219,7 +222,7 @@ def op_drop_duplicates(df, step, ctx):
 
 
 def _numeric(df, col):
-    return pd.to_numeric(df[col].where(df[col].str.strip() != ""), errors="coerce")
+    return pd.Series(V.to_float(df[col]), index=df.index)
 
 
 def _act(df, col, viol, action, reason, ctx):

@@ -3,6 +3,7 @@ import hashlib
 import json
 import re
 
+import numpy as np
 import pandas as pd
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -10,22 +11,23 @@ _NUMERIC_RE = r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$"
 
 
 def neutralise_series(s):
-    """Prefixes a single quote to text cells starting with = + - @ TAB CR; numbers stay as is."""
+    """Prefixes a single quote to text cells starting with = + - @ TAB CR; numbers stay as is.
+
+    Works once per distinct value; returns `s` itself when nothing needs a change."""
     if s.dtype != object:
         return s
-    st = s.astype(str) if s.map(type).ne(str).any() else s
-    first = st.str[:1]
-    risky = first.isin(_FORMULA_START)
+    codes, uniques = pd.factorize(s, sort=False)
+    if len(uniques) == 0:
+        return s
+    u = pd.Series(np.asarray(uniques, dtype=object)).astype(str)
+    risky = u.str[:1].isin(_FORMULA_START) & ~u.str.match(_NUMERIC_RE).fillna(False)
     if not risky.any():
         return s
-    numeric = st[risky].str.match(_NUMERIC_RE)
-    fix = risky.copy()
-    fix[risky] = ~numeric.fillna(False).astype(bool)
-    if not fix.any():
-        return s
-    out = s.copy()
-    out[fix] = "'" + st[fix]
-    return out
+    fixed = np.where(risky.values, ("'" + u).values, u.values)
+    out = fixed[codes]
+    if (codes < 0).any():
+        out[codes < 0] = ""
+    return pd.Series(out, index=s.index, dtype=object)
 
 
 def neutralise_frame(df):

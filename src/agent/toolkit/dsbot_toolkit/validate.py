@@ -96,7 +96,7 @@ def validate_cleaning_results(original, cleaned, rules=None, ctx=None):
         req = [n for n, c in cols.items() if c["null_count"] == 0 and c.get("parse_share", 1) >= 1 and n in cleaned]
         nulls = []
         for n in req:
-            k = int((cleaned[n].astype(str).str.strip() == "").sum())
+            k = int(V.blank(cleaned[n]).sum())
             if k:
                 nulls.append("%s: %d" % (n, k))
         add("required_nulls", not nulls, "; ".join(nulls) if nulls else "%d required columns have no nulls" % len(req))
@@ -106,8 +106,8 @@ def validate_cleaning_results(original, cleaned, rules=None, ctx=None):
     range_rules = [r for r in rules if r.get("kind") == "range" and r["column"] in cleaned]
     rbad = []
     for r in range_rules:
-        x = pd.to_numeric(cleaned[r["column"]].where(cleaned[r["column"]].str.strip() != ""), errors="coerce")
-        viol = ((x < r["min"]) | (x > r["max"])).fillna(False)
+        x = V.to_float(cleaned[r["column"]])
+        viol = pd.Series((x < r["min"]) | (x > r["max"]), index=cleaned.index)
         rows = cleaned.index.values[viol.values]
         if ctx is not None and len(rows):
             rows = rows[~np.isin(rows, ctx.flagged(r["column"], "range:"))]

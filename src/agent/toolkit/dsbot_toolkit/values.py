@@ -18,7 +18,7 @@ NULL_TOKENS = frozenset([
 #: A number, optionally with a currency prefix and a trailing unit or percent sign.
 NUMBER_WITH_UNIT_RE = (
     r"^\s*(?P<cur>[$£€¥])?\s*(?P<num>[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][-+]?\d+)?)"
-    r"\s*(?P<unit>%|[A-Za-z][A-Za-z0-9 .\-/²³]*)?\s*$"
+    r"\s*(?P<unit>%|[^\W\d_][^\d]*|[$£€¥][^\d]*)?\s*$"
 )
 PLAIN_NUMBER_RE = r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$"
 INT_RE = r"^[-+]?\d+$"
@@ -152,9 +152,35 @@ def float_noise(text_num):
     return frac.str.len() >= 14
 
 
+_FMT_RE = {"%Y": r"\d{4}", "%y": r"\d{2}", "%m": r"\d{1,2}", "%d": r"\d{1,2}", "%H": r"\d{1,2}", "%I": r"\d{1,2}",
+           "%M": r"\d{2}", "%S": r"\d{2}", "%b": r"[A-Za-z]{3}", "%B": r"[A-Za-z]{3,9}", "%p": r"[AaPp][Mm]"}
+_FMT_CACHE = {}
+
+
+def format_regex(fmt):
+    """A strict regex for a strptime format (pandas accepts other separators for ISO formats)."""
+    if fmt not in _FMT_CACHE:
+        out, i = [], 0
+        while i < len(fmt):
+            tok = fmt[i:i + 2]
+            if tok in _FMT_RE:
+                out.append(_FMT_RE[tok])
+                i += 2
+            else:
+                out.append(re.escape(fmt[i]))
+                i += 1
+        _FMT_CACHE[fmt] = "^" + "".join(out) + "$"
+    return _FMT_CACHE[fmt]
+
+
 def parse_dates(s, fmt):
-    """Datetime Series parsing `s` with one strptime format (NaT where it does not fit)."""
-    return pd.to_datetime(s.str.strip(), format=fmt, errors="coerce")
+    """Datetime Series parsing `s` with one strptime format, strictly (NaT where it does not fit)."""
+    st = s.str.strip()
+    ok = st.str.match(format_regex(fmt)).fillna(False)
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    if ok.any():
+        out[ok] = pd.to_datetime(st[ok], format=fmt, errors="coerce")
+    return out
 
 
 def render_dates(dt, fmt):
@@ -211,3 +237,29 @@ def numbers_fast(s):
     out = num[codes]
     out[codes < 0] = np.nan
     return out
+
+
+def by_unique(s, fn, fill=None):
+    """Array of fn(distinct values Series) mapped back to every row of `s` (NaN rows get `fill`)."""
+    codes, uniques = pd.factorize(s, sort=False)
+    if len(uniques) == 0:
+        return np.full(len(s), fill, dtype=object)
+    res = np.asarray(fn(pd.Series(np.asarray(uniques, dtype=object))))
+    out = res[codes]
+    if (codes < 0).any():
+        out = out.astype(object)
+        out[codes < 0] = fill
+    return out
+
+
+def blank(s):
+    """Bool array: the value is empty or only spaces."""
+    return by_unique(s, lambda u: (u.str.strip() == "").values, fill=True).astype(bool)
+
+
+def to_float(s):
+    """Float array of plain numbers (empty/non-numeric -> NaN), parsed once per distinct value."""
+    def fn(u):
+        st = u.str.strip()
+        return _to_float(st.values, st.str.match(PLAIN_NUMBER_RE).fillna(False).values)
+    return by_unique(s, fn, fill=np.nan).astype(float)
