@@ -3,10 +3,14 @@
  * real event sequences: trigger → job → worker → events in order in the console sink; a
  * non-admin refused and audited; a double trigger starts one run; stop → stopped; resume.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from './harness.js';
+import { createHarness, REDIS_URL, type Harness } from './harness.js';
+import { createRedis } from '../../src/queue/redis.js';
+import { createRunWorker } from '../../src/queue/worker.js';
+import { createRunControl } from '../../src/queue/control.js';
+import { createConsoleSink } from '../../src/bots/console/sink.js';
 import { scriptedEngine } from './event-script.js';
 import type { IncomingMessage, RouterContext } from '../../src/bots/types.js';
 import { createRouter } from '../../src/bots/router.js';
@@ -146,6 +150,57 @@ describe('chat-ops over real Redis', () => {
     const id2 = (await h.registry.findByRef(h.console.threadRef))!;
     await waitFor(async () => (await h!.producer.queue.getJobState(id2)) === 'failed', 20_000);
     expect(attempts).toBe(h.config.queue.attempts);
+  });
+
+  it('a CSV attached to `clean` runs on the saved upload; a binary one is refused and audited', async () => {
+    h = await createHarness({ run: scriptedEngine({ onAttempt: () => {} }), overrides: {} });
+    const dir = h.config.dataDir;
+    writeFileSync(path.join(dir, 'mine.csv'), 'a,b\n1,2\n');
+    writeFileSync(path.join(dir, 'blob.csv'), Buffer.from([0x50, 0x4b, 0x00, 0x01]));
+    await h.console.say('clean', { files: [path.join(dir, 'blob.csv')], kind: 'command' });
+    expect(h.transcript.join('')).toContain('"blob.csv" is a binary file');
+    expect(auditLines(h).at(-1)).toMatchObject({ action: 'refusal', reason: expect.stringContaining('input: ') });
+    await h.console.say('clean', { files: [path.join(dir, 'mine.csv')], kind: 'command' });
+    const runId = (await h.registry.findByRef(h.console.threadRef))!;
+    expect(await h.waitForState(runId, ['succeeded'])).toBe('succeeded');
+    const rec = (await h.registry.get(runId))!;
+    expect(rec.request.source).toMatchObject({ kind: 'upload', originalName: 'mine.csv', bytes: 8 });
+    if (rec.request.source.kind === 'upload') {
+      expect(readFileSync(rec.request.source.path, 'utf8')).toBe('a,b\n1,2\n');
+      expect(rec.request.source.path.startsWith(path.join(dir, 'uploads'))).toBe(true);
+    }
+    await h.console.say('status');
+    expect(h.transcript.join('')).toContain(`\`${runId}\` (mine.csv, by admin): succeeded`);
+  });
+
+  it('SIGTERM-style close: a running job is handed back and another worker resumes it', async () => {
+    let attempts = 0;
+    h = await createHarness({ run: scriptedEngine({ blockAfterFirstChunk: true, onAttempt: () => attempts++ }) });
+    await h.console.say('clean turtle_sales');
+    const runId = (await h.registry.findByRef(h.console.threadRef))!;
+    await waitFor(() => h!.sinks[0]?.entries.some((e) => e.kind === 'status' && e.view?.chunksDone === 1));
+    await h.worker!.close();
+    expect(h.sinks[0].entries.map((e) => e.text).join('\n')).toContain('shut down; the run continues on another worker');
+    expect(['delayed', 'waiting']).toContain(await h.producer.queue.getJobState(runId));
+    expect((await h.registry.get(runId))!.state).toBe('queued');
+    expect((await h.producer.queue.getJob(runId))!.attemptsMade).toBe(0); // the hand-back used up no retry
+    const conn = createRedis(REDIS_URL);
+    const second = createRunWorker({
+      config: h.config, connection: conn, registry: h.registry,
+      control: createRunControl(h.redis, h.prefix, () => createRedis(REDIS_URL)),
+      run: scriptedEngine({ chunks: 2, onAttempt: () => attempts++ }),
+      runDeps: {} as never,
+      createSink: (ref, id) => createConsoleSink(ref, h!.config, { out: { write: () => true }, runsDir: h!.runsDir, runId: id }),
+      log: () => {},
+    });
+    await second.start();
+    try {
+      expect(await h.waitForState(runId, ['succeeded'])).toBe('succeeded');
+      expect(attempts).toBe(2);
+    } finally {
+      await second.close();
+      conn.disconnect();
+    }
   });
 
   it('anything else goes to chat mode', async () => {
