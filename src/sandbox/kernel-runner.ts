@@ -164,7 +164,8 @@ export class KernelRunner {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.booting?.catch(() => undefined);
+    await this.live?.kill('aborted'); // a running cell resolves as aborted
+    await this.booting?.catch(() => undefined); // a (re)start in flight sees `closed` and stops
     await this.live?.kill('aborted');
   }
 
@@ -220,6 +221,7 @@ export class KernelRunner {
     } catch (err) {
       return fail(`launching the kernel failed (${(err as Error).message})`, err);
     }
+    if (this.closed) return void (await live.kill('aborted')); // closed while launching
     const init = { type: 'init', tools: Object.keys(this.opts.hostTools ?? {}), max_output_bytes: this.opts.maxOutputBytes, sys_path: this.opts.sysPath ?? [] };
     let ready: ReadyMessage;
     try {

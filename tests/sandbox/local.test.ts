@@ -123,6 +123,28 @@ describe('LocalSandbox kernel deaths', () => {
   });
 });
 
+describe('LocalSandbox close', () => {
+  it('stops a running cell (aborted), is idempotent, and refuses later cells', async () => {
+    const sb = new LocalSandbox(cfg());
+    await sb.start({ workDir: path.join(tmp, 'w7') });
+    const running = sb.exec('import time\ntime.sleep(60)');
+    const queued = sb.exec('print(1)');
+    await new Promise((r) => setTimeout(r, 200));
+    await Promise.all([sb.close(), sb.close()]);
+    expect((await running).killed).toBe('aborted');
+    await expect(queued).rejects.toThrow(/closed/);
+    await expect(sb.exec('1')).rejects.toThrow(/closed/);
+  });
+
+  it('closes cleanly while the kernel restarts after a timeout', async () => {
+    const sb = new LocalSandbox(cfg());
+    await sb.start({ workDir: path.join(tmp, 'w8') });
+    expect((await sb.exec('while True: pass', { timeoutMs: 500 })).killed).toBe('timeout');
+    await sb.close(); // the restart in flight is stopped
+    await expect(sb.exec('1')).rejects.toThrow(/closed/);
+  });
+});
+
 describe('local sandbox command and exit classification', () => {
   it('builds a bwrap command with no network, cleared env, no capabilities and limits', () => {
     const argv = bwrapArgv({
