@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import { createDiscordPlatform } from '../../src/bots/discord/platform.js';
 import type { ChatPlatform, IncomingMessage, RouterContext } from '../../src/bots/types.js';
-import { ADMIN_ROLE, BOT, CHANNEL_ID, GUILD_ID, startFakeDiscord, type FakeDiscord, type FakeUser } from '../fakes/discord-server.js';
+import { ADMIN_ROLE, BOT, BOT_ROLE, CHANNEL_ID, GUILD_ID, startFakeDiscord, type FakeDiscord, type FakeUser } from '../fakes/discord-server.js';
 
 const ALICE: FakeUser = { id: '1400000000000000001', username: 'alice', roles: [ADMIN_ROLE.id] };
 const BOB: FakeUser = { id: '1400000000000000002', username: 'bob' };
@@ -68,6 +68,12 @@ describe('discord platform', () => {
     });
     const post = await fake.waitFor(() => fake.find('POST', new RegExp(`^/channels/${CHANNEL_ID}/messages$`)).find((c) => c.body?.content === 'hello alice'), 10_000, 'the reply');
     expect(post.body.message_reference.message_id).toBe(msg.id);
+  });
+
+  it("treats a mention of the bot's managed role as a mention", async () => {
+    const msg = fake.userMessage(BOB, `<@&${BOT_ROLE.id}> status`, { mentionRoles: [BOT_ROLE.id] });
+    const s = await waitSeen((m) => m.messageId === msg.id, 'the role mention');
+    expect(s.message.text).toBe('status');
   });
 
   it('ignores messages that neither mention the bot nor sit in its threads', async () => {

@@ -46,6 +46,7 @@ describe('discord text', () => {
   it('strips the bot mention in both forms', () => {
     expect(stripMention('<@42> clean <@!42>  turtle', '42')).toBe('clean turtle');
     expect(stripMention('<@43> hi', '42')).toBe('<@43> hi');
+    expect(stripMention('<@&7> status <@&8>', '42', ['7'])).toBe('status <@&8>');
   });
 
   it('renders a progress bar', () => {

@@ -50,6 +50,8 @@ export const APP_ID = '1100000000000000001';
 export const GUILD_ID = '1200000000000000001';
 export const CHANNEL_ID = '1200000000000000002';
 export const ADMIN_ROLE = { id: '1200000000000000003', name: 'data-admins' };
+/** The bot's managed role (what Discord's autocomplete sometimes inserts for "@dsbot"). */
+export const BOT_ROLE = { id: '1200000000000000004', name: 'dsbot' };
 
 function userJson(u: FakeUser) {
   return { id: u.id, username: u.username, discriminator: '0', global_name: u.username, avatar: null, bot: u.bot ?? false };
@@ -122,7 +124,7 @@ export class FakeDiscord {
   }
 
   /** A user writes a message; returns its payload. */
-  userMessage(author: FakeUser, content: string, opts: { channelId?: string; mentions?: FakeUser[]; attachments?: any[]; dm?: boolean } = {}): any {
+  userMessage(author: FakeUser, content: string, opts: { channelId?: string; mentions?: FakeUser[]; mentionRoles?: string[]; attachments?: any[]; dm?: boolean } = {}): any {
     const channelId = opts.dm ? this.dmChannel(author) : (opts.channelId ?? CHANNEL_ID);
     const where = opts.dm
       ? { channel_type: 1 }
@@ -142,7 +144,7 @@ export class FakeDiscord {
       tts: false,
       mention_everyone: false,
       mentions: (opts.mentions ?? []).map(userJson),
-      mention_roles: [],
+      mention_roles: opts.mentionRoles ?? [],
       attachments: opts.attachments ?? [],
       embeds: [],
       pinned: false,
@@ -286,6 +288,7 @@ export class FakeDiscord {
       roles: [
         { id: GUILD_ID, name: '@everyone', permissions: '0', position: 0, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 },
         { id: ADMIN_ROLE.id, name: ADMIN_ROLE.name, permissions: '0', position: 1, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 },
+        { id: BOT_ROLE.id, name: BOT_ROLE.name, permissions: '0', position: 2, color: 0, hoist: false, managed: true, mentionable: false, flags: 0, tags: { bot_id: BOT.id } },
       ],
       emojis: [],
       stickers: [],

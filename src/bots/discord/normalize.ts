@@ -31,9 +31,10 @@ export function refsForChannel(guildId: string | null, channel: Channel | null, 
   return refsFor(guildId, channelId, parentId);
 }
 
-/** Removes `<@bot>` / `<@!bot>` mentions and trims. */
-export function stripMention(content: string, botId: string): string {
-  return content.replace(new RegExp(`<@!?${botId}>`, 'g'), ' ').replace(/\s+/g, ' ').trim();
+/** Removes `<@bot>` / `<@!bot>` mentions (and `<@&role>` of the bot's own managed role) and trims. */
+export function stripMention(content: string, botId: string, botRoleIds: string[] = []): string {
+  const roles = botRoleIds.map((id) => `|<@&${id}>`).join('');
+  return content.replace(new RegExp(`<@!?${botId}>${roles}`, 'g'), ' ').replace(/\s+/g, ' ').trim();
 }
 
 /** Role names of a guild member (without @everyone). */

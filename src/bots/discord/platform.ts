@@ -76,7 +76,9 @@ export function createDiscordPlatform(config: Config, deps: DiscordPlatformDeps 
     const channel = message.channel;
     const dm = channel.isDMBased();
     const inRunThread = channel.isThread() && channel.ownerId === me;
-    const mentioned = message.mentions.users.has(me);
+    // Discord's autocomplete sometimes picks the bot's managed role instead of the bot user.
+    const botRoles = message.mentions.roles.filter((r) => r.tags?.botId === me).map((r) => r.id);
+    const mentioned = message.mentions.users.has(me) || botRoles.length > 0;
     if (!dm && !inRunThread && !mentioned) return;
     const refs = refsForChannel(message.guildId, channel, message.channelId);
     const member = message.member ?? (message.guild ? message.guild.members.cache.get(message.author.id) : null);
@@ -85,7 +87,7 @@ export function createDiscordPlatform(config: Config, deps: DiscordPlatformDeps 
       ...refs,
       messageId: message.id,
       user: toUser(message.author, message.guild ? roleNames(member) ?? [] : undefined),
-      text: stripMention(message.content, me),
+      text: stripMention(message.content, me, botRoles),
       files: messageFiles(message, config),
       isSelf,
       kind: 'message',
