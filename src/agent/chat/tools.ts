@@ -125,7 +125,8 @@ export function createChatTools(deps: { data: ChatData; knowledge: KnowledgeStor
         const text = r.ok
           ? `${r.result}${r.truncated ? `\n(result truncated; full shape ${JSON.stringify(r.shape)})` : ''}`
           : `error: ${r.error}`;
-        return out(text, [name], r.columns);
+        // A rejected or failed expression did not use the data.
+        return r.ok ? out(text, [name], r.columns) : out(text);
       }
       case 'run_status':
         if (!runStatus) return out('Run status is not available here.');
