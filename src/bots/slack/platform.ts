@@ -14,6 +14,7 @@ import { escapeMrkdwn, renderText, MESSAGE_MAX_CHARS } from './blocks.js';
 import { requireBotToken, slackClientOptions, slackErrorCode, toSlackError, type SlackWebClient } from './client.js';
 import { isDownloadable, toIncomingFile, type SlackFileObject } from './files.js';
 import { createBoundedMap } from './lru.js';
+import { createThreadMemory } from './thread-memory.js';
 import { toMrkdwn } from './mrkdwn.js';
 import {
   CONVERSATIONAL_SUBTYPES,
@@ -53,7 +54,6 @@ export interface SlackPlatform extends ChatPlatform {
 }
 
 const DEFAULT_STOP_REACTIONS = ['octagonal_sign', 'stop_sign'];
-const NEGATIVE_THREAD_TTL_MS = 60_000;
 
 /** Creates the Slack platform from `config.slack` (tokens from SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN). */
 export function createSlackPlatform(config: Config, deps: SlackPlatformDeps = {}): SlackPlatform {
@@ -64,22 +64,14 @@ export function createSlackPlatform(config: Config, deps: SlackPlatformDeps = {}
   }
   const stopReactions = new Set(deps.stopReactions ?? DEFAULT_STOP_REACTIONS);
   const seen = createBoundedMap<true>(deps.dedupeSize ?? 5_000);
-  /** `channel:threadTs` of threads the bot is part of (true) or was checked not to be (expiry time). */
-  const threads = createBoundedMap<true | number>(10_000);
-  /** `channel:ts` → thread root ts of messages the bot posted (reactions on them need no lookup). */
-  const roots = createBoundedMap<string>(10_000);
+  const log = deps.logger ?? { warn: (line: string) => console.warn(line), error: (line: string) => console.error(line) };
+  const memory = createThreadMemory(10_000, (line) => log.warn(line));
   const fileLookbackMs = deps.fileLookbackMs ?? 30 * 60_000;
   const maxBytes = Math.floor(config.admin.maxUploadMb * 1024 * 1024);
   let app: App | undefined;
   let port: number | undefined;
   let identity: BotIdentity | undefined;
   let started = false;
-
-  const key = (channel: string, ts: string) => `${channel}:${ts}`;
-
-  function logger(): Logger | undefined {
-    return deps.logger;
-  }
 
   function buildApp(): App {
     const clientOptions = slackClientOptions(config, false);
@@ -121,14 +113,9 @@ export function createSlackPlatform(config: Config, deps: SlackPlatformDeps = {}
       const m = renderText(piece);
       const res = await client.chat.postMessage({ channel, thread_ts: threadTs, text: m.text, blocks: m.blocks as never, unfurl_links: false });
       firstTs ||= String(res.ts);
-      remember(channel, String(res.ts), threadTs ?? String(res.ts));
+      memory.remember(channel, String(res.ts), threadTs ?? String(res.ts));
     }
     return firstTs;
-  }
-
-  function remember(channel: string, ts: string, rootTs: string): void {
-    roots.set(key(channel, ts), rootTs);
-    threads.set(key(channel, rootTs), true);
   }
 
   /** Replies in the thread of a message (mentions, thread replies, DMs, reactions). */
@@ -176,36 +163,6 @@ export function createSlackPlatform(config: Config, deps: SlackPlatformDeps = {}
     };
   }
 
-  /** Whether the bot takes part in a thread: remembered, else read once with conversations.replies. */
-  async function inBotThread(client: SlackWebClient, channel: string, threadTs: string, bot: BotIdentity): Promise<boolean> {
-    const known = threads.get(key(channel, threadTs));
-    if (known === true) return true;
-    if (typeof known === 'number' && known > Date.now()) return false;
-    try {
-      const res = await client.conversations.replies({ channel, ts: threadTs, limit: 100 });
-      const messages = (res.messages ?? []) as { user?: string; bot_id?: string; text?: string }[];
-      const joined = messages.some((m) => isSelfEvent(m, bot) || mentionsBot(m.text, bot.userId));
-      threads.set(key(channel, threadTs), joined ? true : Date.now() + NEGATIVE_THREAD_TTL_MS);
-      return joined;
-    } catch (err) {
-      logger()?.warn(`dsbot slack: cannot read thread ${channel}/${threadTs}: ${(err as Error).message}`);
-      return false;
-    }
-  }
-
-  /** The thread root of a reacted message: remembered, else conversations.replies, else the message itself. */
-  async function rootOf(client: SlackWebClient, channel: string, ts: string): Promise<string> {
-    const known = roots.get(key(channel, ts));
-    if (known) return known;
-    try {
-      const res = await client.conversations.replies({ channel, ts, limit: 1 });
-      const first = (res.messages ?? [])[0] as { ts?: string; thread_ts?: string } | undefined;
-      return first?.thread_ts ?? first?.ts ?? ts;
-    } catch {
-      return ts;
-    }
-  }
-
   /**
    * Files for a bare `clean` (no dataset, nothing attached): the newest file the same user shared
    * recently in the thread (`threadTs`) or, outside a thread, in the channel.
@@ -222,7 +179,7 @@ export function createSlackPlatform(config: Config, deps: SlackPlatformDeps = {}
         .sort((a, b) => Number(b.ts) - Number(a.ts))[0];
       return filesOf(mine?.files, client);
     } catch (err) {
-      logger()?.warn(`dsbot slack: cannot look for files in ${channel}: ${(err as Error).message}`);
+      log.warn(`dsbot slack: cannot look for files in ${channel}: ${(err as Error).message}`);
       return [];
     }
   }
@@ -236,7 +193,7 @@ export function createSlackPlatform(config: Config, deps: SlackPlatformDeps = {}
         await handler(message, ctx);
       } catch (err) {
         const e = toDsbotError(err);
-        (deps.logger ?? console).error(`dsbot slack: handling ${message.kind} ${message.messageId} failed (${e.kind}): ${e.message}`);
+        log.error(`dsbot slack: handling ${message.kind} ${message.messageId} failed (${e.kind}): ${e.message}`);
       }
     };
 
@@ -251,7 +208,7 @@ export function createSlackPlatform(config: Config, deps: SlackPlatformDeps = {}
       const e = event as unknown as SlackMessageEvent;
       if (isDirectMessage(e)) return; // DMs arrive as message events
       const team = teamOf(body, e, bot);
-      threads.set(key(e.channel, e.thread_ts ?? e.ts), true);
+      memory.join(e.channel, e.thread_ts ?? e.ts);
       const message = fromMessageEvent(e, team, bot, filesOf(e.files, client));
       if (message.files.length === 0 && BARE_CLEAN.test(message.text) && e.user) {
         message.files = await recentFiles(client, e.channel, e.user, e.thread_ts);
@@ -263,10 +220,10 @@ export function createSlackPlatform(config: Config, deps: SlackPlatformDeps = {}
       const e = event as unknown as SlackMessageEvent;
       if (!CONVERSATIONAL_SUBTYPES.has(e.subtype)) return;
       const rootTs = e.thread_ts ?? e.ts;
-      if (isSelfEvent(e, bot)) remember(e.channel, e.ts, rootTs);
+      if (isSelfEvent(e, bot)) memory.remember(e.channel, e.ts, rootTs);
       if (!isDirectMessage(e)) {
         if (mentionsBot(e.text, bot.userId)) return; // app_mention delivers it
-        if (!e.thread_ts || !(await inBotThread(client, e.channel, e.thread_ts, bot))) return;
+        if (!e.thread_ts || !(await memory.isBotThread(client, e.channel, e.thread_ts, bot))) return;
       }
       const message = fromMessageEvent(e, teamOf(body, e, bot), bot, filesOf(e.files, client));
       if (message.files.length === 0 && BARE_CLEAN.test(message.text) && e.user && !message.isSelf) {
@@ -279,7 +236,7 @@ export function createSlackPlatform(config: Config, deps: SlackPlatformDeps = {}
       const e = event as unknown as SlackReactionEvent;
       const name = e.reaction.split('::')[0];
       if (e.item.type !== 'message' || !e.item.channel || !e.item.ts || !stopReactions.has(name)) return;
-      const rootTs = await rootOf(client, e.item.channel, e.item.ts);
+      const rootTs = await memory.rootOf(client, e.item.channel, e.item.ts);
       const message = fromReaction(e, teamOf(body, {}, bot), rootTs, bot);
       await deliver(message, threadContext(client, e.item.channel, rootTs, e.user));
     });
@@ -293,7 +250,7 @@ export function createSlackPlatform(config: Config, deps: SlackPlatformDeps = {}
     });
 
     a.error(async (err) => {
-      (deps.logger ?? console).error(`dsbot slack: ${toDsbotError(err).message}`);
+      log.error(`dsbot slack: ${toDsbotError(err).message}`);
     });
   }
 
