@@ -126,7 +126,8 @@ export class E2BSandbox implements Sandbox {
     try {
       await this.upload(options);
       const sdk = this.sdk;
-      const cmd = `${e2b.python} -I ${this.root}/kernel.py`;
+      // No -I: templates may install pandas in the user's site-packages; the VM holds no host secrets.
+      const cmd = `${e2b.python} ${this.root}/kernel.py`;
       this.runner = new KernelRunner({
         launch: (io) => launchE2B(sdk, cmd, this.paths.work, io),
         hostTools: options.hostTools,
@@ -191,13 +192,19 @@ export class E2BSandbox implements Sandbox {
   }
 }
 
+/** The kernel's env in the VM: the template's own PATH (its Python may live in /usr/local/bin) plus ours. */
+function e2bEnv(cwd: string): Record<string, string> {
+  const { PATH: _path, ...rest } = kernelEnv(cwd);
+  return rest;
+}
+
 /** Runs the kernel as a background command; exit is reported when the command ends. */
 async function launchE2B(sdk: E2BSandboxLike, cmd: string, cwd: string, io: KernelIO): Promise<KernelProcess> {
   const handle = await sdk.commands.run(cmd, {
     background: true,
     stdin: true,
     cwd,
-    envs: kernelEnv(cwd),
+    envs: e2bEnv(cwd),
     timeoutMs: 0,
     onStdout: (d) => io.onStdout(d),
     onStderr: (d) => io.onStderr(d),

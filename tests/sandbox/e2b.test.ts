@@ -35,7 +35,7 @@ describe('E2BSandbox', () => {
       pythonPackages: [{ hostDir: path.join(root, 'host', 'pkg'), name: 'pkg' }],
     });
     expect(fake.record.connects).toEqual([{ template: 'tpl-pandas', opts: { apiKey: 'k-123', domain: undefined, timeoutMs: 99_000 } }]);
-    expect(fake.record.commands[0]).toBe(`/usr/bin/python3 -I ${path.join(root, 'vm')}/kernel.py`);
+    expect(fake.record.commands[0]).toBe(`/usr/bin/python3 ${path.join(root, 'vm')}/kernel.py`);
     const r = await sb.exec(`import pkg\nprint(pkg.mod.ANSWER, open(${JSON.stringify(`${sb.paths.data}/x.csv`)}).read().split()[1])`);
     expect(r.stdout).toBe('42 5\n');
     await sb.writeFile('a/b.txt', Buffer.from('bytes'));

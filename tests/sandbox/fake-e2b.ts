@@ -46,7 +46,9 @@ export function fakeE2B(root: string): { connect: E2BConnect; record: FakeE2BRec
     commands: {
       async run(cmd, opts) {
         record.commands.push(cmd);
-        const child = spawn('sh', ['-c', cmd], { cwd: opts.cwd, env: opts.envs, detached: true, stdio: 'pipe' });
+        // Like E2B: `envs` are added to the sandbox's default environment (a bare PATH here).
+        const env = { PATH: '/usr/bin:/bin', ...opts.envs };
+        const child = spawn('sh', ['-c', cmd], { cwd: opts.cwd, env, detached: true, stdio: 'pipe' });
         await new Promise<void>((resolve, reject) => (child.once('spawn', resolve), child.once('error', reject)));
         const pid = child.pid!;
         record.processes.set(pid, child);
