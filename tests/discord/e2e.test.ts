@@ -3,7 +3,10 @@
  * → real worker → Discord sink (REST) back to the fake. A stand-in engine (real event
  * sequences) drives the queue cases; the CSV-attachment case runs the real engine.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { RunFunction } from '../../src/queue/worker.js';
 import { scriptedEngine } from '../bots/event-script.js';
 import { ADMIN_ROLE, BOT, CHANNEL_ID, GUILD_ID, type FakeUser, type RecordedCall } from '../fakes/discord-server.js';
 import { createDiscordHarness, type DiscordHarness } from './harness.js';
@@ -111,6 +114,58 @@ describe('discord end to end', () => {
     const slash = await start(ALICE, 'turtle_sales');
     h.fake.slashCommand(ALICE, 'stop', [], [], slash.threadId);
     expect(await h.waitForState(slash.runId, ['stopped', 'failed', 'succeeded'])).toBe('stopped');
+  });
+
+  it('429s on the thread are waited out: every post arrives, in order', async () => {
+    h = await createDiscordHarness({ run: scriptedEngine({ chunks: 3 }), overrides: admins });
+    h.fake.rateLimit('POST', new RegExp(`^/channels/(?!${CHANNEL_ID})\\d+/messages$`), 1, 2); // the run thread's first two posts
+    const { id } = h.fake.slashCommand(ALICE, 'clean', [{ name: 'dataset', type: 3, value: 'turtle_sales' }]);
+    const runId = await queuedRunId(h, id);
+    const threadId = h.fake.find('POST', /\/threads$/).at(-1)!.path.split('/')[4];
+    expect(await h.waitForState(runId, ['succeeded', 'failed'])).toBe('succeeded');
+    await h.worker.close();
+    expect(h.fake.calls.filter((c) => c.status === 429)).toHaveLength(2);
+    const posts = threadPosts(h.fake, threadId);
+    const text = posts.map((p) => p.body?.content ?? '').join('\n');
+    let at = -1;
+    for (const needle of ['Step 1 (draft)', 'Validation (draft, sample)', `run \`${runId}\` succeeded`]) {
+      const i = text.indexOf(needle);
+      expect(i, needle).toBeGreaterThan(at);
+      at = i;
+    }
+    expect(posts.at(-1)!.files.map((f) => f.name)).toContain('cleaned.csv'); // the upload is still last
+  });
+
+  it('an over-limit result file is explained, with where it is kept', async () => {
+    const bigRun: RunFunction = async function* (input) {
+      yield { type: 'run_started', runId: input.runId, input: input.inputPath, resumed: false, at: Date.now() };
+      mkdirSync(input.outDir, { recursive: true });
+      const big = path.join(input.outDir, 'cleaned.csv');
+      writeFileSync(big, Buffer.alloc(11 * 1024 * 1024, 'a'));
+      const small = path.join(input.outDir, 'report.md');
+      writeFileSync(small, '# Report\n');
+      yield {
+        type: 'run_finished', runId: input.runId, status: 'succeeded', message: 'done',
+        artifacts: [
+          { name: 'cleaned.csv', path: big, contentType: 'text/csv', bytes: 11 * 1024 * 1024 },
+          { name: 'report.md', path: small, contentType: 'text/markdown', bytes: 9 },
+        ],
+        at: Date.now(),
+      };
+    };
+    h = await createDiscordHarness({ run: bigRun, overrides: admins });
+    const { id } = h.fake.slashCommand(ALICE, 'clean', [{ name: 'dataset', type: 3, value: 'turtle_sales' }]);
+    const runId = await queuedRunId(h, id);
+    const threadId = h.fake.find('POST', /\/threads$/).at(-1)!.path.split('/')[4];
+    expect(await h.waitForState(runId, ['succeeded', 'failed'])).toBe('succeeded');
+    await h.worker.close();
+    const posts = threadPosts(h.fake, threadId);
+    const text = posts.map((p) => p.body?.content ?? '').join('\n');
+    expect(text).toMatch(new RegExp(`cleaned\\.csv[^\\n]*(kept|gzipped)[^\\n]*|(kept|gzipped)[^\\n]*cleaned\\.csv`));
+    expect(text).toContain(path.join(h.config.dataDir, 'runs', runId, 'cleaned.csv'));
+    const uploaded = posts.flatMap((p) => p.files);
+    for (const f of uploaded) expect(f.bytes).toBeLessThanOrEqual(10 * 1024 * 1024);
+    expect(uploaded.map((f) => f.name)).toContain('report.md');
   });
 
   it('a mention is answered; its own and other bots’ messages are not', async () => {
