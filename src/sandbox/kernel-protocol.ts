@@ -11,6 +11,7 @@ export const KERNEL_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)
 
 /** First message to the kernel. */
 export interface InitMessage {
+  /** Message kind. */
   type: 'init';
   /** Host tool names defined as Python functions in the namespace. */
   tools: string[];
@@ -22,6 +23,7 @@ export interface InitMessage {
 
 /** Kernel → host: the kernel imported pandas and read the init message. */
 export interface ReadyMessage {
+  /** Message kind. */
   type: 'ready';
   /** Python version, e.g. `3.11.2`. */
   python: string;
@@ -33,22 +35,35 @@ export interface ReadyMessage {
 
 /** Kernel → host: one cell finished. */
 export interface ResultMessage {
+  /** Message kind. */
   type: 'result';
+  /** The `exec` message's id. */
   id: number;
+  /** Captured stdout, capped with a `[truncated N bytes]` marker. */
   stdout: string;
+  /** Captured stderr, capped likewise. */
   stderr: string;
+  /** The exception the cell raised (traceback trimmed to the cell's frames), or null. */
   error: { type: string; message: string; traceback: string } | null;
+  /** Time the cell ran inside the kernel. */
   duration_ms: number;
+  /** True when the cell called final_answer(). */
   has_final_answer: boolean;
+  /** final_answer's value made JSON-safe. */
   final_answer?: unknown;
 }
 
 /** Kernel → host: Python called a host tool and blocks until the matching `tool_result`. */
 export interface ToolCallMessage {
+  /** Message kind. */
   type: 'tool_call';
+  /** Call id, echoed in the host's `tool_result`. */
   id: number;
+  /** Host tool name. */
   name: string;
+  /** Positional arguments (JSON-safe). */
   args: unknown[];
+  /** Keyword arguments (JSON-safe). */
   kwargs: Record<string, unknown>;
 }
 
