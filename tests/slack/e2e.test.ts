@@ -56,6 +56,21 @@ describe('slack end to end (real router, Redis, worker, engine)', () => {
     expect(s.audit()).toEqual([expect.objectContaining({ action: 'refusal', reason: 'not_admin', userId: 'UGUEST' })]);
   });
 
+  it('a forged or five-minute-old admin trigger gets 401 and enqueues nothing', async () => {
+    s = await startSlackStack();
+    const fields = { text: 'clean turtle_sales', user_id: ADMIN, channel_id: 'C1', response_url: s.fake.responseUrl() };
+    expect((await deliverCommand(s.endpoint, fields, { forgeWith: 'guessed-secret' })).status).toBe(401);
+    expect((await deliverCommand(s.endpoint, fields, { timestampSec: Math.floor(Date.now() / 1000) - 301 })).status).toBe(401);
+    const mentionEnv = eventEnvelope({ type: 'app_mention', channel: 'C1', user: ADMIN, text: `<@${BOT_USER}> clean turtle_sales`, ts: nextTs() });
+    expect((await deliverEvent(s.endpoint, mentionEnv, { forgeWith: 'guessed-secret' })).status).toBe(401);
+    // A genuine request afterwards is answered, so the rejected ones had their chance to arrive.
+    await command(s, 'UGUEST', 'help');
+    await s.fake.waitFor((calls) => calls.some((c) => c.method === 'response_url'));
+    expect(await s.jobCount()).toBe(0);
+    expect(posts(s)).toHaveLength(0);
+    expect(s.audit()).toEqual([]);
+  });
+
   it('admin /dsbot clean → run thread, status edited to succeeded, step summaries, files uploaded into the thread', async () => {
     s = await startSlackStack();
     await command(s, ADMIN, 'clean turtle_sales');
