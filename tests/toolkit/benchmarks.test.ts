@@ -1,0 +1,81 @@
+/** Real data end to end with the builtin pipeline: beers (scored against ground truth) and Turtle Games. */
+import { afterAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cleanup, pyOk, tempDir } from './py.js';
+
+const dirs: string[] = [];
+function work(): string {
+  const d = tempDir();
+  dirs.push(d);
+  return d;
+}
+afterAll(() => dirs.forEach(cleanup));
+
+const CLEAN = (file: string, extra = '') => `
+from dsbot_toolkit.__main__ import clean
+res = clean(os.path.join(DATA, ${JSON.stringify(file)}), WORK, chunk_rows=1000, quiet=True ${extra})
+import pandas as pd
+cleaned = pd.read_csv(os.path.join(WORK, "cleaned.csv"), dtype=str, keep_default_na=False)
+removed = pd.read_csv(os.path.join(WORK, "removed_rows.csv"), dtype=str, keep_default_na=False)
+dirty = pd.read_csv(os.path.join(DATA, ${JSON.stringify(file)}), dtype=str, keep_default_na=False)
+report = json.load(open(os.path.join(WORK, "report.json")))
+`;
+
+describe('beers benchmark (Raha/Baran scoring, no labels)', () => {
+  it('reaches correction F1 >= 0.87 with the builtin pipeline', () => {
+    const d = work();
+    const r = pyOk(
+      `${CLEAN('benchmarks/beers/dirty.csv')}
+sc = score_cells(os.path.join(DATA, "benchmarks/beers/dirty.csv"), os.path.join(DATA, "benchmarks/beers/clean.csv"), os.path.join(WORK, "cleaned.csv"))
+out({"score": sc, "rows": len(cleaned), "ok": all(c["ok"] for c in report["chunks"])})`,
+      d,
+    );
+    console.log('beers', JSON.stringify({ detection: r.score.detection, correction: r.score.correction }));
+    expect(r.rows).toBe(2410);
+    expect(r.ok).toBe(true);
+    expect(r.score.counts.errors).toBe(4362);
+    expect(r.score.correction.f1).toBeGreaterThanOrEqual(0.87);
+    expect(r.score.per_column.ibu.correction.f1).toBeGreaterThan(0.99);
+  });
+});
+
+describe('Turtle Games', () => {
+  it('sales: every row kept or removed with a reason, Year as integers, blanks reported, Global >= NA + EU checked', () => {
+    const d = work();
+    const r = pyOk(
+      `${CLEAN('turtle/turtle_sales.csv', ', dictionary=os.path.join(DATA, "turtle/metadata_turtle_games.txt")')}
+out({"rows": len(cleaned), "removed": len(removed), "reasons": removed.iloc[:, -1].tolist() if len(removed) else [],
+     "years": sorted(set(cleaned["Year"])), "rules": [s.get("expr") for s in res["recipe"] if s["op"] == "rule"],
+     "ranking": cleaned["Ranking"].tolist() + removed["Ranking"].tolist() if len(removed) else cleaned["Ranking"].tolist(),
+     "dirty_ranking": dirty["Ranking"].tolist(), "chunks_ok": all(c["ok"] for c in report["chunks"])})`,
+      d,
+    );
+    expect(r.rows + r.removed).toBe(352);
+    expect(r.reasons.every((x: string) => x.length > 0)).toBe(true);
+    expect([...r.ranking].sort()).toEqual([...r.dirty_ranking].sort());
+    expect(r.years[0]).toBe('');
+    expect(r.years.slice(1).every((y: string) => /^(19|20)\d\d$/.test(y))).toBe(true);
+    expect(r.rules).toEqual(['Global_Sales >= EU_Sales + NA_Sales']);
+    expect(r.chunks_ok).toBe(true);
+    const md = readFileSync(join(d, 'report.md'), 'utf8');
+    expect(md).toMatch(/`Year` \(integer\): 2 missing values kept as missing/);
+    expect(md).toMatch(/\| Year \| integer \| 2 → 2 \| 0 → 0 \| 350 → 0 \|/);
+    expect(md).toMatch(/Rule `Global_Sales >= EU_Sales \+ NA_Sales` checked on every row/);
+  });
+
+  it('reviews: spending_score range from the dictionary applied, every row accounted for', () => {
+    const d = work();
+    const r = pyOk(
+      `${CLEAN('turtle/turtle_reviews.csv', ', dictionary=os.path.join(DATA, "turtle/metadata_turtle_games.txt")')}
+out({"rows": len(cleaned), "removed": len(removed), "ranges": [[s["column"], s["min"], s["max"]] for s in res["recipe"] if s["op"] == "range"],
+     "same_reviews": bool((cleaned["review"] == dirty["review"]).all()) if len(cleaned) == len(dirty) else None,
+     "chunks_ok": all(c["ok"] for c in report["chunks"])})`,
+      d,
+    );
+    expect(r.rows + r.removed).toBe(2000);
+    expect(r.ranges).toEqual([['spending_score (1-100)', 1, 100]]);
+    expect(r.same_reviews).toBe(true);
+    expect(r.chunks_ok).toBe(true);
+  });
+});
