@@ -120,6 +120,22 @@ describe('slack end to end (real router, Redis, worker, engine)', () => {
     expect(s.audit().map((a) => `${a.action}:${a.userId}`)).toEqual([`trigger:${ADMIN}`, 'refusal:USTRANGER', `stop:${ADMIN}`]);
   });
 
+  it('`stop` typed in the run thread (no mention) stops a run started by a mention', async () => {
+    s = await startSlackStack({ run: scriptedEngine({ chunks: 3, blockAfterFirstChunk: true }) });
+    const env = eventEnvelope({ type: 'app_mention', channel: 'C5', user: ADMIN, text: `<@${BOT_USER}> clean turtle_reviews`, ts: nextTs() });
+    await deliverEvent(s.endpoint, env);
+    const rootTs = (env.event as { ts: string }).ts;
+    let runId: string | undefined;
+    for (let i = 0; i < 200 && !runId; i++) {
+      runId = await s.registry.findByRef(`slack:${TEAM}:C5:${rootTs}`);
+      if (!runId) await new Promise((r) => setTimeout(r, 25));
+    }
+    await s.waitForState(runId!, ['running']);
+    await deliverEvent(s.endpoint, eventEnvelope({ type: 'message', channel: 'C5', channel_type: 'channel', user: ADMIN, text: 'stop', ts: nextTs(), thread_ts: rootTs }));
+    expect(await s.waitForState(runId!, ['stopped', 'failed'], 5_000)).toBe('stopped');
+    await s.fake.waitFor((calls) => calls.some((c) => c.method === 'chat.update' && JSON.stringify(c.args.blocks).includes('stopped')));
+  });
+
   it("Slack's retried delivery of a trigger starts one run", async () => {
     let attempts = 0;
     s = await startSlackStack({ run: scriptedEngine({ chunks: 1, onAttempt: () => attempts++ }) });
