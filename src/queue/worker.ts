@@ -119,8 +119,11 @@ export function createRunWorker(deps: RunWorkerDeps): RunWorker {
     signal?.addEventListener('abort', () => ac.abort({ kind: 'interrupted' } satisfies AbortReason), { once: true });
     running.set(runId, ac);
 
-    await registry.create(request); // no-op when the router already recorded it
-    const record = await registry.get(runId);
+    let record = await registry.get(runId);
+    if (!record) {
+      await registry.create(request); // enqueued without the router (CLI, tests)
+      record = await registry.get(runId);
+    }
     const sink = makeSink(request.threadRef, runId);
     const reporter = createRunReporter(sink, {
       runId,
@@ -128,8 +131,8 @@ export function createRunWorker(deps: RunWorkerDeps): RunWorker {
       onMessage: (ref) => registry.linkRef(ref.id, runId),
     });
     try {
-      await registry.setState(runId, 'running');
-      await reporter.start();
+      // "Run started" goes out first; the registry update runs alongside it.
+      await Promise.all([reporter.start(), registry.setState(runId, 'running')]);
       if (record?.cancelRequested) ac.abort({ kind: 'stop' } satisfies AbortReason);
       let finished: Extract<RunEvent, { type: 'run_finished' }> | undefined;
       try {
