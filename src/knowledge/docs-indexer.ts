@@ -169,3 +169,55 @@ export async function indexDatasetDocs(store: KnowledgeStore, name: string, inpu
   if (changed.length) await store.upsert('datasets', changed);
   return { upserted: changed.length, unchanged: docs.length - changed.length, ids: docs.map((d) => d.id) };
 }
+
+/** Column names from a CSV's header line (quotes and doubled quotes handled; BOM dropped). */
+export function csvHeader(line: string, sep = ','): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  const s = line.replace(/^\uFEFF/, '').replace(/\r?\n?$/, '');
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i];
+    if (quoted) {
+      if (ch === '"' && s[i + 1] === '"') (cur += '"'), i++;
+      else if (ch === '"') quoted = false;
+      else cur += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === sep) out.push(cur), (cur = '');
+    else cur += ch;
+  }
+  out.push(cur);
+  return out.map((c) => c.trim());
+}
+
+/**
+ * Indexes the documentation of configured/registered datasets (dictionary per column and
+ * description; no profile) — for start-up and registration. Unchanged documents are not
+ * re-embedded. Unreadable files are skipped and reported.
+ */
+export async function indexDatasetFiles(
+  store: KnowledgeStore,
+  datasets: Record<string, { path: string; dictionary?: string; description?: string }>,
+): Promise<{ name: string; result?: IndexResult; error?: string }[]> {
+  const { open, readFile } = await import('node:fs/promises');
+  const out: { name: string; result?: IndexResult; error?: string }[] = [];
+  for (const [name, d] of Object.entries(datasets)) {
+    try {
+      const fh = await open(d.path, 'r');
+      let head: string;
+      try {
+        const buf = Buffer.alloc(64 * 1024);
+        const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+        head = buf.subarray(0, bytesRead).toString('utf8').split('\n')[0] ?? '';
+      } finally {
+        await fh.close();
+      }
+      const sep = [',', ';', '\t', '|'].sort((a, b) => head.split(b).length - head.split(a).length)[0];
+      const dictionaryText = d.dictionary ? await readFile(d.dictionary, 'utf8') : undefined;
+      out.push({ name, result: await indexDatasetDocs(store, name, { dictionaryText, description: d.description, columns: csvHeader(head, sep) }) });
+    } catch (err) {
+      out.push({ name, error: (err as Error).message });
+    }
+  }
+  return out;
+}

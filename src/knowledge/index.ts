@@ -12,7 +12,7 @@ import { createEmbeddingFunction } from './embeddings/index.js';
 import { MemoryKnowledgeStore } from './memory-store.js';
 import type { KnowledgeStore } from './types.js';
 
-export { indexDatasetDocs, parseDataDictionary } from './docs-indexer.js';
+export { indexDatasetDocs, indexDatasetFiles, parseDataDictionary } from './docs-indexer.js';
 export { createEmbeddingFunction } from './embeddings/index.js';
 
 /** Where a running embedded server announces itself to other processes. */

@@ -82,3 +82,23 @@ describe('builtin embedding', () => {
     expect(Math.hypot(...a)).toBeCloseTo(1, 6);
   });
 });
+
+describe('indexDatasetFiles', () => {
+  it('indexes configured datasets from their files (header + dictionary), skipping unreadable ones', async () => {
+    const { indexDatasetFiles, csvHeader } = await import('../../src/knowledge/docs-indexer.js');
+    expect(csvHeader('\uFEFFa,"b, c","d ""e"""\r\n')).toEqual(['a', 'b, c', 'd "e"']);
+    const store = new MemoryKnowledgeStore(createBuiltinEmbedding());
+    const res = await indexDatasetFiles(store, {
+      turtle_reviews: { path: 'data/turtle/turtle_reviews.csv', dictionary: 'data/turtle/metadata_turtle_games.txt', description: 'reviews' },
+      turtle_sales: { path: 'data/turtle/turtle_sales.csv', dictionary: 'data/turtle/metadata_turtle_games.txt' },
+      gone: { path: 'data/nope.csv' },
+    });
+    expect(res.map((r) => [r.name, r.result?.upserted, Boolean(r.error)])).toEqual([
+      ['turtle_reviews', 12, false],
+      ['turtle_sales', 9, false],
+      ['gone', undefined, true],
+    ]);
+    const [hit] = await store.search('datasets', 'sales in Europe', { k: 1, where: { dataset: 'turtle_sales' } });
+    expect(hit.metadata.column).toBe('EU_Sales');
+  });
+});

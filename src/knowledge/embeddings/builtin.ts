@@ -49,17 +49,21 @@ export function embedText(text: string, dimensions = BUILTIN_DIMENSIONS): number
   const v = new Float64Array(dimensions);
   const counts = new Map<string, number>();
   for (const w of tokenize(text)) if (!STOP.has(w)) counts.set(w, (counts.get(w) ?? 0) + 1);
+  // A concept counts once per text (its strongest word), so a text listing many regions does not
+  // outweigh one that names the region asked about.
+  const concepts = new Map<string, number>();
   for (const [word, tf] of counts) {
-    const weight = 1 + Math.log(tf);
+    const weight = 1 + 0.5 * Math.log(tf);
     const s = stem(word);
     add(v, `w:${s}`, weight);
-    for (const c of new Set([...(CONCEPTS_BY_WORD.get(word) ?? []), ...(CONCEPTS_BY_WORD.get(s) ?? [])])) add(v, `c:${c}`, 1.2 * weight);
+    for (const c of [...(CONCEPTS_BY_WORD.get(word) ?? []), ...(CONCEPTS_BY_WORD.get(s) ?? [])]) concepts.set(c, Math.max(concepts.get(c) ?? 0, weight));
     if (!/^\d+$/.test(word)) {
       const padded = `^${s}$`;
       const grams = padded.length - 2;
       for (let i = 0; i < grams; i++) add(v, `g:${padded.slice(i, i + 3)}`, (0.5 * weight) / Math.sqrt(grams));
     }
   }
+  for (const [c, weight] of concepts) add(v, `c:${c}`, 1.2 * weight);
   let norm = 0;
   for (const x of v) norm += x * x;
   norm = Math.sqrt(norm) || 1;
