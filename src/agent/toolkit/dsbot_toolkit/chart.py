@@ -45,9 +45,10 @@ def draw_chart(path, before, after, title):
         ax.set_xlabel("cells (rows for the last two lines)")
     axes[0].set_xlim(0, xmax * 1.18)
     handles, hl = axes[0].get_legend_handles_labels()
-    fig.legend(handles, hl, loc="lower center", ncol=3, fontsize=8, frameon=False)
     fig.suptitle(title, fontsize=13)
-    fig.tight_layout(rect=(0, 0.08 + 0.3 / fig_h, 1, 0.95))
+    legend_h = 0.55 / fig_h
+    fig.tight_layout(rect=(0, legend_h + 0.02, 1, 1 - 0.35 / fig_h))
+    fig.legend(handles, hl, loc="lower center", ncol=3, fontsize=8, frameon=False, bbox_to_anchor=(0.5, 0.0))
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path

@@ -40,6 +40,22 @@ def describe_step(step):
     return "%s %s" % (op, col or "")
 
 
+def _meta_value(v, depth=0):
+    """A short readable text for a meta value (lists are counted, dicts flattened one level)."""
+    if isinstance(v, dict):
+        if depth:
+            return "{…}"
+        return ", ".join("%s %s" % (k.replace("_", " "), _meta_value(x, 1)) for k, x in v.items()) or "-"
+    if isinstance(v, (list, tuple)):
+        return "%d" % len(v)
+    if isinstance(v, float):
+        return "%g" % v
+    if v is None:
+        return "-"
+    t = str(v)
+    return t if len(t) <= 120 else t[:119] + "…"
+
+
 def _act(step, plural=False):
     a = step.get("action", "flag")
     return {"flag": "flagged (kept, listed in flags.csv)" if not plural else "are flagged (listed in flags.csv)",
@@ -74,9 +90,8 @@ def write_report_md(path, ctx):
     if meta:
         L += ["## Run", ""]
         for k, v in meta.items():
-            if k in ("recipe",):
-                continue
-            L.append("- %s: %s" % (k.replace("_", " "), v if not isinstance(v, dict) else ", ".join("%s %s" % kv for kv in v.items())))
+            if k not in ("recipe",):
+                L.append("- %s: %s" % (k.replace("_", " "), _meta_value(v)))
         L.append("")
     L += ["## Input", "",
           "- %d rows, %d columns, encoding %s, delimiter %r, read in %d chunks of up to %d rows." % (
