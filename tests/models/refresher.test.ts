@@ -115,3 +115,27 @@ describe('context refresher', () => {
     expect(outputs[59].some((m) => m.content.includes('Summary #'))).toBe(true);
   });
 });
+
+describe('context refresher edge cases', () => {
+  it('never touches pinned parts, even over budget with no steps to condense', async () => {
+    const parts: PromptPart[] = [
+      { pinned: true, message: { role: 'system', content: words(3_000, 1) } },
+      { pinned: false, message: { role: 'user', content: 'the question' } },
+    ];
+    const out = await createContextRefresher().fit(parts, { contextWindow: 1_000, budget: 0.5 });
+    expect(out).toEqual(parts.map((p) => p.message));
+  });
+
+  it('shortens a single huge last step rather than dropping it', async () => {
+    const parts: PromptPart[] = [
+      { pinned: true, message: { role: 'system', content: 'You are dsbot.' } },
+      { pinned: false, step: 1, message: { role: 'assistant', content: 'print(df)' } },
+      { pinned: false, step: 1, message: { role: 'user', content: `Observation: ${words(5_000, 2)}` } },
+    ];
+    const out = await createContextRefresher().fit(parts, { contextWindow: 4_000, budget: 0.5 });
+    expect(tokens(out)).toBeLessThanOrEqual(2_000);
+    expect(out[0].content).toBe('You are dsbot.');
+    expect(out[1].content).toBe('print(df)');
+    expect(out[2].content).toMatch(/^Observation: [\s\S]*chars cut/);
+  });
+});

@@ -70,6 +70,8 @@ export function createContextRefresher(options: RefresherOptions = {}): ContextR
 
       const stepNums = [...new Set(parts.filter((p) => !p.pinned && p.step !== undefined).map((p) => p.step!))].sort((a, b) => a - b);
       const stepOf = (p: PromptPart) => (!p.pinned && p.step !== undefined ? p.step : undefined);
+      // Nothing condensable (pinned parts are never touched): send as is.
+      if (stepNums.length === 0) return parts.map((p) => p.message);
 
       // Candidate cut points: how many of the oldest steps to condense. Aligned cuts first.
       const maxCut = stepNums.length - keepLast;
