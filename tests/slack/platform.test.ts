@@ -95,6 +95,18 @@ describe('slack platform (HTTP Events API, real Bolt, fake Slack)', () => {
     expect(rec.received.map((r) => r.message.text)).toEqual(['sentinel']);
   });
 
+  it('tells the person when handling failed', async () => {
+    const rec = recordingHandler(async () => {
+      throw new Error('Redis is down');
+    });
+    rig = await startRig(rec.handler);
+    await deliverEvent(rig.endpoint, mention(`<@${BOT_USER}> clean turtle_reviews`));
+    await rig.fake.waitFor((calls) => calls.some((c) => c.method === 'chat.postEphemeral'));
+    const [sorry] = rig.fake.callsOf('chat.postEphemeral');
+    expect(sorry.args).toMatchObject({ channel: 'C1', user: 'UALICE' });
+    expect(sorry.args.text).toContain('Redis is down');
+  });
+
   it('answers URL verification and the health check', async () => {
     const rec = recordingHandler();
     rig = await startRig(rec.handler);

@@ -194,6 +194,10 @@ export function createSlackPlatform(config: Config, deps: SlackPlatformDeps = {}
       } catch (err) {
         const e = toDsbotError(err);
         log.error(`dsbot slack: handling ${message.kind} ${message.messageId} failed (${e.kind}): ${e.message}`);
+        // Tell the person rather than leave them waiting (best effort: Slack itself may be the problem).
+        if (!message.isSelf && message.kind !== 'reaction') {
+          await ctx.reply({ text: `Sorry, that failed (${e.kind}): ${e.message}`, ephemeral: true }).catch(() => undefined);
+        }
       }
     };
 
