@@ -29,6 +29,7 @@ export interface BuiltinChatOptions {
 }
 
 interface Ctx {
+  signal?: AbortSignal;
   q: string;
   ds: string;
   p: DatasetProfile;
@@ -103,7 +104,7 @@ async function groupBy(ctx: Ctx, agg: 'mean' | 'count', valuePhrase: string, gro
     used = [group];
     title = `Rows per ${code(group)} in ${code(ctx.ds)}`;
   }
-  const r = await ctx.o.data.query(ctx.ds, expression);
+  const r = await ctx.o.data.query(ctx.ds, expression, ctx.signal);
   if (!r.ok) return answer(`I could not compute that: ${r.error}`, [ctx.ds], used);
   const rows = (r.result ?? '').split('\n').filter((l) => l.trim() && l.trim() !== group && !/^Name: |^dtype:/.test(l));
   return answer(`${title}:\n\`\`\`\n${rows.join('\n')}\n\`\`\``, [ctx.ds], used);
@@ -172,7 +173,7 @@ async function byIntent(ctx: Ctx): Promise<ChatAnswer | undefined> {
 }
 
 /** Answers one question without a model. */
-export async function answerBuiltin(o: BuiltinChatOptions, q: ChatQuestion): Promise<ChatAnswer> {
+export async function answerBuiltin(o: BuiltinChatOptions, q: ChatQuestion, signal?: AbortSignal): Promise<ChatAnswer> {
   const t = words(q.text);
   if (/\b(datasets?|data sets?|tables|files)\b/.test(t) && /\b(which|what|list|show|available|have|know)\b/.test(t) && !mentionedDatasets(q.text, o.data.datasets().map((d) => d.name)).length)
     return listDatasets(o);
@@ -181,11 +182,11 @@ export async function answerBuiltin(o: BuiltinChatOptions, q: ChatQuestion): Pro
     const names = o.data.datasets().map((d) => code(d.name)).join(', ');
     return answer(`Which dataset do you mean? I know ${names || 'no datasets yet'}. Name it in the question.`);
   }
-  const p = await o.data.profile(ds);
+  const p = await o.data.profile(ds, signal);
   await o.ensureIndexed(ds, p).catch(() => undefined);
   const question = withoutDatasetWords(q.text, ds);
   const cols = mentionedColumns(question, p.columns.map((c) => c.name));
-  const ctx: Ctx = { q: question, ds, p, cols, o };
+  const ctx: Ctx = { q: question, ds, p, cols, o, signal };
   const a = await byIntent(ctx);
   if (a) return a;
   // A bare column question ("income?") → what it means.

@@ -79,7 +79,7 @@ export function createChatAgent(config: Config, deps: ChatAgentDeps = {}): ChatA
     async answer(q, signal) {
       let a: ChatAnswer;
       if (model.name === 'builtin') {
-        a = await answerBuiltin({ data, knowledge, history, ensureIndexed }, q);
+        a = await answerBuiltin({ data, knowledge, history, ensureIndexed }, q, signal);
       } else {
         // Index docs lazily so search_knowledge finds the dictionaries (cached profiles only: cheap).
         for (const d of data.datasets()) {
