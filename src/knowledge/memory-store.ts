@@ -57,7 +57,7 @@ export class MemoryKnowledgeStore implements KnowledgeStore {
     const [q] = await this.embedding.embed([query]);
     return [...this.coll(collection).values()]
       .filter((e) => matches(e.doc, options.where))
-      .map((e) => ({ ...structuredClone(e.doc), score: cosine(q, e.vector) }))
+      .map((e) => ({ ...structuredClone(e.doc), score: Math.max(0, Math.min(1, cosine(q, e.vector))) }))
       .sort((a, b) => b.score - a.score)
       .slice(0, options.k ?? 5);
   }
