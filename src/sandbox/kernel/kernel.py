@@ -57,6 +57,16 @@ def _send(msg):
         _PROTO_OUT.flush()
 
 
+_BACKLOG = []  # messages that arrived while a cell waited for a tool result
+
+
+def _next_message():
+    """Next message for the main loop: the backlog first, then stdin."""
+    if _BACKLOG:
+        return _BACKLOG.pop(0)
+    return _recv()
+
+
 def _recv():
     """Next message from the host; exits quietly when the host closed stdin."""
     while True:
@@ -232,6 +242,8 @@ def _call_host(name, args, kwargs):
             msg = _recv()
             if msg.get("type") == "tool_result" and msg.get("id") == call_id:
                 break
+            if msg.get("type") != "tool_result":
+                _BACKLOG.append(msg)
     if msg.get("ok"):
         return msg.get("value")
     raise HostToolError(str(msg.get("error", "host tool %s failed" % name)))
@@ -331,7 +343,7 @@ def main():
     _send({"type": "ready", "python": sys.version.split()[0],
            "pandas": getattr(_pd, "__version__", None), "pandas_error": _PANDAS_ERROR})
     while True:
-        msg = _recv()
+        msg = _next_message()
         if msg.get("type") != "exec":
             continue
         try:
