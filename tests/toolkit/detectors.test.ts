@@ -188,4 +188,33 @@ out({"merged": p["merged_values"], "pairs": cleaned[["city", "state"]].head(12).
       ['Fort Collins', ''],
     ]);
   });
+
+  it('recipe_source round-trips; percents are scaled only when they are ~100x the plain values; dates get padded', () => {
+    const r = pyOk(
+      `import pandas as pd
+path = os.path.join(WORK, "pct.csv")
+pd.DataFrame({"id": range(40),
+              "rate": ["0.05", "0.07", "5%", "6.5%"] * 10,
+              "share": ["0.05%", "0.07", "0.06%", "0.08"] * 10,
+              "day": ["2021-1-5", "2021-01-06", "2021-02-07", "2021-03-08"] * 10,
+              "note": ["a", "   ", "b", "c"] * 10}).to_csv(path, index=False)
+init_session(path, WORK)
+recipe = suggest_recipe(profile())
+src = recipe_source(recipe)
+ns = {}
+exec("from dsbot_toolkit import *\\n" + src, ns)
+a = ns["clean_chunk"](load_sample())
+b = make_clean_chunk(recipe)(load_sample())
+out({"same": a.equals(b), "has": sorted(k for k in ns if k in ("RECIPE", "clean_chunk")), "rows": a.head(4).values.tolist()})`,
+      work(),
+    );
+    expect(r.same).toBe(true);
+    expect(r.has).toEqual(['RECIPE', 'clean_chunk']);
+    expect(r.rows).toEqual([
+      ['0', '0.05', '0.05', '2021-01-05', 'a'],
+      ['1', '0.07', '0.07', '2021-01-06', ''],
+      ['2', '0.05', '0.06', '2021-02-07', 'b'],
+      ['3', '0.065', '0.08', '2021-03-08', 'c'],
+    ]);
+  });
 });

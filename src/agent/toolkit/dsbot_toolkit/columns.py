@@ -50,6 +50,7 @@ class ColumnAcc:
         self.logs = {"plain": [0.0, 0], "pct": [0.0, 0]}
         self.max_decimals = 0
         self.fmt_counts = {}
+        self.fmt_canon = {}      # values a format parses AND renders back identically
         self.n_date = 0
         self.n_time = 0
         self.n_bool = 0
@@ -162,9 +163,12 @@ class ColumnAcc:
             sv, wv = stripped[mask], w[mask]
             anyok = np.zeros(len(sv), dtype=bool)
             for fmt in formats:
-                ok = V.parse_dates(sv, fmt).notna().values
+                parsed = V.parse_dates(sv, fmt)
+                ok = parsed.notna().values
                 if ok.any():
                     self.fmt_counts[fmt] = self.fmt_counts.get(fmt, 0) + int(wv[ok].sum())
+                    canon = (V.render_dates(parsed[ok], fmt).values == sv[ok].values)
+                    self.fmt_canon[fmt] = self.fmt_canon.get(fmt, 0) + int(wv[ok][canon].sum())
                     anyok |= ok
             setattr(self, attr, getattr(self, attr) + int(wv[anyok].sum()))
 
@@ -219,7 +223,8 @@ class ColumnAcc:
                 dom = max(counts, key=lambda f: (counts[f], -formats.index(f)))
                 t = "time" if attr == "n_time" else ("datetime" if dom in V.DATETIME_FORMATS else "date")
                 return {"inferred_type": t, "base_type": t, "parse_share": round(share, 4), "dominant_format": dom,
-                        "formats": dict(sorted(counts.items(), key=lambda kv: -kv[1]))}
+                        "formats": dict(sorted(counts.items(), key=lambda kv: -kv[1])),
+                        "not_canonical": counts[dom] - self.fmt_canon.get(dom, 0)}
         if self.n_code / nn >= 0.9:
             return {"inferred_type": "code", "base_type": "code", "parse_share": round(self.n_code / nn, 4)}
         mean_len = self.len_sum / nn

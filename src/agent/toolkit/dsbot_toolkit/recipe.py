@@ -17,11 +17,11 @@ def suggest_recipe(profile):
                       "collapse": collapse})
     groups = {}
     for c in cols:
-        toks = tuple(sorted(t for t in c["null_tokens"] if t.strip() != ""))
+        toks = tuple(sorted({t.strip() for t in c["null_tokens"] if t != ""}))
         if toks:
             groups.setdefault(toks, []).append(c["name"])
     for toks, names in groups.items():
-        steps.append({"op": "null_tokens", "columns": names, "tokens": sorted({t.strip() for t in toks})})
+        steps.append({"op": "null_tokens", "columns": names, "tokens": list(toks)})
     for c in cols:
         st = _type_step(c)
         if st:
@@ -87,10 +87,10 @@ def _type_step(c):
 
 
 def _other_formats(c):
-    """True when some values are not written in the dominant format."""
+    """True when some values are not written in the dominant format (or not zero-padded like it)."""
     counts = c.get("formats", {})
     dom = c.get("dominant_format")
-    return bool(dom) and counts.get(dom, 0) < c["non_null"]
+    return bool(dom) and (counts.get(dom, 0) < c["non_null"] or c.get("not_canonical", 0) > 0)
 
 
 def _conversions(units):
