@@ -60,3 +60,17 @@ describe('query_data', () => {
     expect(sandboxes.stats.started).toBe(1);
   });
 });
+
+describe('datasets whose file is missing', () => {
+  it('do not break the others, and say what is wrong', async () => {
+    const cfg = chatConfig({ datasets: { gone: { path: '/nonexistent/gone.csv' } } });
+    const d = createChatData(cfg, { createSandbox: countingSandboxes(cfg).create });
+    try {
+      expect((await d.query('turtle_sales', 'len(df)')).result).toBe('352');
+      await expect(d.query('gone', 'len(df)')).rejects.toMatchObject({ kind: 'input', message: expect.stringMatching(/dataset "gone" .* cannot be read/) });
+      await expect(d.profile('nope')).rejects.toMatchObject({ kind: 'input', message: expect.stringMatching(/no dataset "nope"/) });
+    } finally {
+      await d.close();
+    }
+  });
+});

@@ -155,7 +155,8 @@ export function createChatData(config: Config, options: ChatDataOptions): ChatDa
   }
 
   async function ensureSandbox(): Promise<Sandbox> {
-    const names = Object.keys(all());
+    // Only files that exist are mounted: one missing dataset must not break chat about the others.
+    const names = Object.keys(all()).filter((n) => existsSync(all()[n].path));
     if (sandbox && names.every((n) => mounted.has(n))) return sandbox;
     await sandbox?.close();
     sandbox = undefined;
