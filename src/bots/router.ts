@@ -73,6 +73,28 @@ export function parseCommand(text: string, kind: IncomingMessage['kind'], datase
   return { cmd: 'chat', text: trimmed };
 }
 
+/** One line per run: id, input, requester, state and last message. */
+export async function describeRuns(registry: RunRegistry, ids: string[]): Promise<string> {
+  const lines: string[] = [];
+  for (const id of ids) {
+    const rec = await registry.get(id);
+    if (!rec) lines.push(`\`${id}\`: unknown`);
+    else {
+      const s = rec.request.source;
+      lines.push(`\`${id}\` (${s.kind === 'dataset' ? s.name : s.originalName}, by ${rec.request.requestedBy.userId}): ${rec.state}${rec.message ? ` — ${rec.message}` : ''}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** The chat agent's `runStatus` tool over the registry: a thread's run, or the one named. */
+export function runStatusFor(registry: RunRegistry): (input: { threadRef: string; runId?: string }) => Promise<string> {
+  return async ({ threadRef, runId }) => {
+    const id = runId ?? (await registry.findByRef(threadRef));
+    return id ? describeRuns(registry, [id]) : 'No cleaning run has been started in this thread.';
+  };
+}
+
 export function helpText(config: Config): string {
   const names = Object.keys(config.datasets);
   return [
@@ -205,16 +227,7 @@ export function createRouter(deps: RouterDeps): MessageHandler {
     const runId = explicit ?? (await registry.findByRef(m.threadRef));
     const ids = runId ? [runId] : await registry.activeRuns(m.channelRef);
     if (ids.length === 0) return void (await ctx.reply({ text: 'No active runs here.' }));
-    const lines: string[] = [];
-    for (const id of ids) {
-      const rec = await registry.get(id);
-      if (!rec) lines.push(`\`${id}\`: unknown`);
-      else {
-        const s = rec.request.source;
-        lines.push(`\`${id}\` (${s.kind === 'dataset' ? s.name : s.originalName}, by ${rec.request.requestedBy.userId}): ${rec.state}${rec.message ? ` — ${rec.message}` : ''}`);
-      }
-    }
-    await ctx.reply({ text: lines.join('\n') });
+    await ctx.reply({ text: await describeRuns(registry, ids) });
   }
 
   async function answer(m: IncomingMessage, ctx: RouterContext, text: string) {

@@ -8,13 +8,13 @@ import type { Command } from 'commander';
 import type { Redis } from 'ioredis';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { createChatAgent } from '../agent/chat/index.js';
+import { createChatAgent, type ChatAgent } from '../agent/chat/index.js';
 import { connectRedis, createRedis, ensureRedis } from '../queue/redis.js';
 import { createRunRegistry, type RunRegistry } from '../queue/run-registry.js';
 import { createRunProducer, type RunProducer } from '../queue/producer.js';
 import { createRunControl, type RunControl } from '../queue/control.js';
 import { createRunWorker, type RunWorker } from '../queue/worker.js';
-import { createRouter } from '../bots/router.js';
+import { createRouter, runStatusFor } from '../bots/router.js';
 import { createAuditLog } from '../bots/audit.js';
 import { createPlatforms } from '../bots/platforms.js';
 import { createConsolePlatform } from '../bots/console/platform.js';
@@ -23,6 +23,8 @@ import type { MessageHandler } from '../bots/types.js';
 /** The pieces every chat-ops process shares. */
 interface Stack {
   config: Config;
+  /** Chat mode (one warm sandbox per process, closed with the stack). */
+  chat: ChatAgent;
   redis: Redis;
   registry: RunRegistry;
   producer: RunProducer;
@@ -34,13 +36,16 @@ function openStack(config: Config, redis: Redis, url: string): Stack {
   const registry = createRunRegistry(redis, config.queue.prefix);
   const producer = createRunProducer(config.queue, redis, registry);
   const control = createRunControl(redis, config.queue.prefix, () => createRedis(url));
+  const chat = createChatAgent(config, { runStatus: runStatusFor(registry) });
   return {
     config,
+    chat,
     redis,
     registry,
     producer,
     control,
     async close() {
+      await chat.close?.();
       await control.close();
       await producer.close();
       redis.disconnect();
@@ -73,7 +78,7 @@ function routerFor(stack: Stack): MessageHandler {
     registry: stack.registry,
     producer: stack.producer,
     control: stack.control,
-    chat: createChatAgent(stack.config),
+    chat: stack.chat,
     audit: createAuditLog(stack.config.dataDir),
   });
 }
