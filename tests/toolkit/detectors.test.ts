@@ -217,4 +217,72 @@ out({"same": a.equals(b), "has": sorted(k for k in ns if k in ("RECIPE", "clean_
       ['3', '0.065', '0.08', '2021-03-08', 'c'],
     ]);
   });
+
+  it('repairs sporadic functional-dependency violations by the whole-file majority', () => {
+    const r = pyOk(
+      `import pandas as pd
+rows = []
+for i in range(60):
+    z = ["10001", "94105", "60601"][i % 3]
+    rows.append((i, z, {"10001": "New York", "94105": "San Francisco", "60601": "Chicago"}[z]))
+rows[7] = (7, "94105", "San Fransisco")
+rows[20] = (20, "60601", "Chicgo")
+path = os.path.join(WORK, "zips.csv")
+pd.DataFrame(rows, columns=["id", "zip", "city"]).to_csv(path, index=False)
+init_session(path, WORK, chunk_rows=25)
+p = profile()
+recipe = suggest_recipe(p)
+replay_begin(make_clean_chunk(recipe))
+res = [replay_chunk(i) for i in range(p["chunks"])]
+cleaned = pd.read_csv(os.path.join(WORK, "parts", "cleaned-00000.csv"), dtype=str)
+out({"fd": [[f["lhs"], f["rhs"], f["violations"]] for f in p["functional_dependencies"]],
+     "steps": [s for s in recipe if s["op"] == "fd_repair"], "rows": cleaned.iloc[[7, 20]].values.tolist(),
+     "rules": [x["changes_by_rule"] for x in res]})`,
+      work(),
+    );
+    expect(r.fd).toContainEqual(['zip', 'city', 2]);
+    expect(r.steps).toEqual([
+      { op: 'fd_repair', lhs: 'zip', rhs: 'city', mapping: { '94105': { to: 'San Francisco', from: ['San Fransisco'] }, '60601': { to: 'Chicago', from: ['Chicgo'] } } },
+    ]);
+    expect(r.rows).toEqual([
+      ['7', '94105', 'San Francisco'],
+      ['20', '60601', 'Chicago'],
+    ]);
+    expect(r.rules).toEqual([{ 'fd:zip->city': 2 }, {}, {}]);
+  });
+
+  it('an agent-written clean_chunk records lineage and removals through ctx; silent drops fail row accounting', () => {
+    const r = pyOk(
+      `init_session(os.path.join(FIX, "messy.csv"), WORK)
+profile()
+
+def clean_chunk(df, ctx):
+    m = df["name"].str.len() <= 2
+    ctx.record(df.index[m], "name", df.loc[m, "name"], df.loc[m, "name"].str.upper(), "upper_short_names")
+    df.loc[m, "name"] = df.loc[m, "name"].str.upper()
+    return df.drop(ctx.remove(df["id"] == "4", "test removal"))
+
+def silent(df, ctx):
+    return df[df["id"] != "4"]
+
+sample = load_sample()
+ctx = sample_context(sample)
+good = clean_chunk(sample.copy(), ctx)
+v1 = validate_cleaning_results(sample, good, ctx=ctx)
+ctx2 = sample_context(sample)
+v2 = validate_cleaning_results(sample, silent(sample.copy(), ctx2), ctx=ctx2)
+out({"changes": ctx.changes_frame().values.tolist(), "removed": ctx.removed_frame(list(sample.columns))[["id", "row", "reason"]].values.tolist(),
+     "v1": {c["name"]: c["ok"] for c in v1["checks"]}, "v2": [c for c in v2["checks"] if c["name"] == "row_accounting"][0]})`,
+      work(),
+    );
+    expect(r.changes).toEqual([
+      [9, 'name', 'Jo', 'JO', 'upper_short_names'],
+      [11, 'name', 'Lu', 'LU', 'upper_short_names'],
+    ]);
+    expect(r.removed).toEqual([['4', 3, 'test removal']]);
+    expect(r.v1.row_accounting).toBe(true);
+    expect(r.v1.schema).toBe(true);
+    expect(r.v2.ok).toBe(false);
+    expect(r.v2.detail).toMatch(/^12 in = 11 out \+ 0 removed/);
+  });
 });

@@ -15,10 +15,10 @@ def _read(path):
     return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
 
 
-def _realign(dirty, cleaned, cleaned_path):
+def _realign(dirty, cleaned, cleaned_path, removed_path=None):
     if len(cleaned) == len(dirty):
         return cleaned
-    removed_path = os.path.join(os.path.dirname(os.path.abspath(cleaned_path)), "removed_rows.csv")
+    removed_path = removed_path or os.path.join(os.path.dirname(os.path.abspath(cleaned_path)), "removed_rows.csv")
     if not os.path.exists(removed_path):
         raise ValueError("cleaned file has %d rows, dirty %d, and there is no removed_rows.csv to realign them" % (len(cleaned), len(dirty)))
     rem = _read(removed_path)
@@ -43,14 +43,16 @@ def _prf(tp, flagged, actual):
     return {"p": round(p, 4), "r": round(r, 4), "f1": round(f, 4)}
 
 
-def score_cells(dirty_path, clean_path, cleaned_path):
-    """{"detection": {p, r, f1}, "correction": {p, r, f1}, "per_column": {...}, "counts": {...}}."""
+def score_cells(dirty_path, clean_path, cleaned_path, removed_path=None):
+    """{"detection": {p, r, f1}, "correction": {p, r, f1}, "per_column": {...}, "counts": {...}}.
+
+    `removed_path` (default: removed_rows.csv next to the cleaned file) realigns removed rows."""
     dirty, clean, cleaned = _read(dirty_path), _read(clean_path), _read(cleaned_path)
     if dirty.shape != clean.shape:
         raise ValueError("dirty %s and clean %s shapes differ" % (dirty.shape, clean.shape))
     if cleaned.shape[1] != dirty.shape[1]:
         raise ValueError("cleaned file has %d columns, dirty %d" % (cleaned.shape[1], dirty.shape[1]))
-    cleaned = _realign(dirty, cleaned, cleaned_path)
+    cleaned = _realign(dirty, cleaned, cleaned_path, removed_path)
     tot = {"flagged": 0, "errors": 0, "detected": 0, "corrected": 0}
     per = {}
     for j, name in enumerate(dirty.columns):

@@ -48,6 +48,10 @@ def validate_cleaning_results(original, cleaned, rules=None, ctx=None):
     last context a toolkit clean_chunk used on this `original`), types (profiled types, after
     cleaning), required_nulls, ranges, duplicates, and rule:<expr> for cross-column rules.
     Flagged values (flag policy) count as handled."""
+    if not isinstance(cleaned, pd.DataFrame) or not isinstance(original, pd.DataFrame):
+        bad = "cleaned" if not isinstance(cleaned, pd.DataFrame) else "original"
+        return {"ok": False, "checks": [{"name": "schema", "ok": False, "detail": "%s is a %s, not a DataFrame" % (
+            bad, type(cleaned if bad == "cleaned" else original).__name__)}], "rows_in": None, "rows_out": None, "rows_removed": None}
     s = _session.S
     prof = s.profile if s is not None else None
     if ctx is None and s is not None and s.last_ctx is not None and s.last_ctx.original is original:
