@@ -270,6 +270,7 @@ export class KernelRunner {
         },
       };
       if (live.exit) return live.pending.onExit(live.exit);
+      live.stderr.clear(); // a death is judged by what this cell wrote
       live.proc!.write(encodeLine({ type: 'exec', id, code })).catch(() => undefined); // a dead kernel reports through onExit
     });
   }
