@@ -13,6 +13,7 @@ import type { CollectionName, EmbeddingFunction, KnowledgeDoc, KnowledgeHit, Kno
 export interface ChromaStoreOptions {
   /** Server URL, e.g. `http://127.0.0.1:8000`. */
   url: string;
+  /** Computes every vector (documents and queries). */
   embedding: EmbeddingFunction;
   /** Collection name prefix (config `knowledge.collectionPrefix`). */
   collectionPrefix: string;

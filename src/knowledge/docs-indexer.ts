@@ -14,6 +14,7 @@ import type { KnowledgeDoc, KnowledgeStore } from './types.js';
 
 /** One column's entry in a data dictionary. */
 export interface DictionaryEntry {
+  /** Column name (the dataset's own spelling when it could be matched). */
   column: string;
   /** Sample value / type column, when the table has one. */
   sample?: string;

@@ -32,10 +32,13 @@ export type FakeFault =
 
 /** One scripted answer. */
 export interface FakeReply {
+  /** Answer text (cut at the request's stop sequences). */
   text?: string;
+  /** Tool calls; string arguments are sent as is (OpenAI) to simulate malformed JSON. */
   toolCalls?: { id?: string; name: string; arguments: Record<string, unknown> | string }[];
   /** Reported usage; default derived from sizes. */
   usage?: { inputTokens: number; outputTokens: number };
+  /** Answer with this fault instead. */
   fault?: FakeFault;
   /** Seconds for `rate-limit`. */
   retryAfterSec?: number;
@@ -43,8 +46,11 @@ export interface FakeReply {
 
 /** A request the server received. */
 export interface RecordedRequest {
+  /** API the request used. */
   api: FakeApi;
+  /** URL path. */
   path: string;
+  /** Request headers (e.g. authorization). */
   headers: http.IncomingHttpHeaders;
   /** Parsed JSON body. */
   body: any;
@@ -63,6 +69,7 @@ export interface FakeModelServer {
   enqueue(...replies: FakeReply[]): void;
   /** Answers with `fn(request)` once the queue is empty. */
   respondWith(fn: (req: RecordedRequest) => FakeReply): void;
+  /** Stops the server, dropping hanging requests. */
   close(): Promise<void>;
 }
 

@@ -21,8 +21,11 @@ const code = (s: string) => `\`${s}\``;
 
 /** Options of the builtin answerer. */
 export interface BuiltinChatOptions {
+  /** Datasets, profiles and queries. */
   data: ChatData;
+  /** Dataset docs (column lookups such as income → remuneration). */
   knowledge: KnowledgeStore;
+  /** Per-thread history (the last dataset talked about). */
   history: ChatHistory;
   /** Indexes a dataset's docs (dictionary + profile) before knowledge lookups. */
   ensureIndexed: (name: string, profile: DatasetProfile) => Promise<void>;

@@ -16,38 +16,55 @@ import type { Sandbox } from '../../sandbox/types.js';
 
 /** A dataset chat can read. */
 export interface DatasetInfo {
+  /** Dataset name (config key). */
   name: string;
   /** Host path of the CSV. */
   path: string;
   /** Host path of a free-text data dictionary. */
   dictionary?: string;
+  /** One-line description from config. */
   description?: string;
 }
 
 /** One column of a profile. */
 export interface ColumnProfile {
+  /** Column name. */
   name: string;
+  /** pandas dtype. */
   dtype: string;
+  /** Broad kind. */
   kind: 'numeric' | 'text' | 'boolean';
   /** Nulls plus blank strings. */
   missing: number;
+  /** Missing as a percentage of rows. */
   missing_pct: number;
+  /** Distinct non-missing values. */
   unique: number;
   /** Most frequent values with counts (values as text). */
   top: [string | number | null, number][];
+  /** Numeric columns: smallest value. */
   min?: number;
+  /** Numeric columns: largest value. */
   max?: number;
+  /** Numeric columns: mean. */
   mean?: number;
+  /** Numeric columns: median. */
   median?: number;
+  /** Numeric columns: standard deviation. */
   std?: number;
+  /** Text columns: shortest value length. */
   min_length?: number;
+  /** Text columns: longest value length. */
   max_length?: number;
 }
 
 /** A whole-file profile (pandas, in the sandbox). */
 export interface DatasetProfile {
+  /** Dataset name. */
   name: string;
+  /** Data rows. */
   rows: number;
+  /** Per-column facts, in file order. */
   columns: ColumnProfile[];
   /** sha256 of the file (first 16 hex chars): the cache key. */
   fileHash: string;
@@ -55,6 +72,7 @@ export interface DatasetProfile {
 
 /** Outcome of one query_data expression. */
 export interface QueryResult {
+  /** True when the expression was accepted and evaluated. */
   ok: boolean;
   /** Rendered result (size-capped). */
   result?: string;
@@ -62,7 +80,9 @@ export interface QueryResult {
   error?: string;
   /** Python type of the result. */
   type?: string;
+  /** Shape of a DataFrame/Series result before capping. */
   shape?: number[] | null;
+  /** True when rows or characters were cut. */
   truncated?: boolean;
   /** Dataset columns the expression mentions. */
   columns: string[];
@@ -96,6 +116,7 @@ export interface ChatDataOptions {
   queryTimeoutMs?: number;
   /** Rows and characters of a rendered result. Default 50 / 4000. */
   maxRows?: number;
+  /** Characters of a rendered result. Default 4000. */
   maxChars?: number;
 }
 

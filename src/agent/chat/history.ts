@@ -3,9 +3,13 @@ import type { ChatMessage } from '../models/types.js';
 
 /** One question and its answer. */
 export interface ChatTurn {
+  /** The user's text. */
   question: string;
+  /** The answer given (without the sources line). */
   answer: string;
+  /** Datasets the answer used. */
   datasets: string[];
+  /** Columns the answer used. */
   columns: string[];
 }
 

@@ -15,8 +15,11 @@ Rules:
 
 /** Options of the model chat loop. */
 export interface ModelChatOptions {
+  /** A tool-calling model. */
   model: ModelProvider;
+  /** The read-only tools and their executor. */
   tools: ReturnType<typeof createChatTools>;
+  /** Per-thread history (read here; the agent appends the turn). */
   history: ChatHistory;
   /** Tool rounds per question. */
   maxRounds: number;

@@ -4,7 +4,9 @@ import { countTextTokens } from './tokens.js';
 
 /** The messages of one step. */
 export interface StepRecord {
+  /** Step number. */
   step: number;
+  /** The step's messages, in order. */
   messages: ChatMessage[];
 }
 

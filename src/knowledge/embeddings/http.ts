@@ -9,6 +9,7 @@ import type { EmbeddingFunction } from '../types.js';
 export interface HttpEmbeddingOptions {
   /** Base URL: `https://api.openai.com/v1` (OpenAI) or `http://127.0.0.1:11434` (Ollama). */
   baseUrl: string;
+  /** Embedding model id. */
   model: string;
   /** Bearer key (OpenAI). */
   apiKey?: string;
