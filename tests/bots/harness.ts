@@ -139,6 +139,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     },
     async close() {
       await platform.stop();
+      await chat.close?.();
       await worker?.close();
       workerConn.disconnect();
       await control.close();
