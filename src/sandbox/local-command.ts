@@ -26,6 +26,9 @@ export interface LocalCommandSpec {
 /** Paths inside the isolated sandbox. */
 export const SANDBOX_PATHS = { work: '/sandbox', data: '/data', lib: '/app/lib', kernel: '/app/kernel.py' } as const;
 
+/** Size of the sandbox's private /tmp (tmpfs), MiB. */
+export const TMP_SIZE_MB = 256;
+
 /** Environment of the kernel (everything else is cleared). */
 export function kernelEnv(home: string): Record<string, string> {
   return {
@@ -69,7 +72,8 @@ export function bwrapArgv(spec: LocalCommandSpec): string[] {
   a.push('--dir', '/etc', '--ro-bind-try', '/etc/alternatives', '/etc/alternatives');
   // Debian's matplotlib keeps its matplotlibrc in /etc (mpl-data links to it).
   a.push('--ro-bind-try', '/etc/matplotlibrc', '/etc/matplotlibrc');
-  a.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
+  // /tmp is RAM: cap it (a cell filling it with many small files would otherwise eat host memory).
+  a.push('--proc', '/proc', '--dev', '/dev', '--size', String(TMP_SIZE_MB * 1024 * 1024), '--tmpfs', '/tmp');
   a.push('--bind', spec.workDir, SANDBOX_PATHS.work);
   a.push('--dir', SANDBOX_PATHS.data);
   for (const f of spec.inputs) a.push('--ro-bind', f.hostPath, `${SANDBOX_PATHS.data}/${f.name}`);

@@ -116,6 +116,11 @@ describe('LocalSandbox kernel deaths', () => {
     expect((await sb.exec('print(open("leak.txt").read())')).stdout).toBe('replaced\n');
   });
 
+  it('caps the private /tmp', async () => {
+    const r = await sb.exec('import os\nst = os.statvfs("/tmp")\nprint(st.f_blocks * st.f_frsize // (1024 * 1024))');
+    expect(Number(r.stdout)).toBe(256);
+  });
+
   it('never crashes on values that are not JSON-serialisable', async () => {
     const r = await sb.exec('class Weird:\n    def __repr__(self):\n        raise RuntimeError("no repr")\nfinal_answer({"w": Weird(), "nan": float("nan"), "big": 2**80, "b": b"\\xff"})');
     expect(r.hasFinalAnswer).toBe(true);
