@@ -61,6 +61,19 @@ describe('builtin chat', () => {
     expect(top.text).toContain(`${truth.split(' ')[0]} (${truth.split(' ')[1]})`);
   });
 
+  it('reports what past runs recorded in the knowledge store', async () => {
+    expect((await ask('what did past runs learn about turtle_sales?')).text).toBe('No cleaning run has recorded insights or recipes for `turtle_sales` yet.\n\n_Used: dataset `turtle_sales`._');
+    await knowledge.upsert('insights', [
+      { id: 'run-1:1', text: 'Year has 2 missing values; kept as missing.', metadata: { dataset: 'turtle_sales', runId: 'run-1', at: 1 } },
+      { id: 'run-2:1', text: 'Publisher has trailing spaces.', metadata: { dataset: 'turtle_sales', runId: 'run-2', at: 2 } },
+      { id: 'run-3:1', text: 'About reviews, not sales.', metadata: { dataset: 'turtle_reviews', runId: 'run-3', at: 3 } },
+    ]);
+    await knowledge.upsert('recipes', [{ id: 'fp', text: 'def clean_chunk(df, ctx): return df', metadata: { dataset: 'turtle_sales', outcome: 'succeeded', fingerprint: 'fp' } }]);
+    const a = await ask('what did past runs learn about turtle_sales?');
+    expect(a.text).toMatch(/^What past runs learned about `turtle_sales`:\n• Publisher has trailing spaces\. \(run `run-2`\)\n• Year has 2 missing values; kept as missing\. \(run `run-1`\)\n1 stored recipe \(1 succeeded\)/);
+    expect(a.text).not.toContain('About reviews');
+  });
+
   it('says plainly what needs a model', async () => {
     const a = await ask('Why do PhD customers spend less than graduates?');
     expect(a.text).toBe(NEEDS_MODEL);

@@ -126,6 +126,21 @@ async function meaning(ctx: Ctx): Promise<ChatAnswer | undefined> {
   return answer(text, [ctx.ds], [column]);
 }
 
+/** What past cleaning runs recorded about the dataset (insights, recipes) in the knowledge store. */
+async function memory(ctx: Ctx): Promise<ChatAnswer> {
+  const { ds, o } = ctx;
+  const [insights, recipes] = await Promise.all([
+    o.knowledge.get('insights', { where: { dataset: ds }, limit: 50 }).catch(() => []),
+    o.knowledge.get('recipes', { where: { dataset: ds }, limit: 20 }).catch(() => []),
+  ]);
+  if (!insights.length && !recipes.length) return answer(`No cleaning run has recorded insights or recipes for ${code(ds)} yet.`, [ds]);
+  const recent = [...insights].sort((a, b) => Number(b.metadata.at ?? 0) - Number(a.metadata.at ?? 0)).slice(0, 8);
+  const lines = recent.map((d) => `• ${d.text.replace(/\s+/g, ' ').slice(0, 300)}${d.metadata.runId ? ` (run ${code(String(d.metadata.runId))})` : ''}`);
+  const ok = recipes.filter((r) => r.metadata.outcome === 'succeeded').length;
+  const recipeLine = recipes.length ? `\n${recipes.length} stored recipe${recipes.length === 1 ? '' : 's'} (${ok} succeeded) will be offered to the next run on the same schema.` : '';
+  return answer(`What past runs learned about ${code(ds)}:\n${lines.join('\n') || '• (no insights)'}${recipeLine}`, [ds]);
+}
+
 async function byIntent(ctx: Ctx): Promise<ChatAnswer | undefined> {
   const t = ctx.q.toLowerCase();
   const { p, ds, cols } = ctx;
@@ -135,6 +150,8 @@ async function byIntent(ctx: Ctx): Promise<ChatAnswer | undefined> {
   if (grouped) return groupBy(ctx, 'mean', grouped[2], grouped[4]);
   const counted = /\b(count|number of|how many)\b(.*?)\b(by|per|for each|in each|for every)\b(.+)/i.exec(ctx.q);
   if (counted) return groupBy(ctx, 'count', counted[2], counted[4]);
+
+  if (has(/\b(insights?|learn|learned|learnt|lessons?|notes?|past runs?|previous runs?|earlier runs?|recipes?)\b/, t)) return memory(ctx);
 
   if (has(/\bmeaning\b|\bwhat (does|do|is|are)\b.*\b(mean|means|represent|represents|stand for|measure|measures)\b|\bdefin(e|ition)\b/, t)) return meaning(ctx);
 
