@@ -14,6 +14,10 @@ export interface RunReporterOptions {
   title: string;
   /** Called with the ref of every message posted (so a reaction on it finds the run). */
   onMessage?: (ref: MessageRef) => unknown;
+  /** The status message of an earlier attempt (retry, resume): edited instead of posting a new one. */
+  statusRef?: MessageRef;
+  /** Called once with the ref of the status message when it is first posted. */
+  onStatusRef?: (ref: MessageRef) => unknown;
   /** Clock (tests). Default Date.now. */
   now?: () => number;
 }
@@ -108,7 +112,7 @@ export function createRunReporter(sink: ThreadSink, options: RunReporterOptions)
     modelCalls: 0,
     footer: STOP_HINT,
   };
-  let statusRef: MessageRef | undefined;
+  let statusRef: MessageRef | undefined = options.statusRef;
   let lastPostAt = -Infinity;
   let lastEditAt = -Infinity;
   let pending: string[] = [];
@@ -150,7 +154,14 @@ export function createRunReporter(sink: ThreadSink, options: RunReporterOptions)
     if (view.state === 'running') view.elapsedMs = Math.max(view.elapsedMs, now() - startedAt);
     const ref = await sink.status({ ...view }, statusRef);
     lastEditAt = now();
-    if (!statusRef) await noted(ref);
+    if (!statusRef) {
+      await noted(ref);
+      try {
+        await options.onStatusRef?.(ref);
+      } catch {
+        /* remembering the ref is best effort */
+      }
+    }
     statusRef = ref;
   };
 

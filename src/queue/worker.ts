@@ -129,6 +129,9 @@ export function createRunWorker(deps: RunWorkerDeps): RunWorker {
       runId,
       title: `Cleaning ${describeSource(request.source)}`,
       onMessage: (ref) => registry.linkRef(ref.id, runId),
+      // A retried or resumed run edits the status message its first attempt posted.
+      statusRef: record?.statusRef && record.request.threadRef === request.threadRef ? { id: record.statusRef } : undefined,
+      onStatusRef: (ref) => registry.setStatusRef(runId, ref.id),
     });
     try {
       // "Run started" goes out first; the registry update runs alongside it.

@@ -113,6 +113,9 @@ describe('chat-ops over real Redis', () => {
     await h.console.say(`resume ${runId}`);
     expect(h.transcript.join('')).toContain(`Resuming \`${runId}\``);
     expect(await h.waitForState(runId, ['running', 'succeeded'])).toBeTruthy();
+    // The resumed attempt edits the same status message.
+    await waitFor(() => h!.sinks[1]?.entries.some((e) => e.kind === 'status'));
+    expect(h.sinks[1].entries.find((e) => e.kind === 'status')!.ref).toBe(h.sinks[0].entries[0].ref);
   });
 
   it('a 🛑 reaction on a message the worker posted stops the run', async () => {
