@@ -257,7 +257,7 @@ export class KernelRunner {
         void live.kill(reason).then(() => finish(killedResult(reason, elapsed(), true, note)));
       };
       const onAbort = () => kill('aborted', 'the cell was aborted');
-      const timer = setTimeout(() => kill('timeout', `the cell ran longer than ${timeoutMs} ms`), timeoutMs);
+      const timer = setTimeout(() => kill('timeout', `the cell ran longer than ${timeoutMs} ms`), Math.min(timeoutMs, 2 ** 31 - 1));
       signal?.addEventListener('abort', onAbort, { once: true });
       live.pending = {
         id,

@@ -11,7 +11,7 @@
  *   unprivileged uid of its own (so RLIMIT_NPROC applies and root-owned host files stay read-only);
  * - runaway cells: CPU seconds, address space (pandas raises MemoryError), processes (fork
  *   bombs), file size (prlimit), wall-clock time per cell (host kills the whole PID namespace),
- *   and stdout/stderr size (capped in the kernel);
+ *   stdout/stderr size (capped in the kernel) and /tmp size (a 256 MiB tmpfs);
  * - files planted by the cell: host reads and writes of the work dir never follow symlinks out of it.
  *
  * What it does NOT protect against: Linux kernel exploits (it is namespaces + rlimits, not a
