@@ -209,8 +209,11 @@ class ColumnAcc:
         unit_total = sum(self.units.values())
         top_units = sum(sorted(self.units.values(), reverse=True)[:5])
         if num_share >= 0.95 and (unit_total == 0 or top_units >= 0.9 * unit_total):
-            kind = "integer" if self.n_whole == self.n_num else "float"
-            res = {"base_type": kind, "parse_share": round(num_share, 4), "numeric": self._numeric_stats()}
+            num = self._numeric_stats()
+            dims = {V.unit_dimension(u) for u in self.units if u != "%"} - {None}
+            scaled = num["percent_scale"] != 1.0 or len([u for u in self.units if V.unit_dimension(u)]) > len(dims)
+            kind = "integer" if self.n_whole == self.n_num and not scaled else "float"
+            res = {"base_type": kind, "parse_share": round(num_share, 4), "numeric": num}
             unique_key = distinct >= self.rows and self.null_count == 0 and not self.units
             res["inferred_type"] = "id" if kind == "integer" and (unique_key or _ID_NAME_RE.search(self.name.strip())) else kind
             return res

@@ -73,7 +73,9 @@ def finalize(committed, meta=None):
     quality = {"before": bq, "after": aq}
     with open(os.path.join(s.work_dir, "quality.json"), "w") as f:
         json.dump(quality, f, indent=1)
-    from .chart import draw_chart  # matplotlib is imported only when a run finishes
+    # matplotlib is imported only when a run finishes; its cache stays inside the work dir
+    os.environ.setdefault("MPLCONFIGDIR", os.path.join(s.parts_dir, ".matplotlib"))
+    from .chart import draw_chart
     draw_chart(os.path.join(s.work_dir, "chart.png"), bq, aq,
                "Data quality before vs after cleaning — %s (%d rows)" % (prof["file"], rows_in))
     artifacts += ["quality.json", "chart.png", "report.md", "report.json"]

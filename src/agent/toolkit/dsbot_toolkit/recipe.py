@@ -74,6 +74,8 @@ def _type_step(c):
         conv = _conversions(units)
         if conv:
             step["convert"] = conv
+        if conv or step["percent_scale"] != 1.0:
+            step["kind"] = "float"  # scaled values need not stay whole
         return step
     if t in ("date", "datetime", "time") and len(c.get("formats", {})) >= 1:
         fmts = list(c["formats"])

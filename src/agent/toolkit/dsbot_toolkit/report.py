@@ -14,6 +14,8 @@ def describe_step(step):
         bits = []
         if step.get("unit"):
             bits.append("stripped the unit %r" % step["unit"])
+        if step.get("convert"):
+            bits.append("converted %s to %s" % (", ".join(sorted(step["convert"])), step.get("unit")))
         if step.get("percent_scale", 1) != 1:
             bits.append("converted percentages to fractions")
         bits.append("wrote numbers plainly (%s)" % step.get("kind"))
