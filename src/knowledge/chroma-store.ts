@@ -34,6 +34,8 @@ function toChromaWhere(where?: Where): ChromaWhere | undefined {
   return { $and: entries.map(([k, v]) => ({ [k]: v })) } as ChromaWhere;
 }
 
+const UPSERT_BATCH = 500;
+
 const wrap = (what: string, err: unknown) =>
   err instanceof DsbotError ? err : new DsbotError('internal', `Chroma ${what} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
 
@@ -71,12 +73,16 @@ export class ChromaKnowledgeStore implements KnowledgeStore {
     const embeddings = await this.options.embedding.embed(docs.map((d) => d.text));
     try {
       const c = await this.collection(collection);
-      await c.upsert({
-        ids: docs.map((d) => d.id),
-        embeddings,
-        documents: docs.map((d) => d.text),
-        metadatas: docs.map((d) => (Object.keys(d.metadata).length ? d.metadata : { _: true })),
-      });
+      // Chroma caps the batch size of one request: send slices.
+      for (let i = 0; i < docs.length; i += UPSERT_BATCH) {
+        const part = docs.slice(i, i + UPSERT_BATCH);
+        await c.upsert({
+          ids: part.map((d) => d.id),
+          embeddings: embeddings.slice(i, i + UPSERT_BATCH),
+          documents: part.map((d) => d.text),
+          metadatas: part.map((d) => (Object.keys(d.metadata).length ? d.metadata : { _: true })),
+        });
+      }
     } catch (err) {
       throw wrap(`upsert into ${collection}`, err);
     }
