@@ -181,3 +181,14 @@ describe.each(suites)('$api provider', ({ api, make }) => {
     expect(server.requests).toHaveLength(1);
   });
 });
+
+describe('openai-compatible tool arguments', () => {
+  it('keeps unparseable arguments under _unparsed (the model\'s mistake, not an outage)', async () => {
+    const model = createOpenAICompatibleModel(modelSchema.parse({ provider: 'openai-compatible', model: 'm', baseUrl: server.openaiUrl }));
+    server.enqueue({ toolCalls: [{ id: 'x1', name: 'query_data', arguments: '{"dataset": "turtle_sales", "expression": ' }] });
+    const res = await model.complete({ messages: [{ role: 'user', content: 'q' }], tools });
+    expect(res.toolCalls).toEqual([{ id: 'x1', name: 'query_data', arguments: { _unparsed: '{"dataset": "turtle_sales", "expression": ' } }]);
+    // No key: local servers (Ollama, vLLM) need none; the SDK gets a placeholder.
+    expect(server.requests.at(-1)!.headers.authorization).toBe('Bearer not-needed');
+  });
+});
