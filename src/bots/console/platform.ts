@@ -5,6 +5,7 @@
  * commands; `/as <user>` switches who is typing; `/upload <file.csv>` attaches a file to a
  * `clean`; `/react <message-ref> 🛑` reacts to a posted message; `/quit` leaves.
  */
+import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
@@ -53,7 +54,7 @@ export function createConsolePlatform(options: ConsolePlatformOptions = {}): Con
   let rl: Interface | undefined;
   let seq = 0;
   /** Message ids are unique across processes, so a new session never reuses an old run id. */
-  const epoch = Date.now().toString(36);
+  const epoch = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   let stopped = false;
 
   const ctx: RouterContext = {
@@ -89,10 +90,10 @@ export function createConsolePlatform(options: ConsolePlatformOptions = {}): Con
       handler = h;
       if (!options.input) return;
       rl = createInterface({ input: options.input, terminal: false });
-      rl.on('line', (raw) => void onLine(raw.trim()));
-      rl.on('close', () => {
-        if (!stopped) options.onQuit?.();
-      });
+      // One line at a time, in order, like a person waiting for the answer.
+      let chain: Promise<void> = Promise.resolve();
+      rl.on('line', (raw) => void (chain = chain.then(() => onLine(raw.trim()))));
+      rl.on('close', () => void chain.then(() => (stopped ? undefined : options.onQuit?.())));
     },
     async stop() {
       stopped = true;
