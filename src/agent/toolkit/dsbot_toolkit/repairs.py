@@ -30,7 +30,7 @@ def _value_map(df, col, fn, ctx, default_rule):
     codes, uniques = pd.factorize(s, sort=False)
     if len(uniques) == 0:
         return df
-    u = pd.Series(np.asarray(uniques, dtype=object))
+    u = pd.Series(np.asarray(uniques, dtype=object)).astype(str)
     new, rules = fn(u)
     new = np.asarray(new, dtype=object)
     changed_u = new != u.values

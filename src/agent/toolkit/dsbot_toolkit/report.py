@@ -50,6 +50,8 @@ def _meta_value(v, depth=0):
         return ", ".join("%s %s" % (k.replace("_", " "), _meta_value(x, 1)) for k, x in v.items()) or "-"
     if isinstance(v, (list, tuple)):
         return "%d" % len(v)
+    if isinstance(v, bool):
+        return "yes" if v else "no"
     if isinstance(v, float):
         return "%g" % v
     if v is None:

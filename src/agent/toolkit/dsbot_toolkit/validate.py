@@ -22,7 +22,7 @@ def invalid_mask(s, col):
     """Bool array: non-empty values of `s` that do not parse as the column's profiled type."""
     base = col.get("base_type")
     codes, uniques = pd.factorize(s, sort=False)
-    u = pd.Series(np.asarray(uniques, dtype=object))
+    u = pd.Series(np.asarray(uniques, dtype=object)).astype(str)
     if len(u) == 0:
         return np.zeros(len(s), dtype=bool)
     st = u.str.strip()

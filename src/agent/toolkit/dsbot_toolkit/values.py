@@ -68,7 +68,7 @@ def map_unique(s, fn):
     codes, uniques = pd.factorize(s, sort=False)
     if len(uniques) == 0:
         return s.copy()
-    out = fn(pd.Series(np.asarray(uniques, dtype=object)))
+    out = fn(pd.Series(np.asarray(uniques, dtype=object)).astype(str))
     out = np.asarray(out, dtype=object)
     res = out[codes]
     res[codes < 0] = None
@@ -233,7 +233,7 @@ def numbers_fast(s):
     codes, uniques = pd.factorize(s, sort=False)
     if len(uniques) == 0:
         return np.full(len(s), np.nan)
-    num = parse_numbers(pd.Series(np.asarray(uniques, dtype=object)).str.strip())["num"].values.astype(float)
+    num = parse_numbers(pd.Series(np.asarray(uniques, dtype=object)).astype(str).str.strip())["num"].values.astype(float)
     out = num[codes]
     out[codes < 0] = np.nan
     return out
@@ -244,7 +244,7 @@ def by_unique(s, fn, fill=None):
     codes, uniques = pd.factorize(s, sort=False)
     if len(uniques) == 0:
         return np.full(len(s), fill, dtype=object)
-    res = np.asarray(fn(pd.Series(np.asarray(uniques, dtype=object))))
+    res = np.asarray(fn(pd.Series(np.asarray(uniques, dtype=object)).astype(str)))
     out = res[codes]
     if (codes < 0).any():
         out = out.astype(object)
