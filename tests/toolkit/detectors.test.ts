@@ -79,8 +79,9 @@ out({"rows": cleaned.to_dict("records"), "rules": changes["rule"].value_counts()
     const r = pyOk(
       `${PIPELINE('outliers.csv', '', 80)}
 flags = pd.read_csv(os.path.join(WORK, "flags.csv"), dtype=str, keep_default_na=False)
+rz = [s for s in suggest_recipe(p, outlier_method="robust_z") if s["op"] == "outliers"][0]
 out({"rows": len(cleaned), "flagged": sorted(flags["value"].tolist()), "rules": flags["rule"].unique().tolist(),
-     "changed": len(changes), "removed": fin["rows_removed"]})`,
+     "changed": len(changes), "removed": fin["rows_removed"], "rz": rz})`,
       d,
     );
     expect(r.rows).toBe(203);
@@ -88,6 +89,9 @@ out({"rows": len(cleaned), "flagged": sorted(flags["value"].tolist()), "rules": 
     expect(r.changed).toBe(0);
     expect(r.flagged).toEqual(['-700', '1200', '900']);
     expect(r.rules[0]).toMatch(/^outlier:score outside/);
+    expect(r.rz).toMatchObject({ column: 'score', method: 'robust_z3.5', action: 'flag' });
+    expect(r.rz.lo).toBeGreaterThan(15);
+    expect(r.rz.hi).toBeLessThan(85);
   });
 
   it('removes outliers into removed_rows.csv with the reason when the policy says so', () => {

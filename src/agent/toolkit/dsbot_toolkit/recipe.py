@@ -5,8 +5,11 @@ from . import values as V
 NUMERIC = ("integer", "float")
 
 
-def suggest_recipe(profile):
-    """Ordered recipe steps for the profiled file (see README for every op)."""
+def suggest_recipe(profile, outlier_method="iqr"):
+    """Ordered recipe steps for the profiled file (see README for every op).
+
+    `outlier_method`: "iqr" (outside Q1 - 3 IQR .. Q3 + 3 IQR) or "robust_z" (|x - median| /
+    (1.4826 MAD) > 3.5); both use the whole-column profile."""
     cols = profile["columns"]
     policy = profile.get("outlier_policy", "flag")
     steps = []
@@ -42,17 +45,30 @@ def suggest_recipe(profile):
                           "action": "flag" if policy == "flag" else "remove", "source": r["source"]})
     for c in cols:
         num = c.get("numeric") or {}
-        fences = num.get("iqr_fences")
+        fences = _fences(num, outlier_method)
         if c["inferred_type"] not in NUMERIC or not fences or c["name"] in ranged:
             continue
         lo, hi = fences
         if (num.get("min") is not None and num["min"] < lo) or (num.get("max") is not None and num["max"] > hi):
-            steps.append({"op": "outliers", "column": c["name"], "lo": _r(lo), "hi": _r(hi), "method": "iqr3", "action": policy})
+            steps.append({"op": "outliers", "column": c["name"], "lo": _r(lo), "hi": _r(hi),
+                          "method": "iqr3" if outlier_method == "iqr" else "robust_z3.5", "action": policy})
     for r in profile.get("rules", []):
         if r["kind"] in ("sum_ge", "sum_eq"):
             steps.append({"op": "rule", "name": r["name"], "kind": r["kind"], "column": r["column"], "parts": r["parts"],
                           "tol": r.get("tol", 0.0), "expr": r["expr"], "action": "flag"})
     return steps
+
+
+def _fences(num, method):
+    if method == "robust_z":
+        med, mad = (num.get("quantiles") or {}).get("0.5"), num.get("mad")
+        if med is None or not mad:
+            return None
+        k = 3.5 * 1.4826 * mad
+        return [med - k, med + k]
+    if method != "iqr":
+        raise ValueError("outlier_method must be 'iqr' or 'robust_z'")
+    return num.get("iqr_fences")
 
 
 def _r(x):

@@ -36,7 +36,8 @@ def describe_step(step):
     if op == "range":
         return "`%s`: values outside [%g, %g] (from the %s) are %s." % (col, step["min"], step["max"], step.get("source", "rules"), _act(step))
     if op == "outliers":
-        return "`%s`: values outside [%g, %g] (3×IQR fences of the whole column) are %s." % (col, step["lo"], step["hi"], _act(step))
+        how = "3×IQR fences" if step.get("method", "iqr3") == "iqr3" else "robust z-score 3.5 (median ± 3.5 × 1.4826 MAD)"
+        return "`%s`: values outside [%g, %g] (%s of the whole column) are %s." % (col, step["lo"], step["hi"], how, _act(step))
     if op == "rule":
         return "Rule `%s` checked on every row; violations %s." % (step["expr"], _act(step, plural=True))
     return "%s %s" % (op, col or "")
