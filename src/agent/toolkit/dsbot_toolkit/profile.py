@@ -28,8 +28,10 @@ def profile():
     cols = [a.result() for a in accs]
     for acc, res in zip(accs, cols):
         _null_token_guard(res)
-        if res["inferred_type"] in ("category", "boolean"):
+        if res["inferred_type"] == "category":
             res["variants"] = category_variants(acc.values_with_counts(), truncated=acc.truncated)
+        elif res["inferred_type"] == "boolean":
+            res["variants"] = boolean_variants(acc.values_with_counts())
     table = rel.result(cols)
     numeric = [c["name"] for c in cols if c.get("base_type") in ("integer", "float")]
     rules = derive_rules(s.columns, numeric, read_dictionary(s.dictionary_path))
@@ -106,6 +108,24 @@ def category_variants(vals, truncated=False):
                 if cn >= 20 * n and cn >= 10 and len(c) >= 5 and V.edit_distance_1(v.lower(), c.lower()):
                     mapping[v] = c
                     break
+    return mapping
+
+
+_TRUE = {"true", "yes", "y", "t", "1"}
+_FALSE = {"false", "no", "n", "f", "0"}
+
+
+def boolean_variants(vals):
+    """{spelling: dominant spelling} per truth value of a boolean column ('Y', 'yes' -> 'Yes')."""
+    mapping = {}
+    for group in (_TRUE, _FALSE):
+        members = [(v, n) for v, n in vals if v.strip().lower() in group]
+        if len(members) < 2:
+            continue
+        canon = max(members, key=lambda vn: vn[1])[0]
+        for v, _ in members:
+            if v != canon:
+                mapping[v] = canon
     return mapping
 
 
