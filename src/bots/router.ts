@@ -52,7 +52,7 @@ export function parseCommand(text: string, kind: IncomingMessage['kind'], datase
   const isCommand = kind === 'command';
   switch (word) {
     case 'clean':
-      if (isCommand || hasFiles || datasets.includes(arg) || arg === '') return { cmd: 'clean', arg };
+      if (isCommand || hasFiles || datasets.includes(arg.split(/\s+/)[0]) || arg === '') return { cmd: 'clean', arg };
       break;
     case 'stop':
     case 'cancel':
@@ -95,12 +95,41 @@ export function runStatusFor(registry: RunRegistry): (input: { threadRef: string
   };
 }
 
+const OPTION_KEYS: Record<string, string> = {
+  chunkrows: 'chunkRows',
+  samplerows: 'sampleRows',
+  maxsteps: 'maxSteps',
+  outliers: 'outliers',
+};
+
+/**
+ * Splits `turtle_sales outliers=remove chunk_rows=1000` into the dataset name and per-run
+ * options (validated later with the RunRequest; unknown keys are kept so the error names them).
+ */
+export function parseTriggerArgs(arg: string): { dataset: string; options: Record<string, string | number> } {
+  const words = arg.split(/\s+/).filter(Boolean);
+  const options: Record<string, string | number> = {};
+  const rest: string[] = [];
+  for (const w of words) {
+    const eq = w.indexOf('=');
+    if (eq <= 0) {
+      rest.push(w);
+      continue;
+    }
+    const raw = w.slice(0, eq);
+    const key = OPTION_KEYS[raw.toLowerCase().replace(/[-_]/g, '')] ?? raw;
+    const value = w.slice(eq + 1);
+    options[key] = /^\d+$/.test(value) ? Number(value) : value;
+  }
+  return { dataset: rest.join(' '), options };
+}
+
 export function helpText(config: Config): string {
   const names = Object.keys(config.datasets);
   return [
     'I clean CSV data and answer questions about it.',
     `• Ask anything, e.g. "which columns have missing values in ${names[0] ?? 'my data'}?"`,
-    `• \`clean <dataset>\` (admins) starts a cleaning run — datasets: ${names.join(', ') || 'none registered'}; or attach a CSV with \`clean\`.`,
+    `• \`clean <dataset>\` (admins) starts a cleaning run — datasets: ${names.join(', ') || 'none registered'}; or attach a CSV with \`clean\`. Options: \`outliers=remove\`, \`chunk_rows=N\`.`,
     '• `stop` (or a 🛑 reaction) in a run\'s thread stops it; `resume <run>` continues a stopped run.',
     '• `status [run]` shows a run, or the active runs here.',
   ].join('\n');
@@ -147,8 +176,9 @@ export function createRouter(deps: RouterDeps): MessageHandler {
     await ctx.reply({ text: `Stopping \`${runId}\`… committed chunks are kept.`, ephemeral: true });
   }
 
-  async function trigger(m: IncomingMessage, ctx: RouterContext, arg: string) {
+  async function trigger(m: IncomingMessage, ctx: RouterContext, args: string) {
     const datasets = Object.keys(config.datasets);
+    const { dataset: arg, options } = parseTriggerArgs(args);
     const decision = checkAction(policy, {
       action: 'trigger',
       platform: m.platform,
@@ -185,6 +215,7 @@ export function createRouter(deps: RouterDeps): MessageHandler {
         version: 1,
         runId,
         source,
+        options,
         requestedBy: { platform: m.platform, userId: m.user.id, name: m.user.name },
         threadRef,
         channelRef: m.channelRef,

@@ -206,6 +206,18 @@ describe('chat-ops over real Redis', () => {
     }
   });
 
+  it('per-run options in the trigger reach the engine; unknown ones are refused, nothing enqueued', async () => {
+    const inputs: unknown[] = [];
+    h = await createHarness({ run: scriptedEngine({ onAttempt: (_id, input) => inputs.push(input.options) }) });
+    await h.console.say('clean turtle_sales colour=blue');
+    expect(h.transcript.join('')).toMatch(/Invalid run request: options: .*colour/);
+    expect(await h.producer.queue.getJobCountByTypes('waiting', 'active', 'completed', 'failed', 'delayed')).toBe(0);
+    await h.console.say('clean turtle_sales outliers=remove chunk_rows=100');
+    const runId = (await h.registry.findByRef(h.console.threadRef))!;
+    expect(await h.waitForState(runId, ['succeeded'])).toBe('succeeded');
+    expect(inputs).toEqual([{ outliers: 'remove', chunkRows: 100 }]);
+  });
+
   it('anything else goes to chat mode', async () => {
     h = await createHarness({ worker: false });
     await h.console.say('which datasets do you have?', { user: 'guest' });

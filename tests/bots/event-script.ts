@@ -16,7 +16,7 @@ export interface ScriptOptions {
   /** Throw a DsbotError of this kind after run_started. */
   throwKind?: ErrorKind;
   /** Called for every attempt (counts attempts). */
-  onAttempt?: (runId: string) => void;
+  onAttempt?: (runId: string, input: Parameters<RunFunction>[0]) => void;
 }
 
 const usage = { inputTokens: 10, outputTokens: 5 };
@@ -24,7 +24,7 @@ const usage = { inputTokens: 10, outputTokens: 5 };
 export function scriptedEngine(opts: ScriptOptions = {}): RunFunction {
   const chunks = opts.chunks ?? 3;
   return async function* (input, _deps, signal): AsyncGenerator<RunEvent> {
-    opts.onAttempt?.(input.runId);
+    opts.onAttempt?.(input.runId, input);
     const t0 = Date.now();
     yield { type: 'run_started', runId: input.runId, input: input.inputPath, dataset: input.datasetName, resumed: false, at: Date.now() };
     if (opts.throwKind) throw new DsbotError(opts.throwKind, `scripted ${opts.throwKind} failure`);
