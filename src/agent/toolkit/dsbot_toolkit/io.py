@@ -124,20 +124,8 @@ def parser_message(path, err):
 
 
 def write_csv(df, path, header=True):
-    """Writes `df` as CSV (UTF-8, neutralised against formula injection) atomically."""
+    """Writes `df` as CSV (UTF-8, neutralised against formula injection) atomically (pandas >= 1.5)."""
     tmp = path + ".tmp"
-    neutralise_frame(df).to_csv(tmp, index=False, header=header, lineterminator="\n") \
-        if _has_lineterminator() else neutralise_frame(df).to_csv(tmp, index=False, header=header, line_terminator="\n")
+    neutralise_frame(df).to_csv(tmp, index=False, header=header, lineterminator="\n")
     os.replace(tmp, path)
     return path
-
-
-_LT = None
-
-
-def _has_lineterminator():
-    global _LT
-    if _LT is None:
-        import inspect
-        _LT = "lineterminator" in inspect.signature(pd.DataFrame.to_csv).parameters
-    return _LT
