@@ -1,13 +1,14 @@
-"""Shell entry: `python3 -m dsbot_toolkit clean IN OUTDIR [--chunk-rows N] [--dictionary F] [--outliers flag|remove]`
-and `python3 -m dsbot_toolkit eval DIRTY CLEAN [OUTDIR]` (builtin pipeline, no model)."""
+"""Shell entry: `python3 -m dsbot_toolkit clean IN OUTDIR [--chunk-rows N] [--dictionary F] [--outliers flag|remove]`,
+`python3 -m dsbot_toolkit eval DIRTY CLEAN [OUTDIR]` (builtin pipeline, no model) and
+`python3 -m dsbot_toolkit oneshot IN RECIPE.json OUT.csv` (the benchmark's whole-file baseline)."""
 import argparse
 import json
 import sys
 import tempfile
 import time
 
-from . import (finalize, init_session, make_clean_chunk, profile, replay_begin, replay_chunk, score_cells,
-               suggest_recipe)
+from . import (clean_oneshot, finalize, init_session, make_clean_chunk, profile, replay_begin, replay_chunk,
+               score_cells, suggest_recipe)
 
 
 def clean(path, out, chunk_rows=50000, dictionary=None, outliers="flag", quiet=False):
@@ -40,6 +41,10 @@ def main(argv=None):
     c.add_argument("--chunk-rows", type=int, default=50000)
     c.add_argument("--dictionary")
     c.add_argument("--outliers", default="flag")
+    o = sub.add_parser("oneshot")
+    o.add_argument("input")
+    o.add_argument("recipe", help="a JSON recipe file (e.g. report.json's recipe saved on its own)")
+    o.add_argument("out")
     e = sub.add_parser("eval")
     e.add_argument("dirty")
     e.add_argument("clean")
@@ -50,6 +55,14 @@ def main(argv=None):
         res = clean(a.input, a.out, a.chunk_rows, a.dictionary, a.outliers)
         print(res["headline"])
         print(res["before_after_table"])
+        return 0
+    if a.cmd == "oneshot":
+        with open(a.recipe) as f:
+            recipe = json.load(f)
+        t0 = time.time()
+        res = clean_oneshot(a.input, recipe.get("recipe", recipe) if isinstance(recipe, dict) else recipe, a.out)
+        res["seconds"] = round(time.time() - t0, 3)
+        print(json.dumps(res))
         return 0
     out = a.out or tempfile.mkdtemp(prefix="dsbot-eval-")
     res = clean(a.dirty, out, a.chunk_rows, outliers="flag", quiet=True)
