@@ -71,7 +71,7 @@ describe('chat-ops with the real engine', () => {
     expect(h.sinks[0].entries.filter((e) => e.kind === 'status').at(-1)!.view!.state).toBe('stopped');
   });
 
-  it('a worker killed with SIGKILL mid-replay: a second worker process finishes it, every kept row once', async () => {
+  it.each(['SIGKILL', 'SIGTERM'] as const)('a worker process sent %s mid-replay: a second worker process finishes it, every kept row once', async (signal) => {
     h = await createHarness({
       worker: false,
       overrides: { agent: { chunkRows: 100, sampleRows: 100 }, queue: { lockDurationMs: 3_000, stalledIntervalMs: 1_000 } },
@@ -116,10 +116,18 @@ describe('chat-ops with the real engine', () => {
       }
     };
     await waitFor(() => committed() >= 3, 120_000, 'three committed chunks');
-    first.child.kill('SIGKILL');
-    await new Promise((r) => first.child.once('exit', r));
+    const exited = new Promise<number | null>((r) => first.child.once('exit', (code) => r(code)));
+    first.child.kill(signal);
+    const code = await exited;
     const atKill = committed();
-    expect(atKill).toBeLessThan(n / 100); // it really died mid-replay
+    expect(atKill).toBeLessThan(n / 100); // it really stopped mid-replay
+    if (signal === 'SIGTERM') {
+      // Graceful: the run was handed back to the queue (not failed, no retry used) and the thread told.
+      expect(code).toBe(0);
+      expect(first.output()).toContain('shut down; the run continues on another worker');
+      expect(['delayed', 'waiting']).toContain(await h.producer.queue.getJobState(runId));
+      expect((await h.registry.get(runId))!.state).toBe('queued');
+    }
 
     const second = startWorker();
     expect(await h.waitForState(runId, ['succeeded', 'failed'], 120_000)).toBe('succeeded');
