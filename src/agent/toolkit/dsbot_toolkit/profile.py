@@ -43,6 +43,7 @@ def profile():
         "file": s.input_path.rsplit("/", 1)[-1], "encoding": s.encoding, "delimiter": s.sep,
         "rows": rows, "chunks": chunks, "chunk_rows": s.chunk_rows, "columns": cols,
         "duplicate_rows": table["duplicate_rows"], "candidate_keys": table["candidate_keys"],
+        "candidate_keys_estimated": table["candidate_keys_estimated"],
         "functional_dependencies": table["functional_dependencies"],
         "merged_values": merged_values(accs, cols), "rules": rules,
         "outlier_policy": s.outliers,

@@ -9,6 +9,8 @@ from . import values as V
 PAIR_CAP = 200000
 MAX_FD_CANDIDATES = 40
 MAX_FD_COLUMNS = 16
+MAX_KEYS = 3                 # key candidates checked exactly (8 bytes per row each)
+KEY_EXACT_ROWS = 2000000     # beyond this, keys come from the distinct estimates
 
 
 def row_hashes(df):
@@ -32,8 +34,13 @@ class RelationsAcc:
         self.hashes.append(row_hashes(df))
         if self.key_hashes is None:
             self.key_hashes = {c: [] for c in self.columns if df[c].is_unique and not V.is_null_token(df[c]).any()}
-            self.key_hashes = dict(list(self.key_hashes.items())[:8])
+            self.key_hashes = dict(list(self.key_hashes.items())[:MAX_KEYS])
+        if self.rows > KEY_EXACT_ROWS:
+            self.key_hashes = {}    # beyond this size keys are judged from the distinct estimates
         for c in list(self.key_hashes):
+            if not df[c].is_unique:
+                del self.key_hashes[c]
+                continue
             self.key_hashes[c].append(pd.util.hash_array(df[c].values.astype(object)))
         if self.fd is None:
             self.fd = {pair: None for pair in self._fd_candidates(df)}
@@ -76,6 +83,8 @@ class RelationsAcc:
         allh = np.concatenate(self.hashes) if self.hashes else np.empty(0, dtype=np.uint64)
         dup = int(len(allh) - len(np.unique(allh)))
         keys = []
+        if self.rows > KEY_EXACT_ROWS:
+            keys = [c["name"] for c in col_results if c["null_count"] == 0 and c["distinct"] >= 0.999 * self.rows]
         for c, arrs in (self.key_hashes or {}).items():
             h = np.concatenate(arrs) if arrs else np.empty(0, dtype=np.uint64)
             if len(h) == self.rows and len(np.unique(h)) == len(h):
@@ -99,7 +108,8 @@ class RelationsAcc:
             if conf < 1.0:
                 entry["groups_detail"] = _groups_detail(df, groups)
             fds.append(entry)
-        return {"duplicate_rows": dup, "candidate_keys": keys, "functional_dependencies": fds}
+        return {"duplicate_rows": dup, "candidate_keys": keys, "candidate_keys_estimated": self.rows > KEY_EXACT_ROWS,
+                "functional_dependencies": fds}
 
 
 def _groups_detail(df, groups, cap=5000):
