@@ -6,8 +6,8 @@ import pandas as pd
 
 from . import values as V
 
-PAIR_CAP = 200000
-MAX_FD_CANDIDATES = 40
+PAIR_CAP = 50000           # distinct (lhs, rhs) pairs kept per FD candidate
+MAX_FD_CANDIDATES = 24
 MAX_FD_COLUMNS = 16
 MAX_KEYS = 3                 # key candidates checked exactly (8 bytes per row each)
 KEY_EXACT_ROWS = 2000000     # beyond this, keys come from the distinct estimates
