@@ -115,10 +115,19 @@ export function createRunWorker(deps: RunWorkerDeps): RunWorker {
     }
     const runId = request.runId;
     const ac = new AbortController();
-    const reasonOf = () => ac.signal.reason as AbortReason | undefined;
     signal?.addEventListener('abort', () => ac.abort({ kind: 'interrupted' } satisfies AbortReason), { once: true });
     running.set(runId, ac);
+    try {
+      return await runJob(job, token, request, ac);
+    } finally {
+      running.delete(runId);
+    }
+  };
 
+  /** One attempt of a run: report into its thread, run the engine, record the outcome. */
+  const runJob = async (job: Job, token: string | undefined, request: RunRequest, ac: AbortController): Promise<RunJobResult> => {
+    const runId = request.runId;
+    const reasonOf = () => ac.signal.reason as AbortReason | undefined;
     let record = await registry.get(runId);
     if (!record) {
       await registry.create(request); // enqueued without the router (CLI, tests)
@@ -176,7 +185,6 @@ export function createRunWorker(deps: RunWorkerDeps): RunWorker {
       await registry.setState(runId, decision.retry ? 'queued' : 'failed', decision.error.message);
       throw decision.toThrow;
     } finally {
-      running.delete(runId);
       await reporter.close();
     }
   };
@@ -191,6 +199,12 @@ export function createRunWorker(deps: RunWorkerDeps): RunWorker {
     autorun: false,
   });
   worker.on('error', (err) => log(`dsbot worker: ${toDsbotError(err).message}`));
+  // A job that stalled too often (its workers died) fails without reaching the processor:
+  // record it, or its channel would count it as active forever.
+  worker.on('failed', (job, err) => {
+    if (!job?.id || !/stalled/i.test(err.message)) return;
+    void registry.setState(job.id, 'failed', `Gave up: ${err.message}`).catch(() => {});
+  });
 
   return {
     worker,
