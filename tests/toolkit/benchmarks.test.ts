@@ -79,3 +79,38 @@ out({"rows": len(cleaned), "removed": len(removed), "ranges": [[s["column"], s["
     expect(r.chunks_ok).toBe(true);
   });
 });
+
+describe('synthetic errors injected into Turtle sales', () => {
+  it('repairs case, spacing, null tokens, units, float-typed years and rare typos without touching clean cells', () => {
+    const d = work();
+    const r = pyOk(
+      `import numpy as np, pandas as pd
+rng = np.random.default_rng(11)
+c = pd.read_csv(os.path.join(DATA, "turtle/turtle_sales.csv"), dtype=str, keep_default_na=False)
+c["Year"] = c["Year"].str.replace(r"\\.0$", "", regex=True)
+d = c.copy()
+n = len(d)
+pick = lambda f: rng.random(n) < f
+m = pick(0.05); d.loc[m, "Platform"] = d.loc[m, "Platform"].str.lower()
+m = pick(0.05); d.loc[m, "Genre"] = " " + d.loc[m, "Genre"] + " "
+m = pick(0.04) & (d["NA_Sales"] != ""); d.loc[m, "NA_Sales"] = "N/A"
+m = pick(0.04); d.loc[m, "EU_Sales"] = d.loc[m, "EU_Sales"] + " M"
+m = pick(0.05) & (d["Year"] != ""); d.loc[m, "Year"] = d.loc[m, "Year"] + ".0"
+def typo(s):
+    s = list(s); s[int(rng.integers(1, len(s) - 1))] = "x"; return "".join(s)
+m = pick(0.02) & (d["Publisher"].str.len() > 5); d.loc[m, "Publisher"] = [typo(x) for x in d.loc[m, "Publisher"]]
+c.loc[d["NA_Sales"] == "N/A", "NA_Sales"] = ""
+d.to_csv(os.path.join(WORK, "dirty.csv"), index=False)
+c.to_csv(os.path.join(WORK, "clean.csv"), index=False)
+from dsbot_toolkit.__main__ import clean
+clean(os.path.join(WORK, "dirty.csv"), os.path.join(WORK, "out"), quiet=True)
+sc = score_cells(os.path.join(WORK, "dirty.csv"), os.path.join(WORK, "clean.csv"), os.path.join(WORK, "out", "cleaned.csv"))
+out(sc)`,
+      d,
+    );
+    expect(r.counts.errors).toBe(91);
+    expect(r.correction.p).toBeGreaterThanOrEqual(0.98);
+    expect(r.correction.r).toBeGreaterThanOrEqual(0.95);
+    for (const col of ['Ranking', 'Product', 'Global_Sales']) expect(r.per_column[col].flagged, col).toBe(0);
+  });
+});
