@@ -218,6 +218,17 @@ describe('chat-ops over real Redis', () => {
     expect(inputs).toEqual([{ outliers: 'remove', chunkRows: 100 }]);
   });
 
+  it('a job whose payload is not a valid RunRequest is rejected by the worker without retries', async () => {
+    let attempts = 0;
+    h = await createHarness({ run: scriptedEngine({ onAttempt: () => attempts++ }) });
+    await h.producer.queue.add('clean', { version: 1, runId: 'run-0123456789abcdef', source: { kind: 'dataset' } }, { jobId: 'bad-1', attempts: 3 });
+    await waitFor(async () => (await h!.producer.queue.getJobState('bad-1')) === 'failed');
+    const job = (await h.producer.queue.getJob('bad-1'))!;
+    expect(job.failedReason).toMatch(/Rejected job bad-1: Invalid run request: .*source.name/);
+    expect(job.attemptsMade).toBe(1);
+    expect(attempts).toBe(0);
+  });
+
   it('anything else goes to chat mode', async () => {
     h = await createHarness({ worker: false });
     await h.console.say('which datasets do you have?', { user: 'guest' });
