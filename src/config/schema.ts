@@ -29,7 +29,7 @@ export const sandboxSchema = z.object({
       /** Largest file the kernel may write (RLIMIT_FSIZE), MiB. */
       maxFileMb: z.number().int().positive().default(2048),
     })
-    .default({} as never),
+    .prefault({}),
   e2b: z
     .object({
       /** Template with Python + pandas. */
@@ -42,7 +42,7 @@ export const sandboxSchema = z.object({
       timeoutMs: z.number().int().positive().default(3_600_000),
       python: z.string().default('python3'),
     })
-    .default({} as never),
+    .prefault({}),
 });
 
 export const modelSchema = z.object({
@@ -112,7 +112,7 @@ export const adminSchema = z.object({
       discord: z.array(z.string()).default([]),
       console: z.array(z.string()).default([]),
     })
-    .default({} as never),
+    .prefault({}),
   /** Discord role names that count as admin. */
   discordRoles: z.array(z.string()).default([]),
   /** When non-empty, runs may only start in these channel refs (`slack:T:C`, `discord:G:C`). */
@@ -155,14 +155,14 @@ export const configSchema = z.object({
       z.object({ path: z.string(), dictionary: z.string().optional(), description: z.string().optional() }),
     )
     .default({}),
-  sandbox: sandboxSchema.default({} as never),
-  model: modelSchema.default({} as never),
-  agent: agentSchema.default({} as never),
-  knowledge: knowledgeSchema.default({} as never),
-  queue: queueSchema.default({} as never),
-  admin: adminSchema.default({} as never),
-  slack: slackSchema.default({} as never),
-  discord: discordSchema.default({} as never),
+  sandbox: sandboxSchema.prefault({}),
+  model: modelSchema.prefault({}),
+  agent: agentSchema.prefault({}),
+  knowledge: knowledgeSchema.prefault({}),
+  queue: queueSchema.prefault({}),
+  admin: adminSchema.prefault({}),
+  slack: slackSchema.prefault({}),
+  discord: discordSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

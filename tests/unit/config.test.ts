@@ -21,3 +21,13 @@ describe('config', () => {
     expect(config.model.apiKey).toBe('sk-test');
   });
 });
+
+describe('config defaults', () => {
+  it('fills nested defaults of sections the YAML leaves out', () => {
+    const config = loadConfig({ env: {} });
+    expect(config.sandbox.local.memoryMb).toBe(2048);
+    expect(config.sandbox.e2b.template).toBeTruthy();
+    expect(config.slack.port).toBe(3000);
+    expect(config.queue.lockDurationMs).toBeGreaterThan(0);
+  });
+});
