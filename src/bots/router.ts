@@ -165,13 +165,15 @@ export function createRouter(deps: RouterDeps): MessageHandler {
       if (!quietIfNone) await ctx.reply({ text: `Run \`${runId}\` is already ${rec.state}.`, ephemeral: true });
       return;
     }
-    await audit.write({ ...base(m), action: 'stop', runId, text: m.text || m.reaction });
+    // The flag first (a worker taking the job later sees it), then the message to the holder.
     await registry.setCancelRequested(runId, true);
     if (rec.state === 'queued' && (await producer.removeQueued(runId))) {
       await registry.setState(runId, 'stopped', `Stopped by ${m.user.id} before it started.`);
+      await audit.write({ ...base(m), action: 'stop', runId, text: m.text || m.reaction });
       return void (await ctx.reply({ text: `🛑 Run \`${runId}\` stopped before it started; nothing was changed.` }));
     }
     const reached = await control.cancel(runId, m.user.id);
+    await audit.write({ ...base(m), action: 'stop', runId, text: m.text || m.reaction });
     log(`dsbot router: stop ${runId} by ${m.user.id} (sent to ${reached} subscriber(s))`);
     await ctx.reply({ text: `Stopping \`${runId}\`… committed chunks are kept.`, ephemeral: true });
   }

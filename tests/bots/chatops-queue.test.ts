@@ -118,6 +118,19 @@ describe('chat-ops over real Redis', () => {
     expect(h.sinks[1].entries.find((e) => e.kind === 'status')!.ref).toBe(h.sinks[0].entries[0].ref);
   });
 
+  it('`stop` before any worker took the run removes it from the queue', async () => {
+    h = await createHarness({ worker: false });
+    await h.console.say('clean turtle_sales');
+    const runId = (await h.registry.findByRef(h.console.threadRef))!;
+    expect(await h.producer.queue.getJobState(runId)).toBe('waiting');
+    await h.console.say('stop');
+    expect(h.transcript.join('')).toContain(`Run \`${runId}\` stopped before it started`);
+    expect(await h.producer.queue.getJobState(runId)).toBe('unknown');
+    expect((await h.registry.get(runId))!.state).toBe('stopped');
+    expect(await h.registry.activeRuns(h.console.threadRef)).toEqual([]);
+    expect(auditLines(h).map((a) => a.action)).toEqual(['trigger', 'stop']);
+  });
+
   it('a 🛑 reaction on a message the worker posted stops the run', async () => {
     h = await createHarness({ run: scriptedEngine({ chunks: 3, blockAfterFirstChunk: true }) });
     await h.console.say('clean turtle_reviews');
