@@ -42,6 +42,7 @@ class ColumnAcc:
         self.n_whole = 0
         self.n_noise = 0
         self.n_dotzero = 0
+        self.n_int_text = 0      # numbers written as plain integers ('12', '-3')
         self.min = math.inf
         self.max = -math.inf
         self.sum = 0.0
@@ -129,6 +130,7 @@ class ColumnAcc:
         self.n_whole += int(wn[whole].sum())
         self.n_noise += int(wn[V.float_noise(txt).values].sum())
         self.n_dotzero += int(wn[txt.str.match(r"^[-+]?\d+\.0+$").values].sum())
+        self.n_int_text += int(wn[sv[ok].str.match(V.INT_RE).values].sum())
         dec = txt.str.extract(r"\.(\d+)$")[0].fillna("").str.len()
         if len(dec):
             nonnoise = dec[dec < 14]
@@ -245,7 +247,8 @@ class ColumnAcc:
               "mean": self.sum / self.n_num if self.n_num else None, "quantiles": quant,
               "units": dict(sorted(self.units.items(), key=lambda kv: -kv[1])),
               "plain_share": round(self.n_plain / max(self.n_num, 1), 4),
-              "float_noise": self.n_noise, "dot_zero": self.n_dotzero, "max_decimals": self.max_decimals}
+              "float_noise": self.n_noise, "dot_zero": self.n_dotzero, "int_text": self.n_int_text,
+              "max_decimals": self.max_decimals}
         if quant:
             q1, q3 = quant["0.25"], quant["0.75"]
             iqr = q3 - q1

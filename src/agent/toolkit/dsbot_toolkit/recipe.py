@@ -81,7 +81,7 @@ def _type_step(c):
     if c.get("base_type") in NUMERIC and num:
         units = {u: n for u, n in num["units"].items() if u != "%"}
         need = bool(num["units"]) or num["float_noise"] > 0 or num["plain_share"] < 1 or c["parse_share"] < 1 \
-            or (c["base_type"] == "integer" and num["dot_zero"] > 0)
+            or (c["base_type"] == "integer" and num.get("int_text", num["dot_zero"]) < c["non_null"])
         if not need:
             return None
         step = {"op": "to_numeric", "column": c["name"], "kind": c["base_type"],

@@ -82,11 +82,16 @@ def op_to_numeric(df, step, ctx):
         empty = st == ""
         plain = st.str.match(V.PLAIN_NUMBER_RE) & ~empty
         dotzero = plain & st.str.match(r"^[-+]?\d+\.0+$") if integer else pd.Series(False, index=u.index)
+        int_other = plain & ~dotzero & ~st.str.match(V.INT_RE) if integer else pd.Series(False, index=u.index)
         noise = plain & V.float_noise(st)
         other = ~plain & ~empty
         if dotzero.any():
             new[dotzero] = st[dotzero].str.replace(r"\.0+$", "", regex=True)
             rules[dotzero] = "float_integer"
+        if int_other.any():
+            new[int_other] = [V.format_number(float(x), integer=True) for x in st[int_other]]
+            rules[int_other] = "integer_text"
+        noise = noise & ~int_other
         if noise.any():
             new[noise] = [V.format_number(float(x)) for x in st[noise]]
             rules[noise] = "float_noise"
