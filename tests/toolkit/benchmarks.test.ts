@@ -40,6 +40,27 @@ out({"score": sc, "rows": len(cleaned), "ok": all(c["ok"] for c in report["chunk
   });
 });
 
+describe('whole-file decisions', () => {
+  it('the chunk size does not change the recipe or the cleaned file', () => {
+    const r = pyOk(
+      `from dsbot_toolkit.__main__ import clean
+import hashlib
+res = {}
+for n in (100, 5000):
+    out_dir = os.path.join(WORK, "c%d" % n)
+    rec = clean(os.path.join(DATA, "benchmarks/beers/dirty.csv"), out_dir, chunk_rows=n, quiet=True)["recipe"]
+    res[n] = [rec, hashlib.sha256(open(os.path.join(out_dir, "cleaned.csv"), "rb").read()).hexdigest(),
+              json.load(open(os.path.join(out_dir, "report.json")))["chunks"].__len__()]
+out(res)`,
+      work(),
+    );
+    expect(r['100'][2]).toBe(25);
+    expect(r['5000'][2]).toBe(1);
+    expect(r['100'][0]).toEqual(r['5000'][0]);
+    expect(r['100'][1]).toBe(r['5000'][1]);
+  });
+});
+
 describe('Turtle Games', () => {
   it('sales: every row kept or removed with a reason, Year as integers, blanks reported, Global >= NA + EU checked', () => {
     const d = work();
