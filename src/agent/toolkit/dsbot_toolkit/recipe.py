@@ -3,6 +3,7 @@ profile (bounds, dominant formats, category maps, FD majorities), never from one
 from . import values as V
 
 NUMERIC = ("integer", "float")
+VALUE_OPS = ("strip_whitespace", "null_tokens", "to_numeric", "dominant_format", "canonical_categories", "split_merged", "fd_repair")
 
 
 def suggest_recipe(profile, outlier_method="iqr"):
@@ -35,7 +36,9 @@ def suggest_recipe(profile, outlier_method="iqr"):
     for m in profile.get("merged_values", []):
         steps.append({"op": "split_merged", "column": m["column"], "into": m["into"], "values": m["values"]})
     steps.extend(_fd_steps(profile, steps))
-    if profile.get("duplicate_rows", 0) > 0:
+    normalising = any(st["op"] in VALUE_OPS for st in steps)
+    if profile.get("duplicate_rows", 0) > 0 or (normalising and not profile.get("candidate_keys")):
+        # without a key column, rows that differ only in repaired spellings become duplicates
         steps.append({"op": "drop_duplicates", "reason": "exact duplicate row"})
     ranged = set()
     for r in profile.get("rules", []):
