@@ -205,6 +205,12 @@ export function createRouter(deps: RouterDeps): MessageHandler {
       await audit.write({ ...base(m), action: 'duplicate', runId, text: m.text });
       return;
     }
+    if (!(await registry.reserveSlot(m.channelRef, runId, policy.maxActiveRunsPerChannel))) {
+      // Another trigger took the last slot since the guard looked.
+      const busy = checkAction(policy, { action: 'trigger', platform: m.platform, userId: m.user.id, roles: m.user.roles, channelRef: m.channelRef, activeRunsInChannel: policy.maxActiveRunsPerChannel });
+      await audit.write({ ...base(m), action: 'refusal', runId, reason: 'too_many_runs', text: m.text });
+      return void (await ctx.reply({ text: busy.allowed ? 'This channel is busy.' : busy.message, ephemeral: true }));
+    }
     try {
       let source: RunSource;
       if (file) {
@@ -232,6 +238,7 @@ export function createRouter(deps: RouterDeps): MessageHandler {
     } catch (err) {
       const e = toDsbotError(err);
       await registry.remove(runId);
+      await registry.releaseSlot(m.channelRef, runId);
       await audit.write({ ...base(m), action: 'refusal', runId, reason: `${e.kind}: ${e.message}`, text: m.text });
       await ctx.reply({ text: e.kind === 'input' ? e.message : `I could not start the run (${e.kind}): ${e.message}`, ephemeral: true });
       if (e.kind !== 'input') log(`dsbot router: trigger failed: ${e.message}`);

@@ -47,11 +47,25 @@ export interface RunRegistry {
   linkRef(ref: string, runId: string): Promise<void>;
   /** The run a thread or message ref belongs to. */
   findByRef(ref: string): Promise<string | undefined>;
-  /** Ids of the channel's queued or running runs. */
+  /** Ids of the channel's queued or running runs (drops stale entries). */
   activeRuns(channelRef: string): Promise<string[]>;
+  /**
+   * Atomically counts `runId` as active in the channel if fewer than `max` runs are; false
+   * when the channel is full (two triggers at once cannot both pass the limit).
+   */
+  reserveSlot(channelRef: string, runId: string, max: number): Promise<boolean>;
+  /** Undoes `reserveSlot` (the trigger was refused after all). */
+  releaseSlot(channelRef: string, runId: string): Promise<void>;
 }
 
 const TTL_S = 30 * 24 * 3600;
+
+/** KEYS[1] active set; ARGV: runId, max. 1 when added (or already in), 0 when full. */
+const RESERVE_LUA = `
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 1 end
+if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('SADD', KEYS[1], ARGV[1])
+return 1`;
 
 /** Registry over Redis hashes under `<prefix>:reg:`. */
 export function createRunRegistry(redis: Redis, prefix: string): RunRegistry {
@@ -123,6 +137,12 @@ export function createRunRegistry(redis: Redis, prefix: string): RunRegistry {
     linkRef,
     async findByRef(ref) {
       return (await redis.get(refKey(ref))) ?? undefined;
+    },
+    async reserveSlot(channelRef, runId, max) {
+      return (await redis.eval(RESERVE_LUA, 1, activeKey(channelRef), runId, String(max))) === 1;
+    },
+    async releaseSlot(channelRef, runId) {
+      await redis.srem(activeKey(channelRef), runId);
     },
     async activeRuns(channelRef) {
       const ids = await redis.smembers(activeKey(channelRef));

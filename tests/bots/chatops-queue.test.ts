@@ -149,6 +149,25 @@ describe('chat-ops over real Redis', () => {
     await h.console.say('stop');
   });
 
+  it('two different triggers at the same moment cannot both pass a limit of one run per channel', async () => {
+    h = await createHarness({ worker: false });
+    const router = createRouter({
+      config: h.config, registry: h.registry, producer: h.producer, control: h.control,
+      chat: createChatAgent(h.config), audit: h.audit, log: () => {},
+    });
+    const replies: string[] = [];
+    const ctx: RouterContext = { reply: async (r) => void replies.push(r.text) };
+    const msg = (id: string, ds: string): IncomingMessage => ({
+      platform: 'console', threadRef: 'console:race', channelRef: 'console:race', messageId: id, user: { id: 'admin' },
+      text: `clean ${ds}`, files: [], isSelf: false, kind: 'command',
+    });
+    await Promise.all([router(msg('a', 'turtle_sales'), ctx), router(msg('b', 'turtle_reviews'), ctx), router(msg('c', 'turtle_sales'), ctx)]);
+    expect(await h.producer.queue.getWaitingCount()).toBe(1);
+    expect(replies.filter((r) => r.includes('queued'))).toHaveLength(1);
+    expect(replies.filter((r) => r.includes('active run'))).toHaveLength(2);
+    expect(await h.registry.activeRuns('console:race')).toHaveLength(1);
+  });
+
   it('input failures are not retried; sandbox failures are retried', async () => {
     let attempts = 0;
     h = await createHarness({ run: scriptedEngine({ throwKind: 'input', onAttempt: () => attempts++ }) });
