@@ -9,8 +9,11 @@ import type { PlatformName } from './types.js';
 export type GuardAction = 'trigger' | 'stop' | 'resume';
 
 export interface GuardRequest {
+  /** What the user wants to do. */
   action: GuardAction;
+  /** The platform the message came from (admins are listed per platform). */
   platform: PlatformName;
+  /** The user's platform id. */
   userId: string;
   /** Discord role names of the user. */
   roles?: string[];

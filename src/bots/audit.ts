@@ -5,10 +5,15 @@ import path from 'node:path';
 export interface AuditEntry {
   /** What happened. */
   action: 'trigger' | 'refusal' | 'stop' | 'resume' | 'duplicate';
+  /** `slack`, `discord` or `console`. */
   platform: string;
+  /** Who did it (platform user id). */
   userId: string;
+  /** Where (`slack:T:C`…). */
   channelRef: string;
+  /** The thread of the message. */
   threadRef: string;
+  /** The run concerned, when there is one. */
   runId?: string;
   /** For refusals: the guard's reason or the validation failure. */
   reason?: string;

@@ -17,11 +17,17 @@ import { acceptUpload } from './uploads.js';
 import type { IncomingMessage, MessageHandler, RouterContext } from './types.js';
 
 export interface RouterDeps {
+  /** Datasets and the admin policy. */
   config: Config;
+  /** Run records: dedup, thread → run, active runs per channel. */
   registry: RunRegistry;
+  /** Enqueues, resumes and drops queued runs. */
   producer: RunProducer;
+  /** Sends stops to the worker holding a run. */
   control: RunControl;
+  /** Chat mode for everything that is not a command. */
   chat: ChatAgent;
+  /** Where triggers, refusals and stops are written. */
   audit: AuditLog;
   /** Log lines. Default: stderr. */
   log?: (line: string) => void;

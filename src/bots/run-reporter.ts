@@ -9,6 +9,7 @@ import type { DsbotError } from '../errors.js';
 import type { MessageRef, OutgoingFile, StatusView, ThreadSink } from './types.js';
 
 export interface RunReporterOptions {
+  /** The run reported. */
   runId: string;
   /** Shown in the status message, e.g. `Cleaning turtle_sales`. */
   title: string;

@@ -7,7 +7,9 @@ import type { Redis } from 'ioredis';
 
 /** A control message on the channel. */
 export interface ControlMessage {
+  /** The only control today: stop a run. */
   type: 'cancel';
+  /** The run to stop. */
   runId: string;
   /** Who asked (user id), for the thread message. */
   by?: string;

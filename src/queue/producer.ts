@@ -13,6 +13,7 @@ import type { RunRegistry } from './run-registry.js';
 export const JOB_NAME = 'clean';
 
 export interface EnqueueResult {
+  /** The job id (= run id). */
   runId: string;
   /** False when a job with this id already existed (nothing new was added). */
   added: boolean;

@@ -14,7 +14,9 @@ export function isActiveState(state: RunState): boolean {
 }
 
 export interface RunRecord {
+  /** The run (= BullMQ job) id. */
   runId: string;
+  /** Where the run is now. */
   state: RunState;
   /** The request as enqueued (resume re-enqueues it). */
   request: RunRequest;
@@ -24,7 +26,9 @@ export interface RunRecord {
   message?: string;
   /** A stop was asked for (checked by a worker that picks the job up later). */
   cancelRequested: boolean;
+  /** Epoch ms the run was recorded. */
   createdAt: number;
+  /** Epoch ms of the last change. */
   updatedAt: number;
 }
 

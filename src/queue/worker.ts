@@ -26,9 +26,11 @@ import { createRunDeps } from './run-deps.js';
 export type RunFunction = (input: CleaningRunInput, deps: RunDeps, signal?: AbortSignal) => AsyncGenerator<RunEvent>;
 
 export interface RunWorkerDeps {
+  /** Queue settings (prefix, concurrency, lock and stall), datasets, dataDir. */
   config: Config;
   /** Connection for BullMQ (created with maxRetriesPerRequest: null); not closed by the worker. */
   connection: Redis;
+  /** Run records shared with the router. */
   registry: RunRegistry;
   /** Stop messages from other processes arrive here. */
   control: RunControl;
@@ -58,7 +60,9 @@ type AbortReason = { kind: 'stop'; by?: string } | { kind: 'interrupted' };
 
 /** What the job returns when it completes. */
 export interface RunJobResult {
+  /** How the run ended. */
   status: 'succeeded' | 'stopped' | 'failed';
+  /** The engine's closing message. */
   message: string;
 }
 

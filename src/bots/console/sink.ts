@@ -28,6 +28,7 @@ export interface ConsoleEntry {
   view?: StatusView;
   /** For uploads: where the copies were written. */
   files?: string[];
+  /** Epoch ms it was shown. */
   at: number;
 }
 
