@@ -47,6 +47,8 @@ export interface RunRegistry {
   setStatusRef(runId: string, ref: string): Promise<void>;
   /** Marks (or clears) a requested stop. */
   setCancelRequested(runId: string, value: boolean): Promise<void>;
+  /** True when a stop was asked for (workers poll it in case a pub/sub message was missed). */
+  isCancelRequested(runId: string): Promise<boolean>;
   /** Links a thread or message ref to a run; the latest link of a ref wins. */
   linkRef(ref: string, runId: string): Promise<void>;
   /** The run a thread or message ref belongs to. */
@@ -137,6 +139,9 @@ export function createRunRegistry(redis: Redis, prefix: string): RunRegistry {
     },
     async setCancelRequested(runId, value) {
       await redis.hset(runKey(runId), { cancelRequested: value ? '1' : '0', updatedAt: Date.now() });
+    },
+    async isCancelRequested(runId) {
+      return (await redis.hget(runKey(runId), 'cancelRequested')) === '1';
     },
     linkRef,
     async findByRef(ref) {

@@ -42,6 +42,8 @@ export interface RunWorkerDeps {
   createSink?: (threadRef: string, runId: string) => ThreadSink;
   /** Log lines. Default: stderr. */
   log?: (line: string) => void;
+  /** How often running runs re-check the registry's stop flag (a missed pub/sub message). Default 2000 ms. */
+  cancelPollMs?: number;
 }
 
 export interface RunWorker {
@@ -210,9 +212,25 @@ export function createRunWorker(deps: RunWorkerDeps): RunWorker {
     void registry.setState(job.id, 'failed', `Gave up: ${err.message}`).catch(() => {});
   });
 
+  // Pub/sub is fire-and-forget: a subscriber reconnecting can miss a stop. The flag in the
+  // registry is the durable copy; poll it for the runs held here.
+  let poll: NodeJS.Timeout | undefined;
+  const pollCancels = async () => {
+    for (const [runId, ac] of running) {
+      if (ac.signal.aborted) continue;
+      try {
+        if (await registry.isCancelRequested(runId)) ac.abort({ kind: 'stop' } satisfies AbortReason);
+      } catch {
+        /* Redis hiccup: try again next round */
+      }
+    }
+  };
+
   return {
     worker,
     async start() {
+      poll = setInterval(() => void pollCancels(), deps.cancelPollMs ?? 2_000);
+      poll.unref();
       await control.subscribe((msg) => {
         const ac = running.get(msg.runId);
         if (!ac || ac.signal.aborted) return;
@@ -224,6 +242,7 @@ export function createRunWorker(deps: RunWorkerDeps): RunWorker {
     },
     close() {
       closing ??= (async () => {
+        clearInterval(poll);
         const done = worker.close();
         for (const ac of running.values()) if (!ac.signal.aborted) ac.abort({ kind: 'interrupted' } satisfies AbortReason);
         await done;

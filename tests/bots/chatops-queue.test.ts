@@ -131,6 +131,15 @@ describe('chat-ops over real Redis', () => {
     expect(auditLines(h).map((a) => a.action)).toEqual(['trigger', 'stop']);
   });
 
+  it('a stop whose pub/sub message was missed is still honoured (registry flag polled)', async () => {
+    h = await createHarness({ run: scriptedEngine({ blockAfterFirstChunk: true }) });
+    await h.console.say('clean turtle_sales');
+    const runId = (await h.registry.findByRef(h.console.threadRef))!;
+    await h.waitForState(runId, ['running']);
+    await h.registry.setCancelRequested(runId, true); // no publish
+    expect(await h.waitForState(runId, ['stopped'], 5_000)).toBe('stopped');
+  });
+
   it('a 🛑 reaction on a message the worker posted stops the run', async () => {
     h = await createHarness({ run: scriptedEngine({ chunks: 3, blockAfterFirstChunk: true }) });
     await h.console.say('clean turtle_reviews');
