@@ -57,6 +57,7 @@ export function createRunProducer(config: QueueConfig, connection: Redis, regist
     async resume(runId) {
       const rec = await registry.get(runId);
       if (!rec) throw new InputError(`No run \`${runId}\` is known here (runs are kept 30 days).`);
+      if (rec.state === 'succeeded') throw new InputError(`Run \`${runId}\` already succeeded; start a new one with \`clean\`.`);
       const job = await queue.getJob(runId);
       if (job) {
         const state = await job.getState();

@@ -60,6 +60,8 @@ describe('chat-ops over real Redis', () => {
     expect(entries.at(-1)!.kind).toBe('upload');
     const audit = auditLines(h);
     expect(audit).toEqual([expect.objectContaining({ action: 'trigger', runId, userId: 'admin' })]);
+    await h.console.say(`resume ${runId}`);
+    expect(h.transcript.join('')).toContain(`Run \`${runId}\` already succeeded`);
   });
 
   it('refuses a non-admin politely, audits it, and enqueues nothing', async () => {
