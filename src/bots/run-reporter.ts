@@ -194,8 +194,11 @@ export function createRunReporter(sink: ThreadSink, options: RunReporterOptions)
     scheduleLines();
   };
 
-  /** Stops the timers and posts what is pending, then the final status edit. */
-  const finalStatus = async (state: StatusView['state'], phase: string) => {
+  /**
+   * Stops the timers, posts what is pending and the closing message (first: a stop is
+   * reported without waiting for the edit interval), then edits the status message.
+   */
+  const finalStatus = async (state: StatusView['state'], phase: string, text: () => string) => {
     finished = true;
     clearTimeout(postTimer);
     clearTimeout(editTimer);
@@ -205,6 +208,7 @@ export function createRunReporter(sink: ThreadSink, options: RunReporterOptions)
     view.elapsedMs = now() - startedAt;
     view.footer = undefined;
     await enqueue(flushLines);
+    await enqueue(() => postNow(text()));
     await enqueue(editNow);
   };
 
@@ -229,9 +233,9 @@ export function createRunReporter(sink: ThreadSink, options: RunReporterOptions)
       view.chunksDone = ev.summary.chunksCommitted;
     }
     if (ev.status === 'succeeded') {
-      await finalStatus('succeeded', 'done');
       const { fit, skipped, others } = await uploadArtifacts(ev.artifacts);
-      await enqueue(() => postNow(summaryText(options.runId, options.title, ev.summary, ev.message, fit.map((a) => a.name), skipped, others)));
+      const names = fit.map((a) => a.name);
+      await finalStatus('succeeded', 'done', () => summaryText(options.runId, options.title, ev.summary, ev.message, names, skipped, others));
       if (fit.length)
         await enqueue(async () => {
           await sleep(Math.max(0, lastPostAt + limits.minPostIntervalMs - now()));
@@ -240,12 +244,10 @@ export function createRunReporter(sink: ThreadSink, options: RunReporterOptions)
           lastPostAt = now();
         });
     } else if (ev.status === 'stopped') {
-      await finalStatus('stopped', 'stopped');
-      await enqueue(() => postNow(`🛑 Run \`${options.runId}\` stopped after ${seconds(view.elapsedMs)}. ${ev.message}\n${keptText()}`));
+      await finalStatus('stopped', 'stopped', () => `🛑 Run \`${options.runId}\` stopped after ${seconds(view.elapsedMs)}. ${ev.message}\n${keptText()}`);
     } else {
-      await finalStatus('failed', 'failed');
       const what = ev.error ? `${ev.error.kind}: ${ev.error.message}` : ev.message;
-      await enqueue(() => postNow(`❌ Run \`${options.runId}\` failed: ${what}\n${keptText()}`));
+      await finalStatus('failed', 'failed', () => `❌ Run \`${options.runId}\` failed: ${what}\n${keptText()}`);
     }
   };
 
@@ -318,17 +320,15 @@ export function createRunReporter(sink: ThreadSink, options: RunReporterOptions)
       }
     },
     async fail(error, willRetry) {
-      await finalStatus(willRetry ? 'queued' : 'failed', willRetry ? 'retrying' : 'failed');
       const next = willRetry
         ? 'The queue will retry it automatically and continue from the last committed chunk.'
         : error.kind === 'input' || error.kind === 'config'
           ? 'Not retried: fix the input or the configuration, then start it again.'
           : `Not retried; \`resume ${options.runId}\` tries again.`;
-      await enqueue(() => postNow(`❌ Run \`${options.runId}\` failed (${error.kind}): ${error.message}\n${keptText()}\n${next}`));
+      await finalStatus(willRetry ? 'queued' : 'failed', willRetry ? 'retrying' : 'failed', () => `❌ Run \`${options.runId}\` failed (${error.kind}): ${error.message}\n${keptText()}\n${next}`);
     },
     async interrupted() {
-      await finalStatus('queued', 'interrupted');
-      await enqueue(() => postNow(`⏸️ The worker running \`${options.runId}\` shut down; the run continues on another worker. ${keptText()}`));
+      await finalStatus('queued', 'interrupted', () => `⏸️ The worker running \`${options.runId}\` shut down; the run continues on another worker. ${keptText()}`);
     },
     async close() {
       await enqueue(() => sink.flush());
