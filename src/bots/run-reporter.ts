@@ -274,6 +274,9 @@ export function createRunReporter(sink: ThreadSink, options: RunReporterOptions)
           break;
         }
         case 'step':
+          // Every step is one model call at least; progress events bring the exact count.
+          view.modelCalls = Math.max(view.modelCalls, ev.step);
+          scheduleEdit();
           line(
             `• Step ${ev.step} (${ev.phase}): ${firstLine(ev.thought) || 'code'} → ` +
               (ev.isError ? `error: ${firstLine(ev.observation)}` : 'ok') +
@@ -304,7 +307,7 @@ export function createRunReporter(sink: ThreadSink, options: RunReporterOptions)
             totalChunks: ev.totalChunks,
             rowsProcessed: ev.rowsProcessed,
             elapsedMs: ev.elapsedMs,
-            modelCalls: ev.modelCalls,
+            modelCalls: Math.max(view.modelCalls, ev.modelCalls),
           });
           scheduleEdit();
           break;
