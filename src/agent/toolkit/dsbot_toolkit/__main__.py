@@ -33,6 +33,7 @@ def clean(path, out, chunk_rows=50000, dictionary=None, outliers="flag", quiet=F
 
 
 def main(argv=None):
+    """Command-line entry; returns the exit status."""
     ap = argparse.ArgumentParser(prog="dsbot_toolkit")
     sub = ap.add_subparsers(dest="cmd", required=True)
     c = sub.add_parser("clean")
@@ -76,4 +77,8 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except ValueError as e:  # InputFileError and other bad input: a message, not a traceback
+        print("error: %s" % e, file=sys.stderr)
+        sys.exit(2)

@@ -71,7 +71,13 @@ class ChunkContext:
             pos[pos >= len(seen)] = len(seen) - 1
             dup |= seen[pos] == h
         self._new_hashes.append(h[~dup])
+        self._dup_mark = (len(self._changes), df.index.values[~dup])
         return pd.Series(dup, index=df.index)
+
+    def duplicates_known_absent(self, df):
+        """True when `df` holds only rows is_duplicate kept and no change was recorded since."""
+        mark = getattr(self, "_dup_mark", None)
+        return mark is not None and mark[0] == len(self._changes) and bool(np.isin(df.index.values, mark[1]).all())
 
     def new_hashes(self):
         """Sorted hashes of the rows this chunk kept (checked by is_duplicate)."""
@@ -88,6 +94,18 @@ class ChunkContext:
     def removed_count(self):
         """How many rows were removed."""
         return int(sum(len(r) for r, _ in self._removed))
+
+    def changes_columns(self):
+        """Lineage as (header, arrays) for writing: row, column, old, new, rule."""
+        header = ["row", "column", "old", "new", "rule"]
+        if not self._changes:
+            return header, [np.empty(0, dtype=np.int64)] + [np.empty(0, dtype=object)] * 4
+        rows = np.concatenate([c[0] for c in self._changes])
+        cols = np.concatenate([np.full(len(c[0]), c[1], dtype=object) for c in self._changes])
+        old = np.concatenate([c[2] for c in self._changes])
+        new = np.concatenate([c[3] for c in self._changes])
+        rule = np.concatenate([np.full(len(c[0]), c[4], dtype=object) if isinstance(c[4], str) else c[4] for c in self._changes])
+        return header, [rows, cols, old, new, rule]
 
     def changes_frame(self):
         """Lineage as a DataFrame: row, column, old, new, rule."""

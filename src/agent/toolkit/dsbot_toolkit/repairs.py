@@ -24,21 +24,47 @@ def _update(df, col, mask, new, rule, ctx):
     return df
 
 
-def _value_map(df, col, fn, ctx, default_rule):
-    """Applies fn(distinct values Series) -> (new Series, rule Series|None) to a column."""
+MEMO_CAP = 200000  # distinct values remembered per step and column across chunks
+
+
+def _value_map(df, col, fn, ctx, default_rule, key=None):
+    """Applies fn(distinct values Series) -> (new Series, rule Series|None) to a column.
+
+    With `key` and a `ctx.memo` dict (set by make_clean_chunk's function), results for values
+    already seen in earlier chunks are looked up instead of recomputed."""
     s = df[col]
     codes, uniques = pd.factorize(s, sort=False)
     if len(uniques) == 0:
         return df
     u = pd.Series(np.asarray(uniques, dtype=object)).astype(str)
-    new, rules = fn(u)
-    new = np.asarray(new, dtype=object)
+    memo = getattr(ctx, "memo", None)
+    entry = memo.get(key) if memo is not None and key is not None else None
+    if entry is not None:
+        pos = entry[0].get_indexer(u.values)
+        todo = pos < 0
+        new = np.empty(len(u), dtype=object)
+        rules = np.empty(len(u), dtype=object)
+        known = ~todo
+        new[known] = entry[1][pos[known]]
+        rules[known] = entry[2][pos[known]]
+        if todo.any():
+            n2, r2 = fn(u[todo].reset_index(drop=True))
+            n2 = np.asarray(n2, dtype=object)
+            r2 = np.full(len(n2), default_rule, dtype=object) if r2 is None else np.asarray(r2, dtype=object)
+            new[todo], rules[todo] = n2, r2
+            if len(entry[0]) < MEMO_CAP:
+                memo[key] = (entry[0].append(pd.Index(u.values[todo])), np.concatenate([entry[1], n2]), np.concatenate([entry[2], r2]))
+    else:
+        new, rules = fn(u)
+        new = np.asarray(new, dtype=object)
+        rules = np.full(len(new), default_rule, dtype=object) if rules is None else np.asarray(rules, dtype=object)
+        if memo is not None and key is not None:
+            memo[key] = (pd.Index(u.values), new, rules)
     changed_u = new != u.values
     if not changed_u.any():
         return df
     mask = changed_u[codes] & (codes >= 0)
-    rule = default_rule if rules is None else np.asarray(rules, dtype=object)[codes[mask]]
-    return _update(df, col, mask, new[codes[mask]], rule, ctx)
+    return _update(df, col, mask, new[codes[mask]], rules[codes[mask]], ctx)
 
 
 def op_strip_whitespace(df, step, ctx):
@@ -51,7 +77,7 @@ def op_strip_whitespace(df, step, ctx):
             fn = lambda u: (u.str.strip().str.replace(r"\s{2,}", " ", regex=True), None)
         else:
             fn = lambda u: (u.str.strip(), None)
-        df = _value_map(df, col, fn, ctx, "whitespace")
+        df = _value_map(df, col, fn, ctx, "whitespace", key=(id(step), col))
     return df
 
 
@@ -60,7 +86,8 @@ def op_null_tokens(df, step, ctx):
     tokens = {str(t).strip().lower() for t in step.get("tokens", [])}
     for col in step.get("columns", []):
         if col in df:
-            df = _value_map(df, col, lambda u: (u.where(~u.str.strip().str.lower().isin(tokens), ""), None), ctx, "null_token")
+            df = _value_map(df, col, lambda u: (u.where(~u.str.strip().str.lower().isin(tokens), ""), None), ctx, "null_token",
+                            key=(id(step), col))
     return df
 
 
@@ -121,7 +148,7 @@ def op_to_numeric(df, step, ctx):
             rules[oidx] = why
         return new.values, rules.values
 
-    return _value_map(df, col, fn, ctx, "to_numeric")
+    return _value_map(df, col, fn, ctx, "to_numeric", key=(id(step), col))
 
 
 def op_dominant_format(df, step, ctx):
@@ -142,7 +169,7 @@ def op_dominant_format(df, step, ctx):
             new[ok] = [V.apply_template(x, template) for x in d[ok]]
             return new.values, None
 
-        return _value_map(df, col, fn_digits, ctx, "format")
+        return _value_map(df, col, fn_digits, ctx, "format", key=(id(step), col))
     fmt = step["format"]
     formats = [fmt] + [f for f in step.get("formats", []) if f != fmt]
     invalid = step.get("invalid", "keep")
@@ -169,7 +196,7 @@ def op_dominant_format(df, step, ctx):
             rules[bad] = "invalid_date"
         return new.values, rules.values
 
-    return _value_map(df, col, fn, ctx, "date_format")
+    return _value_map(df, col, fn, ctx, "date_format", key=(id(step), col))
 
 
 def op_canonical_categories(df, step, ctx):
@@ -177,7 +204,8 @@ def op_canonical_categories(df, step, ctx):
     col, mapping = step["column"], step.get("mapping") or {}
     if col not in df or not mapping:
         return df
-    return _value_map(df, col, lambda u: (u.map(mapping).where(u.isin(list(mapping)), u), None), ctx, "category_variant")
+    return _value_map(df, col, lambda u: (u.map(mapping).where(u.isin(list(mapping)), u), None), ctx, "category_variant",
+                      key=(id(step), col))
 
 
 def op_split_merged(df, step, ctx):
@@ -293,8 +321,8 @@ OPS = {
 
 
 def apply_recipe(df, recipe, ctx):
-    """Runs the recipe's steps in order on a copy of `df`."""
-    df = df.copy()
+    """Runs the recipe's steps in order; `df` itself is left unchanged (steps replace columns)."""
+    df = df.copy(deep=False)
     for step in recipe:
         op = OPS.get(step.get("op"))
         if op is None:
@@ -306,12 +334,15 @@ def apply_recipe(df, recipe, ctx):
 def make_clean_chunk(recipe):
     """A `clean_chunk(df, ctx=None) -> df` applying `recipe` (ctx defaults to a sample context)."""
     recipe = json.loads(json.dumps(recipe))
+    memo = {}  # per step and column: value -> repaired value, shared by the chunks
 
     def clean_chunk(df, ctx=None):
+        """Applies the recipe to `df`; changes, removals and flags go to `ctx`."""
         from .context import sample_context
         from .session import session
         if ctx is None:
             ctx = sample_context(df)
+        ctx.memo = memo
         out = apply_recipe(df, recipe, ctx)
         session().last_ctx = ctx
         return out

@@ -7,7 +7,7 @@ import os
 import numpy as np
 
 from .context import ChunkContext
-from .io import write_csv
+from .io import write_columns, write_csv
 from .safety import check_output_name
 from .session import session
 from .validate import validate_cleaning_results
@@ -83,13 +83,14 @@ def replay_chunk(i):
     original = s.chunk(i)
     ctx = ChunkContext(index=i, row_offset=i * s.chunk_rows, profile=s.profile, rules=s.rules,
                        original=original, seen=seen_before(i))
-    cleaned = s.clean_chunk(original.copy(), ctx)
+    # toolkit-made functions never modify their input; other code gets a copy to modify
+    cleaned = s.clean_chunk(original if getattr(s.clean_chunk, "recipe", None) is not None else original.copy(), ctx)
     if cleaned is None or not hasattr(cleaned, "columns"):
         raise TypeError("clean_chunk must return a DataFrame")
     verdict = validate_cleaning_results(original, cleaned, s.rules, ctx)
     os.makedirs(s.parts_dir, exist_ok=True)
     write_csv(cleaned, _part("cleaned", i))
-    write_csv(ctx.changes_frame(), _part("changes", i))
+    write_columns(_part("changes", i), *ctx.changes_columns())
     write_csv(ctx.removed_frame(s.columns), _part("removed", i))
     write_csv(ctx.flags_frame(), _part("flags", i))
     hashes = ctx.new_hashes()

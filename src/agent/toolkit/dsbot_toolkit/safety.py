@@ -16,6 +16,12 @@ def neutralise_series(s):
     Works once per distinct value; returns `s` itself when nothing needs a change."""
     if s.dtype != object:
         return s
+    try:
+        first = s.values.astype("U1")  # first characters, in C
+        if not np.isin(first, _FORMULA_START).any():
+            return s
+    except (TypeError, ValueError):
+        pass
     codes, uniques = pd.factorize(s, sort=False)
     if len(uniques) == 0:
         return s

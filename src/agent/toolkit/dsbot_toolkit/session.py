@@ -24,6 +24,7 @@ class Session:
         self.seen = {}          # chunk index -> sorted uint64 row hashes kept by that chunk
         self.clean_chunk = None
         self.last_ctx = None
+        self.valid_memo = {}    # type verdicts per distinct value, shared by the chunks
         self._reader = None     # (next chunk index, iterator)
 
     @property
@@ -58,7 +59,7 @@ class Session:
             df.index = pd.RangeIndex(i * self.chunk_rows, i * self.chunk_rows + len(df))
             if len(df.columns) != len(self.columns) or list(df.columns) != self.columns:
                 df.columns = self.columns[: len(df.columns)]
-            if df.isna().values.any():
+            if len(df.columns) and df.iloc[:, -1].isna().any():  # short rows (na_filter=False: no other NaN)
                 df = df.fillna("")
             yield i, df
             i += 1

@@ -18,13 +18,37 @@ def _examples(values, n=3):
     return ", ".join(out)
 
 
-def invalid_mask(s, col):
-    """Bool array: non-empty values of `s` that do not parse as the column's profiled type."""
-    base = col.get("base_type")
+def invalid_mask(s, col, memo=None):
+    """Bool array: non-empty values of `s` that do not parse as the column's profiled type.
+
+    `memo` (a dict) keeps verdicts per distinct value across calls (chunks)."""
     codes, uniques = pd.factorize(s, sort=False)
     u = pd.Series(np.asarray(uniques, dtype=object)).astype(str)
     if len(u) == 0:
         return np.zeros(len(s), dtype=bool)
+    if memo is None:
+        return _invalid_values(u, col)[codes] & (codes >= 0)
+    key = (col.get("name"), col.get("base_type"), col.get("dominant_format"))
+    known = memo.get(key)
+    if known is None:
+        bad_u = _invalid_values(u, col)
+        memo[key] = (pd.Index(u.values), bad_u)
+    else:
+        pos = known[0].get_indexer(u.values)
+        todo = pos < 0
+        bad_u = np.zeros(len(u), dtype=bool)
+        bad_u[~todo] = known[1][pos[~todo]]
+        if todo.any():
+            fresh = _invalid_values(u[todo].reset_index(drop=True), col)
+            bad_u[todo] = fresh
+            if len(known[0]) < 200000:
+                memo[key] = (known[0].append(pd.Index(u.values[todo])), np.concatenate([known[1], fresh]))
+    return bad_u[codes] & (codes >= 0)
+
+
+def _invalid_values(u, col):
+    """Bool array over distinct values `u`: non-empty and not parsing as the column's type."""
+    base = col.get("base_type")
     st = u.str.strip()
     nonempty = st != ""
     if base == "integer":
@@ -36,9 +60,38 @@ def invalid_mask(s, col):
     elif base == "boolean":
         ok = st.str.lower().isin(["true", "false", "yes", "no", "y", "n", "t", "f", "0", "1"])
     else:
-        return np.zeros(len(s), dtype=bool)
-    bad_u = (nonempty & ~ok.fillna(False)).values
-    return bad_u[codes] & (codes >= 0)
+        return np.zeros(len(u), dtype=bool)
+    return (nonempty & ~ok.fillna(False)).values
+
+
+def _valid_in_profile(col):
+    """True when the profile saw every non-null value of the column parse strictly as its type."""
+    base, nn = col.get("base_type"), col.get("non_null", 0)
+    num = col.get("numeric") or {}
+    if base == "integer":
+        return num.get("int_text", -1) == nn
+    if base == "float":
+        return col.get("parse_share") == 1 and num.get("plain_share") == 1 and not num.get("units")
+    if base in ("date", "datetime", "time"):
+        return (col.get("formats") or {}).get(col.get("dominant_format"), -1) == nn
+    return False
+
+
+def _unchanged_columns(original, cleaned, recorded=()):
+    """Columns whose values on the kept rows are exactly the original ones (vectorised compare;
+    columns with recorded changes are skipped as changed)."""
+    if list(cleaned.columns) != list(original.columns) or not cleaned.index.isin(original.index).all():
+        return set()
+    pos = None if cleaned.index.equals(original.index) else original.index.get_indexer(cleaned.index)
+    out = set()
+    for c in cleaned.columns:
+        if c in recorded:
+            continue
+        a = cleaned[c].values
+        b = original[c].values if pos is None else original[c].values[pos]
+        if a is b or (a.dtype == b.dtype and bool((a == b).all())):
+            out.add(c)
+    return out
 
 
 def validate_cleaning_results(original, cleaned, rules=None, ctx=None):
@@ -84,21 +137,27 @@ def validate_cleaning_results(original, cleaned, rules=None, ctx=None):
         add("row_accounting", ok, "%d in, %d out, no context to account for removed rows" % (len(original), len(cleaned)))
 
     cols = {c["name"]: c for c in (prof or {}).get("columns", [])}
+    # columns the cleaning left as they were need no re-check when the profile saw them valid
+    recorded = {c[1] for c in ctx._changes} if ctx is not None else set()
+    unchanged = _unchanged_columns(original, cleaned, recorded) if cols else set()
+    memo = s.valid_memo if s is not None else None
     if not same:
         add("types", False, "skipped: schema differs")
     elif cols:
         bad = []
         for name in cleaned.columns:
             col = cols.get(name)
-            if not col or col.get("base_type") not in CHECKED_TYPES:
+            if not col or col.get("base_type") not in CHECKED_TYPES or (name in unchanged and _valid_in_profile(col)):
                 continue
-            m = invalid_mask(cleaned[name], col)
+            m = invalid_mask(cleaned[name], col, memo)
             if m.any():
                 bad.append("%s: %d not %s (e.g. %s)" % (name, int(m.sum()), col["base_type"], _examples(cleaned[name].values[m])))
         add("types", not bad, "; ".join(bad) if bad else "all typed columns parse")
         req = [n for n, c in cols.items() if c["null_count"] == 0 and c.get("parse_share", 1) >= 1 and n in cleaned]
         nulls = []
         for n in req:
+            if n in unchanged:
+                continue
             k = int(V.blank(cleaned[n]).sum())
             if k:
                 nulls.append("%s: %d" % (n, k))
@@ -118,7 +177,9 @@ def validate_cleaning_results(original, cleaned, rules=None, ctx=None):
             rbad.append("%s: %d outside [%g, %g]" % (r["column"], len(rows), r["min"], r["max"]))
     add("ranges", not rbad, "; ".join(rbad) if rbad else "%d range rules hold (flagged values excepted)" % len(range_rules))
 
-    if same:
+    if same and ctx is not None and ctx.duplicates_known_absent(cleaned):
+        add("duplicates", True, "0 duplicate rows within, 0 repeating earlier chunks (checked by the recipe)")
+    elif same:
         h = row_hashes(cleaned)
         within = int(pd.Series(h).duplicated().sum())
         across = 0

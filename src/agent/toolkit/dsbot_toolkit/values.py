@@ -253,8 +253,16 @@ def by_unique(s, fn, fill=None):
 
 
 def blank(s):
-    """Bool array: the value is empty or only spaces."""
-    return by_unique(s, lambda u: (u.str.strip() == "").values, fill=True).astype(bool)
+    """Bool array: the value is empty or only spaces (NaN counts as blank)."""
+    try:
+        first = s.values.astype("U1")
+        cand = (first == "") | np.isin(first, [" ", "\t", "\n", "\r", "\x0b", "\x0c", "\xa0"]) | pd.isna(s.values)
+    except (TypeError, ValueError):
+        cand = np.ones(len(s), dtype=bool)
+    out = np.zeros(len(s), dtype=bool)
+    if cand.any():
+        out[cand] = by_unique(s[cand], lambda u: (u.str.strip() == "").values, fill=True).astype(bool)
+    return out
 
 
 def to_float(s):
