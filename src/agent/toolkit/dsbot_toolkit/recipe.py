@@ -30,9 +30,13 @@ def suggest_recipe(profile, outlier_method="iqr"):
         st = _type_step(c)
         if st:
             steps.append(st)
+    stripped = set(ws + collapse)
     for c in cols:
-        if c.get("variants"):
-            steps.append({"op": "canonical_categories", "column": c["name"], "mapping": c["variants"]})
+        mapping = c.get("variants") or {}
+        if c["name"] in stripped:  # spacing variants are already handled by strip_whitespace
+            mapping = {k: v for k, v in mapping.items() if " ".join(k.split()) != v}
+        if mapping:
+            steps.append({"op": "canonical_categories", "column": c["name"], "mapping": mapping})
     for m in profile.get("merged_values", []):
         steps.append({"op": "split_merged", "column": m["column"], "into": m["into"], "values": m["values"]})
     steps.extend(_fd_steps(profile, steps))
