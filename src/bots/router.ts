@@ -148,7 +148,9 @@ export function createRouter(deps: RouterDeps): MessageHandler {
   const base = (m: IncomingMessage) => ({ platform: m.platform, userId: m.user.id, channelRef: m.channelRef, threadRef: m.threadRef });
 
   async function stop(m: IncomingMessage, ctx: RouterContext, explicit: string | undefined, quietIfNone: boolean) {
-    const runId = explicit ?? (await registry.findByRef(m.targetRef ?? m.threadRef));
+    // A reaction names the message it is on; one on a message the worker did not post (a person's
+    // reply in the run's thread) still finds the run through the thread.
+    const runId = explicit ?? ((m.targetRef && (await registry.findByRef(m.targetRef))) || (await registry.findByRef(m.threadRef)));
     if (!runId) {
       if (!quietIfNone) await ctx.reply({ text: 'There is no run in this thread to stop. Use `stop <run-id>` or `status` to list active runs.', ephemeral: true });
       return;

@@ -151,6 +151,15 @@ describe('chat-ops over real Redis', () => {
     expect(await h.waitForState(runId, ['stopped'], 2_000)).toBe('stopped');
   });
 
+  it('a 🛑 reaction on a person\'s message in the run\'s thread stops the run too', async () => {
+    h = await createHarness({ run: scriptedEngine({ chunks: 3, blockAfterFirstChunk: true }) });
+    await h.console.say('clean turtle_reviews');
+    const runId = (await h.registry.findByRef(h.console.threadRef))!;
+    await waitFor(() => h!.sinks[0]?.entries.some((e) => e.kind === 'status'));
+    await h.console.react(`${h.console.threadRef}:not-a-bot-message`, 'octagonal_sign');
+    expect(await h.waitForState(runId, ['stopped'], 2_000)).toBe('stopped');
+  });
+
   it('a second trigger in a channel with an active run is refused', async () => {
     h = await createHarness({ run: scriptedEngine({ blockAfterFirstChunk: true }) });
     await h.console.say('clean turtle_reviews');
