@@ -9,6 +9,11 @@ import type { Redis } from 'ioredis';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { createChatAgent, type ChatAgent } from '../agent/chat/index.js';
+import { createModel } from '../agent/models/index.js';
+import { createKnowledgeStore, indexDatasetFiles } from '../knowledge/index.js';
+import { MemoryKnowledgeStore } from '../knowledge/memory-store.js';
+import type { KnowledgeStore } from '../knowledge/types.js';
+import { createSandbox } from '../sandbox/index.js';
 import { connectRedis, createRedis, ensureRedis } from '../queue/redis.js';
 import { createRunRegistry, type RunRegistry } from '../queue/run-registry.js';
 import { createRunProducer, type RunProducer } from '../queue/producer.js';
@@ -25,6 +30,8 @@ interface Stack {
   config: Config;
   /** Chat mode (one warm sandbox per process, closed with the stack). */
   chat: ChatAgent;
+  /** Dataset docs, insights and recipes: shared by chat mode and this process's workers. */
+  knowledge: KnowledgeStore;
   redis: Redis;
   registry: RunRegistry;
   producer: RunProducer;
@@ -32,14 +39,28 @@ interface Stack {
   close(): Promise<void>;
 }
 
-function openStack(config: Config, redis: Redis, url: string): Stack {
+/** The knowledge store (Chroma unless configured otherwise), with the datasets' docs indexed (re-embedded only when they change). */
+async function openKnowledge(config: Config): Promise<KnowledgeStore> {
+  const knowledge = await createKnowledgeStore(config).catch((err) => {
+    console.error(`dsbot: knowledge store unavailable (${(err as Error).message}); using an in-memory one (nothing is remembered across restarts).`);
+    return new MemoryKnowledgeStore();
+  });
+  for (const r of await indexDatasetFiles(knowledge, config.datasets).catch(() => [])) {
+    if (r.error) console.error(`dsbot: could not index dataset ${r.name}: ${r.error}`);
+  }
+  return knowledge;
+}
+
+async function openStack(config: Config, redis: Redis, url: string): Promise<Stack> {
   const registry = createRunRegistry(redis, config.queue.prefix);
   const producer = createRunProducer(config.queue, redis, registry);
   const control = createRunControl(redis, config.queue.prefix, () => createRedis(url));
-  const chat = createChatAgent(config, { runStatus: runStatusFor(registry) });
+  const knowledge = await openKnowledge(config);
+  const chat = createChatAgent(config, { knowledge, runStatus: runStatusFor(registry) });
   return {
     config,
     chat,
+    knowledge,
     redis,
     registry,
     producer,
@@ -48,6 +69,7 @@ function openStack(config: Config, redis: Redis, url: string): Stack {
       await chat.close?.();
       await control.close();
       await producer.close();
+      await knowledge.close();
       redis.disconnect();
     },
   };
@@ -61,6 +83,7 @@ function startWorker(stack: Stack, url: string): RunWorker {
     connection,
     registry: stack.registry,
     control: createRunControl(stack.redis, stack.config.queue.prefix, () => createRedis(url)),
+    runDeps: { config: stack.config, model: createModel(stack.config.model), knowledge: stack.knowledge, createSandbox: () => createSandbox(stack.config.sandbox) },
   });
   return {
     ...worker,
@@ -117,7 +140,7 @@ async function demo(opts: DemoOptions): Promise<number> {
   const handle = await ensureRedis(base.queue.redisUrl, { log: (l) => console.log(`dsbot demo: ${l}`) });
   // A prefix of its own: the demo never meets jobs of a real deployment on the same Redis.
   const config: Config = { ...base, queue: { ...base.queue, prefix: `${base.queue.prefix}-demo-${process.pid}`, redisUrl: handle.url } };
-  const stack = openStack(config, createRedis(handle.url), handle.url);
+  const stack = await openStack(config, createRedis(handle.url), handle.url);
   const worker = startWorker(stack, handle.url);
   await worker.start();
   let quit: () => void = () => {};
@@ -181,7 +204,7 @@ export function registerChatopsCommands(program: Command): void {
       const base = loadConfig();
       const concurrency = o.concurrency ? Number(o.concurrency) : base.queue.concurrency;
       const config: Config = { ...base, queue: { ...base.queue, concurrency } };
-      const stack = openStack(config, await connectRedis(config.queue.redisUrl), config.queue.redisUrl);
+      const stack = await openStack(config, await connectRedis(config.queue.redisUrl), config.queue.redisUrl);
       const worker = startWorker(stack, config.queue.redisUrl);
       onSignals(async () => {
         await worker.close();
@@ -198,7 +221,7 @@ export function registerChatopsCommands(program: Command): void {
     .action(async () => {
       const config = loadConfig();
       const platforms = createPlatforms(config);
-      const stack = openStack(config, await connectRedis(config.queue.redisUrl), config.queue.redisUrl);
+      const stack = await openStack(config, await connectRedis(config.queue.redisUrl), config.queue.redisUrl);
       const router = routerFor(stack);
       onSignals(async () => {
         for (const p of platforms) await p.stop();
