@@ -201,6 +201,7 @@ class ColumnAcc:
             "mean_length": round(self.len_sum / nn, 2) if nn else 0.0,
         }
         out.update(self._type(nn, distinct))
+        out.setdefault("dominant_format", out["dominant_pattern"])  # a strftime format for dates, else a shape
         return out
 
     def _type(self, nn, distinct):

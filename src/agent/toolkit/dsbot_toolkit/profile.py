@@ -149,8 +149,10 @@ def profile_summary(max_chars=4000):
                 bits.append("units " + ", ".join("%s×%d" % (k, v) for k, v in list(num["units"].items())[:4]))
             if num.get("outliers_estimated"):
                 bits.append("~%d outliers (IQR×3)" % num["outliers_estimated"])
-        if c.get("dominant_format"):
-            bits.append("format %s" % c["dominant_format"])
+        if c.get("formats"):
+            bits.append("format %s (%d values in other formats)" % (c["dominant_format"], c["non_null"] - c["formats"][c["dominant_format"]]))
+        elif c["inferred_type"] == "code":
+            bits.append("pattern %s (%.0f%%)" % (c["dominant_pattern"], 100 * c["dominant_pattern_share"]))
         if c["whitespace_issues"]:
             bits.append("%d whitespace issues" % c["whitespace_issues"])
         if c.get("variants"):
