@@ -106,7 +106,9 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
       const notes = String(args[0] ?? kwargs.notes ?? '').trim();
       const tags = (args[1] ?? kwargs.tags ?? []) as unknown;
       if (!notes) return 'nothing recorded: notes were empty';
-      const id = `${input.runId}:${++insightCount}`;
+      // Keyed by content: the same lesson learned again replaces itself instead of piling up.
+      const id = `${fingerprint}:${createHash('sha256').update(notes).digest('hex').slice(0, 16)}`;
+      insightCount++;
       await knowledge.upsert('insights', [
         { id, text: notes, metadata: { runId: input.runId, dataset: input.datasetName ?? path.basename(input.inputPath), fingerprint, tags: Array.isArray(tags) ? tags.join(',') : String(tags), at: Date.now() } },
       ]);
@@ -129,7 +131,7 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
   const hostTimeout = config.sandbox.cellTimeoutMs * 10;
 
   try {
-    await sandbox.start({
+    await untilAborted(signal, () => sandbox.close(), sandbox.start({
       workDir,
       inputs: [{ hostPath: path.resolve(input.inputPath), name: csvName }, ...(input.dictionaryPath ? [{ hostPath: path.resolve(input.dictionaryPath), name: dictName }] : [])],
       pythonPackages: [{ hostDir: TOOLKIT_DIR, name: 'dsbot_toolkit' }],
@@ -143,7 +145,7 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
         'except Exception as _e:',
         '    _DSBOT_INIT_ERROR = _e',
       ].join('\n'),
-    });
+    }));
     const raiseInit = 'if _DSBOT_INIT_ERROR is not None: raise _DSBOT_INIT_ERROR';
 
     // 1. Consult memory.
@@ -324,6 +326,26 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
       const e = queue.shift()!;
       yield e;
     }
+  }
+}
+
+/** Waits for `work` unless `signal` aborts first: then runs `onAbort` (e.g. kill the booting kernel) and throws CancelledError. */
+async function untilAborted<T>(signal: AbortSignal | undefined, onAbort: () => Promise<unknown>, work: Promise<T>): Promise<T> {
+  if (!signal) return work;
+  let listener = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    listener = () => {
+      void onAbort().catch(() => undefined);
+      reject(new CancelledError());
+    };
+    if (signal.aborted) listener();
+    else signal.addEventListener('abort', listener, { once: true });
+  });
+  work.catch(() => undefined); // a start interrupted by the abort may reject later
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    signal.removeEventListener('abort', listener);
   }
 }
 

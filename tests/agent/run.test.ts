@@ -97,6 +97,26 @@ describe('cleaning run (real kernel, real toolkit)', () => {
     expect(new Set(ids).size).toBe(260);
   });
 
+  it('a stop while the kernel is still starting ends the run at once as stopped', async () => {
+    const dir = tempDir();
+    const file = writeCsv(dir, 'people.csv', people(30));
+    const controller = new AbortController();
+    let stoppedAt = 0;
+    const { finished, events } = await runOnce({ runId: 'early-stop', inputPath: file }, {
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === 'run_started') {
+          stoppedAt = Date.now();
+          controller.abort();
+        }
+      },
+    });
+    expect(finished.status).toBe('stopped');
+    expect(finished.message).toMatch(/0 chunk\(s\) were committed/);
+    expect(events.some((e) => e.type === 'phase')).toBe(false);
+    expect(finished.at - stoppedAt).toBeLessThan(2_000); // the bound for stop → stopped
+  });
+
   it('reuses the recipe remembered for the same schema', async () => {
     const dir = tempDir();
     const knowledge = new MemoryKnowledgeStore();
