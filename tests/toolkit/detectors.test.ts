@@ -289,4 +289,22 @@ out({"changes": ctx.changes_frame().values.tolist(), "removed": ctx.removed_fram
     expect(r.v2.ok).toBe(false);
     expect(r.v2.detail).toMatch(/^12 in = 11 out \+ 0 removed/);
   });
+
+  it('reads a BOM, ";"-delimited, CRLF file with decimal commas and writes plain numbers', () => {
+    const r = pyOk(
+      `init_session(os.path.join(FIX, "eu-decimal.csv"), WORK)
+p = profile()
+recipe = suggest_recipe(p)
+cleaned = make_clean_chunk(recipe)(load_sample())
+out({"enc": p["encoding"], "sep": p["delimiter"], "dec": p["decimal"], "rows": cleaned.values.tolist()})`,
+      work(),
+    );
+    expect([r.enc, r.sep, r.dec]).toEqual(['utf-8-sig', ';', ',']);
+    expect(r.rows).toEqual([
+      ['Smith; J', '12.5', '1234.5'],
+      ['Doe', '3', '2'],
+      ['Roe', '4.25', '10'],
+      ['Poe', '7', '3.1'],
+    ]);
+  });
 });

@@ -24,8 +24,9 @@ _ID_NAME_RE = re.compile(r"(^|[^a-z])(id|uuid|guid|key|code|no|num|number|index|
 class ColumnAcc:
     """Accumulates statistics of one column over the chunks."""
 
-    def __init__(self, name, seed):
+    def __init__(self, name, seed, decimal="."):
         self.name = name
+        self.decimal = decimal
         self.rng = np.random.default_rng(seed)
         self.rows = 0
         self.null_count = 0
@@ -110,13 +111,13 @@ class ColumnAcc:
         self.kmv = merged[:KMV_K]
 
     def _numbers(self, stripped, w):
-        plain = stripped.str.match(V.PLAIN_NUMBER_RE).values
+        plain = stripped.str.match(V.PLAIN_NUMBER_RE if self.decimal == "." else V.INT_RE).values
         self.n_plain += int(w[plain].sum())
         cand = stripped.str.match(r"^[$£€¥]?\s*[-+]?[\d.,]*\d").values
         if not cand.any():
             return
         sv, wv = stripped[cand], w[cand]
-        pn = V.parse_numbers(sv)
+        pn = V.parse_numbers(sv, self.decimal)
         ok = pn["num"].notna().values
         if not ok.any():
             return
@@ -248,7 +249,7 @@ class ColumnAcc:
               "mean": self.sum / self.n_num if self.n_num else None, "quantiles": quant,
               "units": dict(sorted(self.units.items(), key=lambda kv: -kv[1])),
               "plain_share": round(self.n_plain / max(self.n_num, 1), 4),
-              "float_noise": self.n_noise, "dot_zero": self.n_dotzero, "int_text": self.n_int_text,
+              "float_noise": self.n_noise, "dot_zero": self.n_dotzero, "int_text": self.n_int_text, "decimal": self.decimal,
               "max_decimals": self.max_decimals}
         if quant:
             q1, q3 = quant["0.25"], quant["0.75"]

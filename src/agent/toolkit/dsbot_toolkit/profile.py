@@ -16,7 +16,7 @@ def profile():
     s = session()
     if s.profile is not None:
         return s.profile
-    accs = [ColumnAcc(c, seed=i + 1) for i, c in enumerate(s.columns)]
+    accs = [ColumnAcc(c, seed=i + 1, decimal=s.decimal) for i, c in enumerate(s.columns)]
     rel = RelationsAcc(s.columns)
     rows = chunks = 0
     for _, df in s.read_chunks(0):
@@ -40,7 +40,7 @@ def profile():
             dec = max([c.get("numeric", {}).get("max_decimals", 0) for c in cols if c["name"] in r["parts"] + [r["column"]]] or [0])
             r["tol"] = round(0.5 * 10 ** (-dec) * (len(r["parts"]) + 1), 10) if dec else 0.5
     prof = {
-        "file": s.input_path.rsplit("/", 1)[-1], "encoding": s.encoding, "delimiter": s.sep,
+        "file": s.input_path.rsplit("/", 1)[-1], "encoding": s.encoding, "delimiter": s.sep, "decimal": s.decimal,
         "rows": rows, "chunks": chunks, "chunk_rows": s.chunk_rows, "columns": cols,
         "duplicate_rows": table["duplicate_rows"], "candidate_keys": table["candidate_keys"],
         "candidate_keys_estimated": table["candidate_keys_estimated"],

@@ -82,6 +82,11 @@ def _r(x):
     return float("%.6g" % x)
 
 
+def profile_decimal(c):
+    """The decimal mark the column was profiled with."""
+    return c.get("numeric", {}).get("decimal", ".")
+
+
 def _type_step(c):
     t = c["inferred_type"]
     num = c.get("numeric")
@@ -97,6 +102,8 @@ def _type_step(c):
         conv = _conversions(units)
         if conv:
             step["convert"] = conv
+        if profile_decimal(c) == ",":
+            step["decimal"] = ","
         if conv or step["percent_scale"] != 1.0:
             step["kind"] = "float"  # scaled values need not stay whole
         return step

@@ -101,13 +101,14 @@ def op_to_numeric(df, step, ctx):
     scale = float(step.get("percent_scale", 1.0))
     convert = step.get("convert") or {}
     invalid = step.get("invalid", "keep")
+    decimal = step.get("decimal", ".")
 
     def fn(u):
         st = u.str.strip()
         new = u.copy()
         rules = pd.Series("", index=u.index, dtype=object)
         empty = st == ""
-        plain = st.str.match(V.PLAIN_NUMBER_RE) & ~empty
+        plain = st.str.match(V.PLAIN_NUMBER_RE if decimal == "." else V.INT_RE) & ~empty
         dotzero = plain & st.str.match(r"^[-+]?\d+\.0+$") if integer else pd.Series(False, index=u.index)
         int_other = plain & ~dotzero & ~st.str.match(V.INT_RE) if integer else pd.Series(False, index=u.index)
         noise = plain & V.float_noise(st)
@@ -123,7 +124,7 @@ def op_to_numeric(df, step, ctx):
             new[noise] = [V.format_number(float(x)) for x in st[noise]]
             rules[noise] = "float_noise"
         if other.any():
-            pn = V.parse_numbers(st[other])
+            pn = V.parse_numbers(st[other], decimal)
             out, why = [], []
             for num, unit in zip(pn["num"].values, pn["unit"].values):
                 if num != num:

@@ -18,6 +18,7 @@ class Session:
         self.outliers = outliers
         self.encoding = None
         self.sep = ","
+        self.decimal = "."      # ',' for files that write 12,5
         self.columns = []
         self.profile = None
         self.rules = []
@@ -115,9 +116,22 @@ def init_session(input_path, work_dir=".", chunk_rows=50000, sample_rows=2000, d
     if len(set(cols)) != len(cols):
         raise InputFileError("%s: the header repeats a column name (%s)." % (name, ", ".join(sorted({c for c in cols if cols.count(c) > 1}))))
     s.columns = cols
+    s.decimal = _decimal_mark(head, s.sep)
     os.makedirs(s.work_dir, exist_ok=True)
     S = s
     return None
+
+
+def _decimal_mark(head, sep):
+    """',' when a ';'-delimited file writes its decimals with commas ('12,5'), else '.'."""
+    if sep != ";" or head.empty:
+        return "."
+    comma = point = 0
+    for c in head.columns:
+        v = head[c].astype(str).str.strip()
+        comma += int(v.str.match(r"^[-+]?\d+,\d+(\s*\D*)$").sum())
+        point += int(v.str.match(r"^[-+]?\d+\.\d+(\s*\D*)$").sum())
+    return "," if comma > point else "."
 
 
 def load_sample():

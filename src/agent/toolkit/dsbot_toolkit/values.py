@@ -108,14 +108,21 @@ def unit_dimension(unit):
     return None
 
 
-def parse_numbers(s):
+NUMBER_WITH_UNIT_RE_COMMA = NUMBER_WITH_UNIT_RE.replace(r"(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?", r"(?:\d{1,3}(?:\.\d{3})+|\d+)?(?:,\d+)?")
+
+
+def parse_numbers(s, decimal="."):
     """DataFrame with columns num (float), unit (canonical or None), text_num (the digits) for `s`.
 
-    `num` is NaN where the value is not a number (with or without unit)."""
-    ex = s.str.extract(NUMBER_WITH_UNIT_RE)
+    `num` is NaN where the value is not a number (with or without unit). With decimal=","
+    numbers are written '1.234,5' (thousands '.', decimals ',')."""
+    ex = s.str.extract(NUMBER_WITH_UNIT_RE_COMMA if decimal == "," else NUMBER_WITH_UNIT_RE)
     num_txt = ex["num"].fillna("")
     has_digit = num_txt.str.contains(r"\d", regex=True)
-    cleaned = num_txt.str.replace(",", "", regex=False)
+    if decimal == ",":
+        cleaned = num_txt.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    else:
+        cleaned = num_txt.str.replace(",", "", regex=False)
     num = pd.Series(_to_float(cleaned.values, has_digit.values), index=s.index)
     unit = ex["unit"].where(ex["unit"].notna(), ex["cur"])
     unit = unit.map(canonical_unit, na_action="ignore") if unit.notna().any() else unit
