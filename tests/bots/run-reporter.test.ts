@@ -80,11 +80,11 @@ describe('run reporter', () => {
     const text = s.entries.map((e) => e.text).join('\n');
     expect(text).toContain('❌ Validation (replay, chunk 0): 1 of 2 checks failed: ranges: Age 200 > 120');
     expect(text).toMatch(/succeeded in 1\.2 s[\s\S]*One duplicate removed\.[\s\S]*10 in → 9 out \(1 removed\)[\s\S]*\| col \| before \| after \|/);
-    expect(text).toContain('Too large to attach (kept on the server): report.md');
+    expect(text).not.toContain('Too large'); // over-limit files are the sink's to compress or explain
     expect(text).toContain('Also in the run directory: recipe.py');
     const upload = s.entries.at(-1)!;
     expect(upload.kind).toBe('upload');
-    expect(upload.files!.map((f) => path.relative(dir, f))).toEqual(['run-0123456789ab/cleaned.csv', 'run-0123456789ab/changes.csv']);
+    expect(upload.files!.map((f) => path.relative(dir, f))).toEqual(['run-0123456789ab/cleaned.csv', 'run-0123456789ab/report.md', 'run-0123456789ab/changes.csv']);
   });
 
   it('a failure says what happened, what was kept and whether it will be retried', async () => {

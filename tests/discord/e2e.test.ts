@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 /**
  * Discord end to end: fake Discord ⇄ real discord.js platform → real router → real Redis/BullMQ
  * → real worker → Discord sink (REST) back to the fake. A stand-in engine (real event
@@ -141,7 +142,7 @@ describe('discord end to end', () => {
       yield { type: 'run_started', runId: input.runId, input: input.inputPath, resumed: false, at: Date.now() };
       mkdirSync(input.outDir, { recursive: true });
       const big = path.join(input.outDir, 'cleaned.csv');
-      writeFileSync(big, Buffer.alloc(11 * 1024 * 1024, 'a'));
+      writeFileSync(big, randomBytes(11 * 1024 * 1024)); // incompressible: too large even gzipped
       const small = path.join(input.outDir, 'report.md');
       writeFileSync(small, '# Report\n');
       yield {
