@@ -121,7 +121,6 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
   // Inside the sandbox the file keeps its own (sanitised) name, so reports name it.
   const csvName = path.basename(input.inputPath).replace(/[^\w.-]/g, '_').replace(/^\.+/, '') || 'input.csv';
   const dictName = csvName === 'data-dictionary.txt' ? 'dictionary-of-data.txt' : 'data-dictionary.txt';
-  const inSandbox = (name: string) => `${sandbox.paths?.data ?? '/data'}/${name}`;
   const phaseStart = new Map<Phase, number>();
   const phase = (p: Phase, status: 'started' | 'done', detail?: string): RunEvent => {
     if (status === 'started') phaseStart.set(p, now());
@@ -136,11 +135,11 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
       inputs: [{ hostPath: path.resolve(input.inputPath), name: csvName }, ...(input.dictionaryPath ? [{ hostPath: path.resolve(input.dictionaryPath), name: dictName }] : [])],
       pythonPackages: [{ hostDir: TOOLKIT_DIR, name: 'dsbot_toolkit' }],
       hostTools,
-      setupCode: [
+      setupCode: (paths) => [
         'from dsbot_toolkit import *',
         GLUE,
         'try:',
-        `    init_session(${JSON.stringify(inSandbox(csvName))}, work_dir='.', chunk_rows=${agent.chunkRows}, sample_rows=${agent.sampleRows}, dictionary_path=${input.dictionaryPath ? JSON.stringify(inSandbox(dictName)) : 'None'}, outliers=${JSON.stringify(agent.outliers)})`,
+        `    init_session(${JSON.stringify(`${paths.data}/${csvName}`)}, work_dir='.', chunk_rows=${agent.chunkRows}, sample_rows=${agent.sampleRows}, dictionary_path=${input.dictionaryPath ? JSON.stringify(`${paths.data}/${dictName}`) : 'None'}, outliers=${JSON.stringify(agent.outliers)})`,
         '    _DSBOT_INIT_ERROR = None',
         'except Exception as _e:',
         '    _DSBOT_INIT_ERROR = _e',

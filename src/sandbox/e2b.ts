@@ -133,7 +133,7 @@ export class E2BSandbox implements Sandbox {
         hostTools: options.hostTools,
         sysPath: [`${this.root}/lib`],
         maxOutputBytes: this.config.maxOutputBytes,
-        setupCode: options.setupCode,
+        setupCode: typeof options.setupCode === 'function' ? options.setupCode(this.paths) : options.setupCode,
         startTimeoutMs: this.config.startTimeoutMs,
         cellTimeoutMs: this.config.cellTimeoutMs,
         label: 'E2B sandbox',

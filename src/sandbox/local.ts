@@ -152,7 +152,7 @@ export class LocalSandbox implements Sandbox {
       hostTools: options.hostTools,
       sysPath,
       maxOutputBytes: this.config.maxOutputBytes,
-      setupCode: options.setupCode,
+      setupCode: typeof options.setupCode === 'function' ? options.setupCode(this.paths) : options.setupCode,
       startTimeoutMs: this.config.startTimeoutMs,
       cellTimeoutMs: this.config.cellTimeoutMs,
       label: isolated ? 'local sandbox' : 'local sandbox (unisolated)',

@@ -73,8 +73,11 @@ export interface SandboxStartOptions {
    * visible read-only at `/app/lib/<name>` (E2B: uploaded there) with `/app/lib` on `sys.path`.
    */
   pythonPackages?: { hostDir: string; name: string }[];
-  /** Python code run once after (re)start of the kernel, e.g. importing the toolkit. Re-run after a kill. */
-  setupCode?: string;
+  /**
+   * Python code run once after (re)start of the kernel, e.g. importing the toolkit. Re-run after a
+   * kill. A function receives the sandbox's paths (known only once `start` has placed the files).
+   */
+  setupCode?: string | ((paths: SandboxPaths) => string);
 }
 
 /** Paths as seen from inside the sandbox. */

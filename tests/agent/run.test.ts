@@ -117,6 +117,14 @@ describe('cleaning run (real kernel, real toolkit)', () => {
     expect(finished.at - stoppedAt).toBeLessThan(2_000); // the bound for stop → stopped
   });
 
+  it('runs in the unisolated local sandbox too (inputs at host paths known only after start)', async () => {
+    const dir = tempDir();
+    const file = writeCsv(dir, 'people.csv', people(30));
+    const { finished } = await runOnce({ runId: 'unisolated', inputPath: file }, { config: testConfig({ sandbox: { cellTimeoutMs: 30_000, local: { allowUnisolated: true } } }) });
+    expect(finished.status).toBe('succeeded');
+    expect(finished.summary!.rowsIn).toBe(30);
+  });
+
   it('reuses the recipe remembered for the same schema', async () => {
     const dir = tempDir();
     const knowledge = new MemoryKnowledgeStore();
