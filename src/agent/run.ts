@@ -226,6 +226,7 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
 
     // 4. Replay the recipe over every chunk, without model calls; commit each chunk once.
     yield phase('replay', 'started', resumed ? `resuming after ${log.indices().length} committed chunk(s)` : undefined);
+    if (sandbox.kind !== 'local' && resumed) await restoreParts(sandbox, workDir, log.indices());
     const begin = () => kernelJson(sandbox, 'starting the replay', `replay_begin(clean_chunk, committed=${JSON.stringify(log.indices())})`, 'None', { signal, timeoutMs: hostTimeout });
     await begin();
     let adaptations = 0;
@@ -249,6 +250,7 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
         continue;
       }
       if (!res.ok) yield { type: 'log', level: 'warn', message: `Chunk ${i} committed with failed checks after ${agent.maxAdaptations} adaptation(s): ${failedChecks(res)}.`, at: now() };
+      if (sandbox.kind !== 'local') await mirrorParts(sandbox, workDir, i);
       log.commit({ index: i, rowsIn: res.rows_in, rowsOut: res.rows_out, rowsRemoved: res.rows_removed, hash: res.hash, ok: res.ok, at: now() });
       rowsProcessed += res.rows_in;
       yield { type: 'chunk_committed', index: i, rowsIn: res.rows_in, rowsOut: res.rows_out, hash: res.hash, at: now() };
@@ -393,6 +395,23 @@ async function rememberRecipe(deps: RunDeps, input: CleaningRunInput, fingerprin
       metadata: { fingerprint, outcome: 'succeeded', runId: input.runId, dataset: input.datasetName ?? path.basename(input.inputPath), rowsIn: fin.rows_in, rowsOut: fin.rows_out, at: Date.now() },
     },
   ]);
+}
+
+/** A chunk's files in the work dir (written by the toolkit's replay_chunk). */
+function partFiles(index: number): string[] {
+  const n = String(index).padStart(5, '0');
+  return [...['cleaned', 'changes', 'removed', 'flags'].map((k) => `parts/${k}-${n}.csv`), `parts/hashes-${n}.npy`, `parts/result-${n}.json`];
+}
+
+/** Remote sandboxes (E2B) lose their files with the VM: copy each chunk's parts to the host before it commits. */
+async function mirrorParts(sandbox: Sandbox, workDir: string, index: number): Promise<void> {
+  mkdirSync(path.join(workDir, 'parts'), { recursive: true });
+  for (const rel of partFiles(index)) writeFileSync(path.join(workDir, rel), await sandbox.readFile(rel));
+}
+
+/** On resume in a fresh remote sandbox, put the committed chunks' parts back. */
+async function restoreParts(sandbox: Sandbox, workDir: string, committed: number[]): Promise<void> {
+  for (const i of committed) for (const rel of partFiles(i)) await sandbox.writeFile(rel, readFileSync(path.join(workDir, rel)));
 }
 
 /** Moves the outputs from the sandbox's work dir into the run directory. */

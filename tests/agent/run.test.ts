@@ -174,3 +174,33 @@ describe('cleaning run (real kernel, real toolkit)', () => {
     await expect(runOnce({ runId: 'x', inputPath: bin })).rejects.toThrow(/binary/);
   });
 });
+
+describe('cleaning run in the E2B sandbox (test double of the SDK running the real kernel)', () => {
+  it('resumes in a fresh VM: committed parts come back from the host, every row once', async () => {
+    const { E2BSandbox } = await import('../../src/sandbox/e2b.js');
+    const { fakeE2B } = await import('../sandbox/fake-e2b.js');
+    const dir = tempDir();
+    const file = writeCsv(dir, 'people.csv', people(160));
+    const outDir = path.join(dir, 'run');
+    const config = testConfig({ agent: { chunkRows: 50 }, sandbox: { kind: 'e2b', cellTimeoutMs: 30_000, e2b: { python: '/usr/bin/python3', apiKey: 'test-key' } } });
+    const vms: string[] = [];
+    const createSandbox = () => {
+      const vm = tempDir('dsbot-vm-'); // each sandbox is a new VM: nothing survives it
+      vms.push(vm);
+      return new E2BSandbox(config.sandbox, { connect: fakeE2B(vm).connect, root: vm });
+    };
+    const controller = new AbortController();
+    const first = await runOnce({ runId: 'e2b', inputPath: file, outDir }, {
+      config, createSandbox, signal: controller.signal,
+      onEvent: (e) => e.type === 'chunk_committed' && e.index === 1 && controller.abort(),
+    });
+    expect(first.finished.status).toBe('stopped');
+    const second = await runOnce({ runId: 'e2b', inputPath: file, outDir }, { config, createSandbox });
+    expect(second.finished.status).toBe('succeeded');
+    expect(vms).toHaveLength(2);
+    const ids = parseCsvIds(path.join(outDir, 'cleaned.csv'));
+    expect(ids).toHaveLength(160);
+    expect(new Set(ids).size).toBe(160);
+    expect(second.finished.artifacts.map((a) => a.name)).toEqual(expect.arrayContaining(['cleaned.csv', 'report.md', 'chart.png']));
+  });
+});

@@ -12,6 +12,7 @@ import type { Config } from '../../src/config/schema.js';
 import { MemoryKnowledgeStore } from '../../src/knowledge/memory-store.js';
 import type { KnowledgeStore } from '../../src/knowledge/types.js';
 import { createSandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/sandbox/types.js';
 
 export function tempDir(prefix = 'dsbot-test-'): string {
   return mkdtempSync(path.join(tmpdir(), prefix));
@@ -54,11 +55,11 @@ export interface RunOutcome {
 
 export async function runOnce(
   input: Omit<CleaningRunInput, 'outDir'> & { outDir?: string },
-  opts: { config?: Config; model?: ModelProvider; knowledge?: KnowledgeStore; signal?: AbortSignal; onEvent?: (e: RunEvent) => void } = {},
+  opts: { config?: Config; model?: ModelProvider; knowledge?: KnowledgeStore; signal?: AbortSignal; onEvent?: (e: RunEvent) => void; createSandbox?: () => Sandbox } = {},
 ): Promise<RunOutcome> {
   const config = opts.config ?? testConfig();
   const events: RunEvent[] = [];
-  const deps = { config, model: opts.model ?? createBuiltinModel(), knowledge: opts.knowledge ?? new MemoryKnowledgeStore(), createSandbox: () => createSandbox(config.sandbox) };
+  const deps = { config, model: opts.model ?? createBuiltinModel(), knowledge: opts.knowledge ?? new MemoryKnowledgeStore(), createSandbox: opts.createSandbox ?? (() => createSandbox(config.sandbox)) };
   for await (const e of runCleaning({ ...input, outDir: input.outDir ?? tempDir('dsbot-run-') }, deps, opts.signal)) {
     events.push(e);
     opts.onEvent?.(e);
