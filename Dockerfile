@@ -29,7 +29,7 @@ COPY tsconfig.json ./
 
 # Runs, uploads and the embedded Chroma live here (the artifact store): mount a volume.
 ENV NODE_ENV=production DSBOT_DATA_DIR=/var/lib/dsbot
-RUN mkdir -p /var/lib/dsbot && chown node:node /var/lib/dsbot
+RUN mkdir -p /var/lib/dsbot /var/lib/chroma && chown node:node /var/lib/dsbot /var/lib/chroma
 VOLUME ["/var/lib/dsbot"]
 
 # Unprivileged: bubblewrap then uses a user namespace, and RLIMIT_NPROC applies.
