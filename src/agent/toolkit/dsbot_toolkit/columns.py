@@ -113,30 +113,41 @@ class ColumnAcc:
     def _numbers(self, stripped, w):
         plain = stripped.str.match(V.PLAIN_NUMBER_RE if self.decimal == "." else V.INT_RE).values
         self.n_plain += int(w[plain].sum())
-        cand = stripped.str.match(r"^[$£€¥]?\s*[-+]?[\d.,]*\d").values
+        cand = plain | (~plain & stripped.str.match(r"^[$£€¥]?\s*[-+]?[\d.,]*\d").values)
         if not cand.any():
             return
         sv, wv = stripped[cand], w[cand]
-        pn = V.parse_numbers(sv, self.decimal)
-        ok = pn["num"].notna().values
+        # plain numbers parse directly; only the others need the unit-aware parser
+        nums = np.full(len(sv), np.nan)
+        units = np.full(len(sv), None, dtype=object)
+        txt = sv.copy()
+        pl = plain[cand]
+        if pl.any():
+            nums[pl] = V._to_float(sv.values[pl], np.ones(int(pl.sum()), dtype=bool))
+        if (~pl).any():
+            pn = V.parse_numbers(sv[~pl], self.decimal)
+            nums[~pl] = pn["num"].values.astype(float)
+            units[~pl] = pn["unit"].values
+            txt[~pl] = pn["text_num"].values
+        ok = ~np.isnan(nums)
         if not ok.any():
             return
-        nums, wn = pn["num"].values[ok].astype(float), wv[ok]
-        units, txt = pn["unit"].values[ok], pn["text_num"][ok]
+        nums, wn, units, txt, sv = nums[ok], wv[ok], units[ok], txt[ok], sv[ok]
         self.n_num += int(wn.sum())
         has_unit = pd.notna(units)
-        for un, n in pd.Series(wn[has_unit]).groupby(units[has_unit]).sum().items():
-            self.units[un] = self.units.get(un, 0) + int(n)
+        if has_unit.any():
+            for un, n in pd.Series(wn[has_unit]).groupby(units[has_unit]).sum().items():
+                self.units[un] = self.units.get(un, 0) + int(n)
         whole = np.isfinite(nums) & (np.floor(nums) == nums)
         self.n_whole += int(wn[whole].sum())
-        self.n_noise += int(wn[V.float_noise(txt).values].sum())
-        self.n_dotzero += int(wn[txt.str.match(r"^[-+]?\d+\.0+$").values].sum())
-        self.n_int_text += int(wn[sv[ok].str.match(V.INT_RE).values].sum())
-        dec = txt.str.extract(r"\.(\d+)$")[0].fillna("").str.len()
-        if len(dec):
-            nonnoise = dec[dec < 14]
-            if len(nonnoise):
-                self.max_decimals = max(self.max_decimals, int(nonnoise.max()))
+        dec = txt.str.extract(r"\.(\d+)$")[0]
+        dec_len = dec.str.len().fillna(0).values
+        self.n_noise += int(wn[dec_len >= 14].sum())
+        self.n_dotzero += int(wn[(dec_len > 0) & whole & dec.str.fullmatch(r"0+").fillna(False).values].sum())
+        self.n_int_text += int(wn[sv.str.match(V.INT_RE).values].sum())
+        nonnoise = dec_len[dec_len < 14]
+        if len(nonnoise):
+            self.max_decimals = max(self.max_decimals, int(nonnoise.max()))
         fin = np.isfinite(nums)
         if fin.any():
             self.min = min(self.min, float(nums[fin].min()))

@@ -9,6 +9,7 @@ from . import values as V
 PAIR_CAP = 50000           # distinct (lhs, rhs) pairs kept per FD candidate
 MAX_FD_CANDIDATES = 24
 MAX_FD_COLUMNS = 16
+FD_SAMPLE = 20000            # rows of the first chunk used to pick FD candidates
 MAX_KEYS = 3                 # key candidates checked exactly (8 bytes per row each)
 KEY_EXACT_ROWS = 2000000     # beyond this, keys come from the distinct estimates
 
@@ -57,6 +58,7 @@ class RelationsAcc:
             self.fd[pair] = cur
 
     def _fd_candidates(self, df):
+        df = df.iloc[:FD_SAMPLE]
         n = len(df)
         if n < 20:
             return []
