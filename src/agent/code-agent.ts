@@ -141,6 +141,7 @@ export async function* runCodeAgent(memory: AgentMemory, options: CodeAgentOptio
       isError,
       durationMs: Date.now() - started,
       usage: response.usage,
+      costUsd: response.costUsd,
       at: Date.now(),
     };
     if (finalAccepted) {

@@ -57,6 +57,8 @@ export type RunEvent =
       isError: boolean;
       durationMs: number;
       usage: TokenUsage;
+      /** Cost of the step's model calls in USD, when a price table is configured. */
+      costUsd?: number;
       at: number;
     }
   | { type: 'validation'; phase: Phase; scope: 'sample' | 'chunk'; chunkIndex?: number; ok: boolean; checks: ValidationCheck[]; at: number }

@@ -62,7 +62,7 @@ class RunStats {
   modelCalls = 0;
   usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
   costUsd = 0;
-  steps: { step: number; phase: Phase; isError: boolean; durationMs: number; inputTokens: number; outputTokens: number }[] = [];
+  steps: { step: number; phase: Phase; isError: boolean; durationMs: number; inputTokens: number; outputTokens: number; costUsd?: number }[] = [];
   durations: Partial<Record<Phase, number>> = {};
   add(r: CodeAgentResult): void {
     this.modelCalls += r.modelCalls;
@@ -356,7 +356,7 @@ async function* tapSteps(gen: AsyncGenerator<RunEvent, CodeAgentResult>, stats: 
     const r = await gen.next();
     if (r.done) return r.value;
     const e = r.value;
-    if (e.type === 'step') stats.steps.push({ step: e.step, phase: e.phase, isError: e.isError, durationMs: e.durationMs, inputTokens: e.usage.inputTokens, outputTokens: e.usage.outputTokens });
+    if (e.type === 'step') stats.steps.push({ step: e.step, phase: e.phase, isError: e.isError, durationMs: e.durationMs, inputTokens: e.usage.inputTokens, outputTokens: e.usage.outputTokens, ...(e.costUsd !== undefined ? { costUsd: e.costUsd } : {}) });
     yield e;
   }
 }

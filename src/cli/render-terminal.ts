@@ -45,7 +45,7 @@ export function renderEvent(e: RunEvent, verbose = false): string[] {
       if (e.summary) {
         const s = e.summary;
         lines.push(
-          `rows in ${s.rowsIn}, out ${s.rowsOut}, removed ${s.rowsRemoved}; cells changed ${s.cellsChanged}; model calls ${s.modelCalls}; ${(s.durationMs / 1000).toFixed(1)} s`,
+          `rows in ${s.rowsIn}, out ${s.rowsOut}, removed ${s.rowsRemoved}; cells changed ${s.cellsChanged}; model calls ${s.modelCalls} (tokens in ${s.tokens.inputTokens}, out ${s.tokens.outputTokens}${s.costUsd !== undefined ? `, $${s.costUsd.toFixed(4)}` : ''}); ${(s.durationMs / 1000).toFixed(1)} s`,
           '',
           s.beforeAfterTable,
         );
