@@ -66,7 +66,7 @@ class QualityAcc:
             cnt["format_violations"] += int(w[fmt].sum())
             if name in self.bounds:
                 lo, hi = self.bounds[name]
-                x = V.parse_numbers(st.where(~isnull, ""))["num"].values.astype(float)
+                x = V.numbers_of(st.where(~isnull, ""))
                 cnt["outliers"] += int(w[(x < lo) | (x > hi)].sum())
         for r in self.prof.get("rules", []):
             if r["kind"] in ("sum_ge", "sum_eq"):

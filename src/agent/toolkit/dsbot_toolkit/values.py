@@ -235,12 +235,23 @@ def edit_distance_1(a, b):
     return a[i:] == b[i + 1:]
 
 
+def numbers_of(u):
+    """Float array for a Series of (distinct, stripped) texts: plain numbers parsed directly,
+    the others with the unit-aware parser; NaN when not a number."""
+    plain = u.str.match(PLAIN_NUMBER_RE).fillna(False).values
+    out = _to_float(u.values, plain)
+    rest = ~plain & (u.values != "")
+    if rest.any():
+        out[rest] = parse_numbers(u[rest])["num"].values.astype(float)
+    return out
+
+
 def numbers_fast(s):
     """Float array of each value's number (units allowed), parsed once per distinct value."""
     codes, uniques = pd.factorize(s, sort=False)
     if len(uniques) == 0:
         return np.full(len(s), np.nan)
-    num = parse_numbers(pd.Series(np.asarray(uniques, dtype=object)).astype(str).str.strip())["num"].values.astype(float)
+    num = numbers_of(pd.Series(np.asarray(uniques, dtype=object)).astype(str).str.strip())
     out = num[codes]
     out[codes < 0] = np.nan
     return out
