@@ -163,7 +163,7 @@ describe('cleaning run (real kernel, real toolkit)', () => {
     }
   });
 
-  it('refuses missing, empty and binary files with a clear message', async () => {
+  it('refuses missing, empty, binary and malformed files with a clear message', async () => {
     const dir = tempDir();
     await expect(runOnce({ runId: 'x', inputPath: path.join(dir, 'nope.csv') })).rejects.toThrow(/does not exist/);
     const empty = path.join(dir, 'empty.csv');
@@ -172,6 +172,9 @@ describe('cleaning run (real kernel, real toolkit)', () => {
     const bin = path.join(dir, 'x.csv');
     writeFileSync(bin, Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0x00, 0x01]));
     await expect(runOnce({ runId: 'x', inputPath: bin })).rejects.toThrow(/binary/);
+    const bad = path.join(dir, 'bad.csv');
+    writeFileSync(bad, 'a,b,c\n1,2,3\n4,5,6,7,8\n');
+    await expect(runOnce({ runId: 'x', inputPath: bad })).rejects.toMatchObject({ kind: 'input', message: expect.stringMatching(/malformed CSV.*line 3/) });
   });
 });
 
