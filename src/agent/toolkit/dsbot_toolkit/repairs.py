@@ -38,10 +38,14 @@ def _value_map(df, col, fn, ctx, default_rule, key=None):
         return df
     u = pd.Series(np.asarray(uniques, dtype=object)).astype(str)
     memo = getattr(ctx, "memo", None)
+    if memo is not None and memo.get(key, 0) is None:
+        memo = None  # this column's values rarely repeat: remembering them only costs memory
     entry = memo.get(key) if memo is not None and key is not None else None
     if entry is not None:
         pos = entry[0].get_indexer(u.values)
         todo = pos < 0
+        if len(u) > 1000 and todo.mean() > 0.8:
+            memo[key] = None
         new = np.empty(len(u), dtype=object)
         rules = np.empty(len(u), dtype=object)
         known = ~todo
@@ -52,7 +56,7 @@ def _value_map(df, col, fn, ctx, default_rule, key=None):
             n2 = np.asarray(n2, dtype=object)
             r2 = np.full(len(n2), default_rule, dtype=object) if r2 is None else np.asarray(r2, dtype=object)
             new[todo], rules[todo] = n2, r2
-            if len(entry[0]) < MEMO_CAP:
+            if memo.get(key) is not None and len(entry[0]) < MEMO_CAP:
                 memo[key] = (entry[0].append(pd.Index(u.values[todo])), np.concatenate([entry[1], n2]), np.concatenate([entry[2], r2]))
     else:
         new, rules = fn(u)
