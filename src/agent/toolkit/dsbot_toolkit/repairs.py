@@ -357,11 +357,13 @@ def make_clean_chunk(recipe):
 
 
 def recipe_source(recipe):
-    """Python source that, run with the toolkit imported, defines RECIPE and clean_chunk."""
-    body = json.dumps(recipe, indent=1, ensure_ascii=True)
+    """Python source that, run with the toolkit imported, defines RECIPE and clean_chunk
+    (one step per line, as Python literals)."""
+    steps = json.loads(json.dumps(recipe))
+    body = "".join("    %r,\n" % (step,) for step in steps)
     return (
         "# dsbot cleaning recipe: run with `from dsbot_toolkit import *` in scope.\n"
-        "import json as _json\n"
-        "RECIPE = _json.loads(%r)\n"
+        "# One repair per line; see the toolkit README for the ops. Edit and re-run to adapt.\n"
+        "RECIPE = [\n%s]\n"
         "clean_chunk = make_clean_chunk(RECIPE)\n" % body
     )
