@@ -7,7 +7,7 @@ from .relations import row_hashes
 from .repairs import rule_violations
 from . import session as _session
 
-CHECKED_TYPES = ("integer", "float", "id", "date", "datetime", "time", "boolean")
+CHECKED_TYPES = ("integer", "float", "date", "datetime", "time")  # base types; booleans are categories here
 
 
 def _examples(values, n=3):
