@@ -150,6 +150,13 @@ class ChunkContext:
                     out[k] = out.get(k, 0) + int(n)
         return out
 
+    def changes_by_column(self):
+        """{column: cells changed} (a cell changed by two rules counts twice)."""
+        out = {}
+        for rows, col, _, _, _ in self._changes:
+            out[col] = out.get(col, 0) + len(rows)
+        return out
+
     def removed_by_reason(self):
         """{reason: rows removed}."""
         out = {}

@@ -59,6 +59,7 @@ def finalize(committed, meta=None):
     rows_out = sum(c["rows_out"] for c in chunks)
     removed = _sum_dicts(c["removed_by_reason"] for c in chunks)
     changed = _sum_dicts(c["changes_by_rule"] for c in chunks)
+    by_column = _sum_dicts(c.get("changes_by_column", {}) for c in chunks)
     flags = _sum_dicts(c.get("flags_by_rule", {}) for c in chunks)
     cells = sum(changed.values())
     pb = sum(problems(v) for v in bq["columns"].values())
@@ -80,12 +81,13 @@ def finalize(committed, meta=None):
                "Data quality before vs after cleaning — %s (%d rows)" % (prof["file"], rows_in))
     artifacts += ["quality.json", "chart.png", "report.md", "report.json"]
     ctx = {"profile": prof, "meta": meta or {}, "headline": headline, "before": bq, "after": aq, "recipe": recipe,
+           "cells_changed_by_column": by_column,
            "cells_changed_by_rule": changed, "flags_by_rule": flags, "chunks": chunks,
            "rows_removed_by_reason": removed, "artifacts": artifacts, "notes": _notes(prof, aq)}
     write_report_md(os.path.join(s.work_dir, "report.md"), ctx)
     report = {"file": prof["file"], "rows_in": rows_in, "rows_out": rows_out, "rows_removed": rows_in - rows_out,
               "rows_removed_by_reason": removed, "cells_changed": cells, "cells_changed_by_rule": changed,
-              "cells_flagged_by_rule": flags, "problems_before": pb, "problems_after": pa,
+              "cells_changed_by_column": by_column, "cells_flagged_by_rule": flags, "problems_before": pb, "problems_after": pa,
               "chunks": [{k: c[k] for k in ("index", "rows_in", "rows_out", "rows_removed", "hash", "ok", "checks")} for c in chunks],
               "recipe": recipe, "schema_fingerprint": prof["schema_fingerprint"], "headline": headline}
     for k, v in (meta or {}).items():
@@ -93,7 +95,7 @@ def finalize(committed, meta=None):
     with open(os.path.join(s.work_dir, "report.json"), "w") as f:
         json.dump(report, f, indent=1, default=str)
     return {"artifacts": artifacts, "rows_in": rows_in, "rows_out": rows_out, "rows_removed": rows_in - rows_out,
-            "cells_changed": cells, "before_after_table": quality_table(prof, bq, aq), "headline": headline}
+            "cells_changed": cells, "before_after_table": quality_table(prof, bq, aq, by_column), "headline": headline}
 
 
 def _sum_dicts(dicts):

@@ -103,7 +103,7 @@ def replay_chunk(i):
     result = {
         "index": i, "rows_in": len(original), "rows_out": len(cleaned), "rows_removed": ctx.removed_count,
         "hash": _sha256(_part("cleaned", i)), "ok": verdict["ok"], "checks": verdict["checks"],
-        "changes_by_rule": changes, "removed_by_reason": ctx.removed_by_reason(),
+        "changes_by_rule": changes, "changes_by_column": ctx.changes_by_column(), "removed_by_reason": ctx.removed_by_reason(),
         "flags_by_rule": ctx.flags_by_rule(), "cells_changed": int(sum(changes.values())),
     }
     with open(_part("result", i, "json"), "w") as f:

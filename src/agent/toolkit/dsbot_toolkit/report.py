@@ -73,18 +73,19 @@ def _cols(cols):
     return s + (" and %d more" % (len(cols) - 8) if len(cols) > 8 else "")
 
 
-def quality_table(prof, before, after):
-    """Markdown table: per column, type and problems before → after."""
-    lines = ["| column | type | missing | null tokens | invalid type | format issues | outliers/range | problems |",
-             "|---|---|---|---|---|---|---|---|"]
+def quality_table(prof, before, after, changed=None):
+    """Markdown table: per column, type, problems before → after and cells changed."""
+    changed = changed or {}
+    lines = ["| column | type | missing | null tokens | invalid type | format issues | outliers/range | problems | cells changed |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for c in prof["columns"]:
         b, a = before["columns"][c["name"]], after["columns"].get(c["name"], {})
         cells = ["%d → %d" % (b[k], a.get(k, 0)) for k in ("missing", "null_tokens", "invalid_type", "format_violations", "outliers")]
-        lines.append("| %s | %s | %s | %d → %d |" % (str(c["name"]).replace("|", "\\|"), c["inferred_type"], " | ".join(cells),
-                                                  problems(b), problems(a)))
-    lines.append("| (duplicate rows) | | | | | | | %d → %d |" % (before["duplicate_rows"], after["duplicate_rows"]))
+        lines.append("| %s | %s | %s | %d → %d | %d |" % (str(c["name"]).replace("|", "\\|"), c["inferred_type"], " | ".join(cells),
+                                                       problems(b), problems(a), changed.get(c["name"], 0)))
+    lines.append("| (duplicate rows) | | | | | | | %d → %d | |" % (before["duplicate_rows"], after["duplicate_rows"]))
     for expr, n in before.get("rule_violations", {}).items():
-        lines.append("| (rule `%s`) | | | | | | | %d → %d rows |" % (expr, n, after.get("rule_violations", {}).get(expr, 0)))
+        lines.append("| (rule `%s`) | | | | | | | %d → %d rows | |" % (expr, n, after.get("rule_violations", {}).get(expr, 0)))
     return "\n".join(lines)
 
 
@@ -102,7 +103,7 @@ def write_report_md(path, ctx):
           "- %d rows, %d columns, encoding %s, delimiter %r, read in %d chunks of up to %d rows." % (
               p["rows"], len(p["columns"]), p["encoding"], p["delimiter"], p["chunks"], p["chunk_rows"]),
           "- Outlier policy: %s." % p.get("outlier_policy", "flag"), ""]
-    L += ["## Quality before → after", "", quality_table(p, ctx["before"], ctx["after"]), "",
+    L += ["## Quality before → after", "", quality_table(p, ctx["before"], ctx["after"], ctx.get("cells_changed_by_column")), "",
           "Problems = null tokens + values invalid for the column type + format issues + outliers/range violations. "
           "Missing values are counted but not repaired by guessing.", ""]
     L += ["## Rules applied", ""]
