@@ -5,7 +5,7 @@ import os
 
 import pandas as pd
 
-from .io import read_options
+from .io import read_options, write_columns
 from .quality import QualityAcc, problems
 from .report import quality_table, write_report_md
 from .session import session
@@ -41,14 +41,24 @@ def finalize(committed, meta=None):
             raise FileNotFoundError("chunk %d is not replayed (no %s)" % (i, os.path.basename(path)))
         with open(path) as f:
             chunks.append(json.load(f))
+    from .context import _free
+    empty_headers = {"cleaned": list(s.columns), "changes": ["row", "column", "old", "new", "rule"],
+                     "removed": list(s.columns) + [_free("row", s.columns), _free("reason", s.columns)],
+                     "flags": ["row", "column", "value", "rule"]}
     for kind, name in KINDS:
         parts = [os.path.join(s.parts_dir, "%s-%05d.csv" % (kind, i)) for i in committed]
         if parts:
             _concat(parts, os.path.join(s.work_dir, name))
+        else:  # nothing committed: header-only files, never a stale earlier output
+            write_columns(os.path.join(s.work_dir, name), empty_headers[kind], [])
     recipe = getattr(s.clean_chunk, "recipe", None) or (meta or {}).get("recipe")
     before = QualityAcc(prof, recipe)
-    for _, df in s.read_chunks(0):
-        before.update(df)
+    wanted = set(committed)
+    for i, df in s.read_chunks(0):
+        if i in wanted:  # the same rows as the outputs
+            before.update(df)
+        if i >= max(wanted, default=-1):
+            break
     after = QualityAcc(prof, recipe)
     cleaned_path = os.path.join(s.work_dir, "cleaned.csv")
     if os.path.exists(cleaned_path):
@@ -67,6 +77,7 @@ def finalize(committed, meta=None):
     failed = sum(1 for c in chunks if not c["ok"])
     headline = ("%d rows in, %d out, %d removed; %d cells changed by %d rules; problem cells %d → %d; %s."
                 % (rows_in, rows_out, rows_in - rows_out, cells, len(changed), pb, pa,
+                   "no chunk was committed" if not chunks else
                    "every chunk passed validation" if not failed else "%d chunk(s) failed validation" % failed))
     if len(committed) < prof["chunks"]:
         headline += " (only %d of %d chunks committed)" % (len(committed), prof["chunks"])
