@@ -97,7 +97,7 @@ out({"info": info, "r2": r2, "fin": fin})`,
     expect(keys).toEqual(KEPT.map((i) => `k${i}`));
   });
 
-  it('a resumed run without the committed hashes would let a duplicate through: the state matters', () => {
+  it('replay_begin refuses a committed chunk whose saved hashes are missing', () => {
     const d = work();
     const r = pyOk(
       `${START}
