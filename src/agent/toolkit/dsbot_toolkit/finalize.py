@@ -75,8 +75,10 @@ def finalize(committed, meta=None):
     pb = sum(problems(v) for v in bq["columns"].values())
     pa = sum(problems(v) for v in aq["columns"].values())
     failed = sum(1 for c in chunks if not c["ok"])
-    headline = ("%d rows in, %d out, %d removed; %d cells changed by %d rules; problem cells %d → %d; %s."
-                % (rows_in, rows_out, rows_in - rows_out, cells, len(changed), pb, pa,
+    nflags = sum(flags.values())
+    flagged = " (%d flagged for review, kept)" % nflags if nflags else ""
+    headline = ("%d rows in, %d out, %d removed; %d cells changed by %d rules; problem cells %d → %d%s; %s."
+                % (rows_in, rows_out, rows_in - rows_out, cells, len(changed), pb, pa, flagged,
                    "no chunk was committed" if not chunks else
                    "every chunk passed validation" if not failed else "%d chunk(s) failed validation" % failed))
     if len(committed) < prof["chunks"]:
