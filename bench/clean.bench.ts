@@ -60,6 +60,8 @@ async function dsbotClean(file: string, name: string) {
   if (finished?.status !== 'succeeded') throw new Error(`run ${name} did not succeed: ${finished?.message}`);
   const totalMs = Date.now() - started;
   const applyMs = phases['reflect:done'] - phases['replay:started'];
+  const phaseMs = (p: string) => phases[`${p}:done`] - phases[`${p}:started`];
+  console.log(`  ${name}: profile ${phaseMs('profile')} ms, draft ${phaseMs('draft')} ms, replay ${phaseMs('replay')} ms, outputs ${phaseMs('reflect')} ms`);
   return { outDir, totalMs, applyMs, modelCalls: finished.summary!.modelCalls, peakMb: peak.mb, hostPeakMb: process.resourceUsage().maxRSS / 1024 };
 }
 

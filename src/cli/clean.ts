@@ -130,7 +130,8 @@ export function registerCleanCommands(program: Command): void {
         if (last.status !== 'succeeded') throw new DsbotError('internal', `The cleaning run did not succeed: ${last.message}`);
         const cleaned = last.artifacts.find((a) => a.name === 'cleaned.csv');
         if (!cleaned) throw new DsbotError('internal', 'The run wrote no cleaned.csv.');
-        const scores = await scoreCleaning(config, { dirty: o.dirty, clean: o.clean, cleaned: cleaned.path, workDir: path.join(outDir, 'score') });
+        const removed = last.artifacts.find((a) => a.name === 'removed_rows.csv');
+        const scores = await scoreCleaning(config, { dirty: o.dirty, clean: o.clean, cleaned: cleaned.path, removed: removed?.path, workDir: path.join(outDir, 'score') });
         printScores(scores, last.summary);
         if (o.json) console.log(JSON.stringify({ detection: scores.detection, correction: scores.correction }));
       } catch (err) {

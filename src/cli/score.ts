@@ -1,5 +1,5 @@
 /** Scores a cleaned file against ground truth with the toolkit's `score_cells`, run in the sandbox. */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kernelJson } from '../agent/kernel-calls.js';
@@ -20,7 +20,8 @@ export interface EvalScores {
 
 const TOOLKIT_DIR = fileURLToPath(new URL('../agent/toolkit/dsbot_toolkit', import.meta.url));
 
-export async function scoreCleaning(config: Config, files: { dirty: string; clean: string; cleaned: string; workDir: string }): Promise<EvalScores> {
+/** `removed` is the run's removed_rows.csv (rows removed as duplicates/outliers are scored as unchanged, in place). */
+export async function scoreCleaning(config: Config, files: { dirty: string; clean: string; cleaned: string; removed?: string; workDir: string }): Promise<EvalScores> {
   mkdirSync(files.workDir, { recursive: true });
   const sandbox = createSandbox(config.sandbox);
   try {
@@ -30,6 +31,7 @@ export async function scoreCleaning(config: Config, files: { dirty: string; clea
         { hostPath: path.resolve(files.dirty), name: 'dirty.csv' },
         { hostPath: path.resolve(files.clean), name: 'clean.csv' },
         { hostPath: path.resolve(files.cleaned), name: 'cleaned.csv' },
+        ...(files.removed && existsSync(files.removed) ? [{ hostPath: path.resolve(files.removed), name: 'removed_rows.csv' }] : []),
       ],
       pythonPackages: [{ hostDir: TOOLKIT_DIR, name: 'dsbot_toolkit' }],
       setupCode: 'from dsbot_toolkit import score_cells',

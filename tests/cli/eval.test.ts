@@ -1,0 +1,37 @@
+/** `dsbot eval` from the shell: cleans the dirty file with the builtin model and scores it by position. */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../src/config/load.js';
+import { tempDir, writeCsv } from '../helpers/run-harness.js';
+
+function dsbot(args: string[]) {
+  return spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'bin/dsbot.js'), ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, DSBOT_DATA_DIR: tempDir('dsbot-eval-data-') } });
+}
+
+describe('dsbot eval', () => {
+  it('scores a pair with null tokens, units and a duplicate row (removed rows keep their place)', () => {
+    const dir = tempDir();
+    const clean: (string | number)[][] = [['id', 'size', 'city']];
+    const dirty: (string | number)[][] = [['id', 'size', 'city']];
+    for (let i = 1; i <= 60; i++) {
+      clean.push([i, 10 + (i % 5), i % 3 ? 'Leeds' : '']);
+      dirty.push([i, i % 4 === 0 ? `${10 + (i % 5)}.0 oz` : 10 + (i % 5), i % 3 ? 'Leeds' : 'N/A']);
+    }
+    dirty.push(dirty[10]); // an exact duplicate: removed by the run, scored in place
+    clean.push(clean[10]);
+    const out = dsbot(['eval', '--dirty', writeCsv(dir, 'dirty.csv', dirty), '--clean', writeCsv(dir, 'clean.csv', clean), '--json', '--out', path.join(dir, 'out')]);
+    expect(out.status, out.stderr).toBe(0);
+    const last = JSON.parse(out.stdout.trim().split('\n').at(-1)!);
+    expect(last.correction.f1).toBeGreaterThan(0.95);
+    expect(last.detection.r).toBe(1);
+    expect(out.stdout).toMatch(/removed 1;/); // the duplicate
+    expect(out.stdout).toMatch(/correction\s+P [\d.]+\s+R [\d.]+\s+F1/);
+  });
+
+  it('fails with a clear message and exit code 2 for a missing file', () => {
+    const out = dsbot(['eval', '--dirty', '/nonexistent/dirty.csv', '--clean', '/nonexistent/clean.csv']);
+    expect(out.status).toBe(2);
+    expect(out.stderr).toMatch(/does not exist/);
+  });
+});
