@@ -16,7 +16,7 @@ import { loadConfig } from '../src/config/load.js';
 import { createScriptedModel } from '../src/agent/models/scripted.js';
 import { MemoryKnowledgeStore } from '../src/knowledge/memory-store.js';
 import { createSandbox } from '../src/sandbox/index.js';
-import { createRedis, ensureRedis } from '../src/queue/redis.js';
+import { createRedis, deleteKeys, ensureRedis } from '../src/queue/redis.js';
 import { createRunRegistry } from '../src/queue/run-registry.js';
 import { createRunProducer } from '../src/queue/producer.js';
 import { createRunControl } from '../src/queue/control.js';
@@ -142,12 +142,7 @@ await worker.close();
 workerConn.disconnect();
 await control.close();
 await producer.close();
-let cursor = '0';
-do {
-  const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-  cursor = next;
-  if (keys.length) await redis.del(...keys);
-} while (cursor !== '0');
+await deleteKeys(redis, prefix);
 redis.disconnect();
 await redisHandle.stop();
 

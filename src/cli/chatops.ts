@@ -14,7 +14,7 @@ import { createKnowledgeStore, indexDatasetFiles } from '../knowledge/index.js';
 import { MemoryKnowledgeStore } from '../knowledge/memory-store.js';
 import type { KnowledgeStore } from '../knowledge/types.js';
 import { createSandbox } from '../sandbox/index.js';
-import { connectRedis, createRedis, ensureRedis } from '../queue/redis.js';
+import { connectRedis, createRedis, deleteKeys, ensureRedis } from '../queue/redis.js';
 import { createRunRegistry, type RunRegistry } from '../queue/run-registry.js';
 import { createRunProducer, type RunProducer } from '../queue/producer.js';
 import { createRunControl, type RunControl } from '../queue/control.js';
@@ -150,8 +150,7 @@ async function demo(opts: DemoOptions): Promise<number> {
   const shutdown = async () => {
     await platform.stop();
     await worker.close();
-    const keys = await stack.redis.keys(`${config.queue.prefix}:*`);
-    if (keys.length) await stack.redis.del(...keys);
+    await deleteKeys(stack.redis, config.queue.prefix);
     await stack.close();
     await handle.stop();
   };

@@ -115,3 +115,13 @@ export async function ensureRedis(url: string, options: { redisServer?: string; 
     },
   };
 }
+
+/** Deletes every key under `prefix:` with SCAN (never KEYS or a flush: the Redis may be shared). */
+export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== '0');
+}

@@ -8,23 +8,18 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
-import { createRedis } from '../../src/queue/redis.js';
-import { createRunRegistry, type RunRegistry } from '../../src/queue/run-registry.js';
-import { createRunProducer, type RunProducer } from '../../src/queue/producer.js';
-import { createRunControl, type RunControl } from '../../src/queue/control.js';
-import { createRunWorker, type RunFunction, type RunWorker } from '../../src/queue/worker.js';
-import { createRouter } from '../../src/bots/router.js';
-import { createAuditLog } from '../../src/bots/audit.js';
-import { createChatAgent } from '../../src/agent/chat/index.js';
+import type { RunFunction, RunWorker } from '../../src/queue/worker.js';
+import type { RunProducer } from '../../src/queue/producer.js';
+import type { RunRegistry } from '../../src/queue/run-registry.js';
+import { openQueueStack, REDIS_URL } from '../helpers/queue-stack.js';
 import { createDiscordPlatform } from '../../src/bots/discord/platform.js';
 import type { ChatPlatform } from '../../src/bots/types.js';
 import type { RunDeps } from '../../src/agent/types.js';
 import { APP_ID, startFakeDiscord, type FakeDiscord } from '../fakes/discord-server.js';
 
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export { REDIS_URL };
 
 export interface DiscordHarness {
   fake: FakeDiscord;
@@ -66,52 +61,24 @@ export async function createDiscordHarness(options: DiscordHarnessOptions = {}):
   });
   const logs: string[] = [];
   const log = (line: string) => void logs.push(line);
-  const redis = createRedis(REDIS_URL);
-  const workerConn = createRedis(REDIS_URL);
-  const registry = createRunRegistry(redis, prefix);
-  const producer = createRunProducer(config.queue, redis, registry);
-  const control = createRunControl(redis, prefix, () => createRedis(REDIS_URL));
-  const workerControl = createRunControl(redis, prefix, () => createRedis(REDIS_URL));
-  const worker = createRunWorker({ config, connection: workerConn, registry, control: workerControl, run: options.run, runDeps: options.runDeps, log });
-  await worker.start();
+  const stack = await openQueueStack({ config, run: options.run, runDeps: options.runDeps, log });
   const platform = createDiscordPlatform(config, { log: (line, err) => log(`${line} ${String(err ?? '')}`) });
-  const audit = createAuditLog(config.dataDir);
-  await platform.start(createRouter({ config, registry, producer, control, chat: createChatAgent(config), audit, log }));
+  await platform.start(stack.router);
   return {
     fake,
     config,
     prefix,
-    registry,
-    producer,
-    worker,
+    registry: stack.registry,
+    producer: stack.producer,
+    worker: stack.worker!,
     platform,
     logs,
-    async waitForState(runId, states, timeoutMs = 60_000) {
-      const end = Date.now() + timeoutMs;
-      for (;;) {
-        const rec = await registry.get(runId);
-        if (rec && states.includes(rec.state)) return rec.state;
-        if (Date.now() > end) throw new Error(`run ${runId} did not reach ${states.join('/')} (state ${rec?.state}); logs: ${logs.join(' | ')}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    },
+    waitForState: (runId, states, timeoutMs = 60_000) => stack.waitForState(runId, states, timeoutMs, () => `logs: ${logs.join(' | ')}`),
     async close() {
       await platform.stop();
-      await worker.close();
-      workerConn.disconnect();
-      await control.close();
-      await workerControl.close();
-      await producer.close();
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-        cursor = next;
-        if (keys.length) await redis.del(...keys);
-      } while (cursor !== '0');
-      redis.disconnect();
+      await stack.close();
       await fake.close();
     },
   };
 }
 
-export type { Redis };

@@ -8,26 +8,21 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Redis } from 'ioredis';
-import { createChatAgent } from '../../src/agent/chat/index.js';
 import { createBuiltinModel } from '../../src/agent/models/builtin.js';
-import { createAuditLog } from '../../src/bots/audit.js';
-import { createRouter } from '../../src/bots/router.js';
 import { createSlackPlatform, type SlackPlatform } from '../../src/bots/slack/platform.js';
 import { createSlackSink } from '../../src/bots/slack/sink.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { MemoryKnowledgeStore } from '../../src/knowledge/memory-store.js';
-import { createRunControl, type RunControl } from '../../src/queue/control.js';
-import { createRunProducer, type RunProducer } from '../../src/queue/producer.js';
-import { createRedis } from '../../src/queue/redis.js';
-import { createRunRegistry, type RunRegistry } from '../../src/queue/run-registry.js';
-import { createRunWorker, type RunFunction, type RunWorker } from '../../src/queue/worker.js';
+import type { RunProducer } from '../../src/queue/producer.js';
+import type { RunRegistry } from '../../src/queue/run-registry.js';
+import type { RunFunction, RunWorker } from '../../src/queue/worker.js';
+import { openQueueStack, REDIS_URL } from '../helpers/queue-stack.js';
 import { createSandbox } from '../../src/sandbox/index.js';
 import { BOT_TOKEN, SIGNING_SECRET, startFakeSlack, type FakeSlack } from '../fakes/slack-server.js';
 import { freePort, quietLogger } from './helpers.js';
 
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export { REDIS_URL };
 export const ADMIN = 'UADMIN';
 
 export interface SlackStack {
@@ -63,33 +58,17 @@ export async function startSlackStack(options: { run?: RunFunction; overrides?: 
       ...options.overrides,
     },
   });
-  const redis = createRedis(REDIS_URL);
-  const workerConn = createRedis(REDIS_URL);
-  const registry = createRunRegistry(redis, prefix);
-  const producer = createRunProducer(config.queue, redis, registry);
-  const control: RunControl = createRunControl(redis, prefix, () => createRedis(REDIS_URL));
-  const workerControl: RunControl = createRunControl(redis, prefix, () => createRedis(REDIS_URL));
-  const audit = createAuditLog(config.dataDir);
   const fast = { post: { intervalMs: 0 }, edit: { intervalMs: 0 }, upload: { intervalMs: 0 } };
-  const worker = createRunWorker({
+  const stack = await openQueueStack({
     config,
-    connection: workerConn,
-    registry,
-    control: workerControl,
     run: options.run,
-    runDeps: {
-      config,
-      model: createBuiltinModel(),
-      knowledge: new MemoryKnowledgeStore(),
-      createSandbox: () => createSandbox(config.sandbox),
-    },
+    runDeps: { config, model: createBuiltinModel(), knowledge: new MemoryKnowledgeStore(), createSandbox: () => createSandbox(config.sandbox) },
     createSink: (threadRef) => createSlackSink(threadRef, config, { paces: fast }),
-    log: () => {},
   });
-  await worker.start();
-  const router = createRouter({ config, registry, producer, control, chat: createChatAgent(config), audit, log: () => {} });
+  const { registry, producer } = stack;
+  const worker = stack.worker!;
   const platform = createSlackPlatform(config, { logger: quietLogger as never });
-  await platform.start(router);
+  await platform.start(stack.router);
 
   return {
     fake,
@@ -100,15 +79,7 @@ export async function startSlackStack(options: { run?: RunFunction; overrides?: 
     producer,
     worker,
     jobCount: () => producer.queue.getJobCountByTypes('waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized'),
-    async waitForState(runId, states, timeoutMs = 60_000) {
-      const end = Date.now() + timeoutMs;
-      for (;;) {
-        const rec = await registry.get(runId);
-        if (rec && states.includes(rec.state)) return rec.state;
-        if (Date.now() > end) throw new Error(`run ${runId} did not reach ${states.join('/')} (state ${rec?.state})`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
+    waitForState: (runId, states, timeoutMs = 60_000) => stack.waitForState(runId, states, timeoutMs),
     audit() {
       const file = path.join(config.dataDir, 'audit.log');
       if (!existsSync(file)) return [];
@@ -116,23 +87,8 @@ export async function startSlackStack(options: { run?: RunFunction; overrides?: 
     },
     async close() {
       await platform.stop();
-      await worker.close();
-      workerConn.disconnect();
-      await control.close();
-      await workerControl.close();
-      await producer.close();
-      await deleteKeys(redis, prefix);
-      redis.disconnect();
+      await stack.close();
       await fake.close();
     },
   };
-}
-
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
 }
