@@ -125,15 +125,8 @@ def jsonable(value, depth=0):
 
 
 # --- capped output ----------------------------------------------------------------------
-class CappedStream(io.TextIOBase):
-    """A text stream keeping the first `limit` bytes and counting the rest."""
-
-    def __init__(self, limit):
-        super().__init__()
-        self.limit = limit
-        self.size = 0
-        self.dropped = 0
-        self.parts = []
+class _TextOut(io.TextIOBase):
+    """A text stream that accepts str writes in UTF-8 and is not a terminal."""
 
     @property
     def encoding(self):
@@ -144,6 +137,17 @@ class CappedStream(io.TextIOBase):
 
     def isatty(self):
         return False
+
+
+class CappedStream(_TextOut):
+    """A text stream keeping the first `limit` bytes and counting the rest."""
+
+    def __init__(self, limit):
+        super().__init__()
+        self.limit = limit
+        self.size = 0
+        self.dropped = 0
+        self.parts = []
 
     def write(self, s):
         if not isinstance(s, str):
@@ -169,7 +173,7 @@ class CappedStream(io.TextIOBase):
         return text
 
 
-class _Router(io.TextIOBase):
+class _Router(_TextOut):
     """The permanent sys.stdout/sys.stderr: writes go to the running cell's capped buffer, or to
     the process's stderr between cells. Loggers that kept a reference keep working across cells."""
 
@@ -177,16 +181,6 @@ class _Router(io.TextIOBase):
         super().__init__()
         self.fallback = fallback
         self.target = None
-
-    @property
-    def encoding(self):
-        return "utf-8"
-
-    def writable(self):
-        return True
-
-    def isatty(self):
-        return False
 
     def write(self, s):
         target = self.target
