@@ -7,6 +7,7 @@ import pandas as pd
 
 from .io import read_options, write_columns
 from .quality import QualityAcc, problems
+from .relations import row_hashes
 from .report import quality_table, write_report_md
 from .session import session
 
@@ -52,18 +53,8 @@ def finalize(committed, meta=None):
         else:  # nothing committed: header-only files, never a stale earlier output
             write_columns(os.path.join(s.work_dir, name), empty_headers[kind], [])
     recipe = getattr(s.clean_chunk, "recipe", None) or (meta or {}).get("recipe")
-    before = QualityAcc(prof, recipe)
-    wanted = set(committed)
-    for i, df in s.read_chunks(0):
-        if i in wanted:  # the same rows as the outputs
-            before.update(df)
-        if i >= max(wanted, default=-1):
-            break
-    after = QualityAcc(prof, recipe)
-    cleaned_path = os.path.join(s.work_dir, "cleaned.csv")
-    if os.path.exists(cleaned_path):
-        for df in pd.read_csv(cleaned_path, chunksize=s.chunk_rows, **read_options("utf-8", ",")):
-            after.update(df.fillna(""))
+    measured = [c.pop("quality", None) for c in chunks]
+    before, after = _measured(s, prof, recipe, committed, measured) or _remeasure(s, prof, recipe, committed)
     bq, aq = before.result(), after.result()
     rows_in = sum(c["rows_in"] for c in chunks)
     rows_out = sum(c["rows_out"] for c in chunks)
@@ -109,6 +100,44 @@ def finalize(committed, meta=None):
         json.dump(report, f, indent=1, default=str)
     return {"artifacts": artifacts, "rows_in": rows_in, "rows_out": rows_out, "rows_removed": rows_in - rows_out,
             "cells_changed": cells, "before_after_table": quality_table(prof, bq, aq, by_column), "headline": headline}
+
+
+def _measured(s, prof, recipe, committed, measured):
+    """Before/after quality summed from what replay_chunk measured per chunk (result-NNNNN.json),
+    or None when a chunk lacks it or measured with other recipe settings."""
+    import numpy as np
+    before, after = QualityAcc(prof, recipe), QualityAcc(prof, recipe)
+    key = json.loads(json.dumps(before.key()))
+    if not measured or any(q is None or q["key"] != key for q in measured):
+        return None
+    hashes = s.input_hashes
+    for i, q in zip(committed, measured):
+        if hashes is not None and i < len(hashes) and len(hashes[i]) == q["before"]["rows"]:
+            bh = hashes[i]
+        else:
+            bh = row_hashes(s.chunk(i))
+        before.add_counts(q["before"]["columns"], q["before"]["rows"], q["before"]["rules"], bh)
+        kind = "hashes" if q["after_hashes"] == "kept" else "qhashes"
+        with open(os.path.join(s.parts_dir, "%s-%05d.npy" % (kind, i)), "rb") as f:
+            after.add_counts(q["after"]["columns"], q["after"]["rows"], q["after"]["rules"], np.load(f))
+    return before, after
+
+
+def _remeasure(s, prof, recipe, committed):
+    """Before/after quality measured again from the input and cleaned.csv (no per-chunk results)."""
+    before = QualityAcc(prof, recipe)
+    wanted = set(committed)
+    for i, df in s.read_chunks(0):
+        if i in wanted:  # the same rows as the outputs
+            before.update(df)
+        if i >= max(wanted, default=-1):
+            break
+    after = QualityAcc(prof, recipe)
+    cleaned_path = os.path.join(s.work_dir, "cleaned.csv")
+    if os.path.exists(cleaned_path):
+        for df in pd.read_csv(cleaned_path, chunksize=s.chunk_rows, **read_options("utf-8", ",")):
+            after.update(df.fillna(""))
+    return before, after
 
 
 def _sum_dicts(dicts):

@@ -148,7 +148,28 @@ def write_columns(path, header, columns):
     """Writes CSV from a header and one array per column (UTF-8, neutralised), atomically.
 
     Same bytes as pandas' to_csv(index=False) for text and numbers, about twice as fast."""
-    arrays = [_writable(c) for c in columns]
+    return write_arrays(path, header, [_writable(c) for c in columns])
+
+
+def writable_arrays(df):
+    """The arrays write_csv would write for `df` (neutralised, missing values empty), or None when
+    write_csv would go through pandas' to_csv instead."""
+    if all(df[c].dtype.kind in "Oifub" for c in df.columns) and df.columns.is_unique:
+        return [_writable(df[c]) for c in df.columns]
+    return None
+
+
+def as_text(arr):
+    """The cell texts of a writable array as a CSV reader gets them back (object array of str)."""
+    if arr.dtype == object and pd.api.types.infer_dtype(arr, skipna=False) == "string":
+        return arr
+    out = np.empty(len(arr), dtype=object)
+    out[:] = ["" if v is None else v if isinstance(v, str) else repr(v) if isinstance(v, float) else str(v) for v in arr]
+    return out
+
+
+def write_arrays(path, header, arrays):
+    """Writes CSV from a header and writable arrays (see writable_arrays), atomically."""
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")

@@ -52,6 +52,7 @@ def profile():
     prof = json.loads(json.dumps(prof, default=_json_default))
     s.profile = prof
     s.rules = rules
+    s.input_hashes = rel.hashes  # row hashes per chunk: the "before" duplicates of finalize
     return prof
 
 

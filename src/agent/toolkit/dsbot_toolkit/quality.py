@@ -1,4 +1,7 @@
-"""Quality measures per column, computed the same way before and after cleaning, streaming."""
+"""Quality measures per column, computed the same way before and after cleaning, streaming.
+
+Every distinct value of a column gets a few bits (missing, null token, invalid type, format
+issue, outlier); the bits are remembered per column across chunks, so a value is judged once."""
 import numpy as np
 import pandas as pd
 
@@ -8,23 +11,28 @@ from .repairs import rule_violations
 from .validate import invalid_mask
 
 PROBLEMS = ["null_tokens", "invalid_type", "format_violations", "outliers"]
+KEYS = ["missing"] + PROBLEMS
 LABELS = {"null_tokens": "null tokens ('N/A', '-', …)", "invalid_type": "invalid for the column type",
           "format_violations": "format issues (spacing, variants, merged values)", "outliers": "outliers / out of range",
           "missing": "missing values"}
+_BIT = {k: np.uint8(1 << n) for n, k in enumerate(KEYS)}
+_MEMO_MAX = 200000
 
 
 class QualityAcc:
     """Counts missing values, null tokens, invalid-type values, format issues and outliers."""
 
-    def __init__(self, prof, recipe=None):
+    def __init__(self, prof, recipe=None, valid_memo=None):
         self.prof = prof
         self.cols = {c["name"]: c for c in prof["columns"]}
-        self.counts = {c: {k: 0 for k in ["missing"] + PROBLEMS} for c in self.cols}
+        self.counts = {c: {k: 0 for k in KEYS} for c in self.cols}
         self.hashes = []
         self.rule_viol = {}
         self.rows = 0
         self.bounds = {}
         self.merged = {}
+        self.memo = {}               # column -> (pd.Index of values, uint8 bits) or False (not worth it)
+        self.valid_memo = valid_memo  # the session's type verdicts (shared with validation)
         for step in recipe or []:
             if step.get("op") == "outliers":
                 self.bounds[step["column"]] = (step["lo"], step["hi"])
@@ -37,40 +45,110 @@ class QualityAcc:
         for r in prof.get("rules", []):
             if r["kind"] == "range":
                 self.bounds[r["column"]] = (r["min"], r["max"])
+        self.sum_rules = [r for r in prof.get("rules", []) if r["kind"] in ("sum_ge", "sum_eq")]
 
-    def update(self, df):
+    def _bits_of(self, name, u):
+        """uint8 bits per distinct value (a Series of str)."""
+        col = self.cols[name]
+        st = u.str.strip()
+        stv = st.values
+        low = st.str.lower()
+        isnull = low.isin(V.NULL_TOKENS).values
+        like = col.get("value_like_tokens")
+        if like and isnull.any():
+            isnull &= ~u.isin(like).values
+        bits = np.where(isnull, _BIT["missing"], np.uint8(0)).astype(np.uint8)
+        bits[isnull & (stv != "")] |= _BIT["null_tokens"]
+        if col.get("base_type") in ("integer", "float", "date", "datetime", "time", "boolean"):
+            vals = u.where(~isnull, "") if isnull.any() else u
+            bits[invalid_mask(vals, col, self.valid_memo)] |= _BIT["invalid_type"]
+        fmt = (u.values != stv) & ~isnull
+        if col.get("variants"):
+            fmt |= u.isin(list(col["variants"])).values
+        if name in self.merged:
+            t = st.str.extract(r"^.*?\S\s*[,\s]\s*([^\s,]+)$")[0]
+            fmt |= t.isin(self.merged[name]).fillna(False).values
+        bits[fmt] |= _BIT["format_violations"]
+        if name in self.bounds:
+            lo, hi = self.bounds[name]
+            x = V.numbers_of(st.where(~isnull, "") if isnull.any() else st)
+            bits[(x < lo) | (x > hi)] |= _BIT["outliers"]
+        return bits
+
+    def row_bits(self, name, values):
+        """uint8 bits per row of one column's values (strings); 0 for missing (NaN) cells."""
+        codes, uniques = pd.factorize(values, sort=False)
+        if len(uniques) == 0:
+            return np.zeros(len(codes), dtype=np.uint8)
+        u = np.asarray(uniques, dtype=object)
+        known = self.memo.get(name)
+        if known is False:
+            bu = self._bits_of(name, pd.Series(u).astype(str))
+        elif known is None:
+            bu = self._bits_of(name, pd.Series(u).astype(str))
+            self.memo[name] = (pd.Index(u), bu) if len(u) <= _MEMO_MAX else False
+        else:
+            pos = known[0].get_indexer(u)
+            todo = pos < 0
+            bu = np.empty(len(u), dtype=np.uint8)
+            bu[~todo] = known[1][pos[~todo]]
+            n = int(todo.sum())
+            if n:
+                fresh = self._bits_of(name, pd.Series(u[todo]).astype(str))
+                bu[todo] = fresh
+                if n > len(u) // 2 or len(known[0]) + n > _MEMO_MAX:
+                    self.memo[name] = False  # mostly new values (free text, ids): no point remembering
+                else:
+                    self.memo[name] = (known[0].append(pd.Index(u[todo])), np.concatenate([known[1], fresh]))
+        out = bu[codes]
+        if (codes < 0).any():
+            out[codes < 0] = 0
+        return out
+
+    def add_bits(self, name, bits):
+        """Adds one column's row bits to the counts."""
+        n = np.bincount(bits, minlength=32)
+        cnt = self.counts[name]
+        for k, b in _BIT.items():
+            cnt[k] += int(n[(np.arange(32) & int(b)) != 0].sum())
+
+    @staticmethod
+    def counts_of(bits):
+        """{key: n} for one column's row bits."""
+        n = np.bincount(bits, minlength=32)
+        return {k: int(n[(np.arange(32) & int(b)) != 0].sum()) for k, b in _BIT.items()}
+
+    def rule_counts(self, df):
+        """[[expr, violations]] per cross-column rule in `df` (strings)."""
+        return [[r["expr"], int(rule_violations(df, r).sum())] for r in self.sum_rules]
+
+    def update(self, df, hashes=None):
         """Adds one chunk of strings (work is done once per distinct value, weighted by counts)."""
         self.rows += len(df)
-        self.hashes.append(row_hashes(df))
-        for name, col in self.cols.items():
-            if name not in df:
-                continue
-            codes, uniques = pd.factorize(df[name], sort=False)
-            if len(uniques) == 0:
-                continue
-            w = np.bincount(codes[codes >= 0], minlength=len(uniques))
-            u = pd.Series(np.asarray(uniques, dtype=object)).astype(str)
-            st = u.str.strip()
-            isnull = (st.str.lower().isin(V.NULL_TOKENS) & ~u.isin(col.get("value_like_tokens", []))).values
-            cnt = self.counts[name]
-            cnt["missing"] += int(w[isnull].sum())
-            cnt["null_tokens"] += int(w[isnull & (st != "").values].sum())
-            inv = invalid_mask(u.where(~isnull, ""), col)
-            cnt["invalid_type"] += int(w[inv].sum())
-            fmt = (u != st).values & ~isnull
-            if col.get("variants"):
-                fmt |= u.isin(list(col["variants"])).values
-            if name in self.merged:
-                t = st.str.extract(r"^.*?\S\s*[,\s]\s*([^\s,]+)$")[0]
-                fmt |= t.isin(self.merged[name]).fillna(False).values
-            cnt["format_violations"] += int(w[fmt].sum())
-            if name in self.bounds:
-                lo, hi = self.bounds[name]
-                x = V.numbers_of(st.where(~isnull, ""))
-                cnt["outliers"] += int(w[(x < lo) | (x > hi)].sum())
-        for r in self.prof.get("rules", []):
-            if r["kind"] in ("sum_ge", "sum_eq"):
-                self.rule_viol[r["expr"]] = self.rule_viol.get(r["expr"], 0) + int(rule_violations(df, r).sum())
+        self.hashes.append(row_hashes(df) if hashes is None else hashes)
+        for name in self.cols:
+            if name in df:
+                self.add_bits(name, self.row_bits(name, df[name].values))
+        self.add_rules(self.rule_counts(df))
+
+    def add_counts(self, columns, rows, rules, hashes):
+        """Adds counts measured elsewhere (one chunk's {column: {key: n}}, rows, rule counts, row hashes)."""
+        self.rows += rows
+        self.hashes.append(hashes)
+        for name, cnt in columns.items():
+            if name in self.counts:
+                for k in KEYS:
+                    self.counts[name][k] += int(cnt.get(k, 0))
+        self.add_rules(rules)
+
+    def add_rules(self, rules):
+        """Adds [[expr, violations]] pairs."""
+        for expr, n in rules:
+            self.rule_viol[expr] = self.rule_viol.get(expr, 0) + int(n)
+
+    def key(self):
+        """The measure's settings that come from the recipe (a resumed run must measure alike)."""
+        return [sorted([k, list(v)] for k, v in self.bounds.items()), sorted([k, sorted(v)] for k, v in self.merged.items())]
 
     def result(self):
         """{"columns": {name: counts}, "duplicate_rows", "rule_violations", "rows"}."""

@@ -7,7 +7,9 @@ import os
 import numpy as np
 
 from .context import ChunkContext
-from .io import write_columns, write_csv
+from .io import as_text, read_options, write_arrays, write_columns, write_csv, writable_arrays
+from .quality import QualityAcc
+from .relations import row_hashes
 from .safety import check_output_name
 from .session import session
 from .validate import validate_cleaning_results
@@ -45,6 +47,7 @@ def replay_begin(clean_chunk, committed=()):
         profile()
     os.makedirs(s.parts_dir, exist_ok=True)
     s.clean_chunk = clean_chunk
+    s.quality = QualityAcc(s.profile, getattr(clean_chunk, "recipe", None), s.valid_memo)
     s.seen = {}
     s._seen_cache = None
     for i in sorted(set(int(i) for i in committed)):
@@ -81,6 +84,8 @@ def replay_chunk(i):
         raise RuntimeError("call replay_begin(clean_chunk, committed) first")
     i = int(i)
     original = s.chunk(i)
+    q = s.quality
+    before = {c: q.row_bits(c, original[c].values) for c in q.cols if c in original}
     ctx = ChunkContext(index=i, row_offset=i * s.chunk_rows, profile=s.profile, rules=s.rules,
                        original=original, seen=seen_before(i))
     # toolkit-made functions never modify their input; other code gets a copy to modify
@@ -89,7 +94,11 @@ def replay_chunk(i):
         raise TypeError("clean_chunk must return a DataFrame")
     verdict = validate_cleaning_results(original, cleaned, s.rules, ctx)
     os.makedirs(s.parts_dir, exist_ok=True)
-    write_csv(cleaned, _part("cleaned", i))
+    arrays = writable_arrays(cleaned)
+    if arrays is not None:
+        write_arrays(_part("cleaned", i), list(cleaned.columns), arrays)
+    else:
+        write_csv(cleaned, _part("cleaned", i))
     write_columns(_part("changes", i), *ctx.changes_columns())
     write_csv(ctx.removed_frame(s.columns), _part("removed", i))
     write_csv(ctx.flags_frame(), _part("flags", i))
@@ -99,6 +108,7 @@ def replay_chunk(i):
         np.save(f, hashes)
     os.replace(tmp, _part("hashes", i, "npy"))
     s.seen[i] = hashes
+    quality = _measure(i, q, original, before, cleaned, arrays, ctx, hashes)
     changes = ctx.changes_by_rule()
     result = {
         "index": i, "rows_in": len(original), "rows_out": len(cleaned), "rows_removed": ctx.removed_count,
@@ -106,9 +116,64 @@ def replay_chunk(i):
         "changes_by_rule": changes, "changes_by_column": ctx.changes_by_column(), "removed_by_reason": ctx.removed_by_reason(),
         "flags_by_rule": ctx.flags_by_rule(), "cells_changed": int(sum(changes.values())),
     }
-    with open(_part("result", i, "json"), "w") as f:
-        json.dump(result, f)
+    tmp = _part("result", i, "json.tmp")
+    with open(tmp, "w") as f:
+        json.dump(dict(result, quality=quality), f)
+    os.replace(tmp, _part("result", i, "json"))
     return result
+
+
+def _measure(i, q, original, before, cleaned, arrays, ctx, kept_hashes):
+    """Quality of chunk `i` before (the input rows) and after (the cleaned part's texts), from the
+    frames in memory: columns the cleaning left alone reuse the input's per-row verdicts, and the
+    after row hashes are the ones is_duplicate kept when they describe the part exactly."""
+    s = session()
+    if arrays is None:  # written by pandas: measure the part as a reader gets it back
+        import pandas as pd
+        texts = pd.read_csv(_part("cleaned", i), **read_options("utf-8", ",")).fillna("")
+        cols = {c: texts[c].values for c in texts.columns}
+    else:
+        cols = {c: as_text(a) for c, a in zip(cleaned.columns, arrays)}
+    pos = None
+    if not cleaned.index.equals(original.index):
+        pos = original.index.get_indexer(cleaned.index) if cleaned.index.isin(original.index).all() else False
+    after = {}
+    for c in q.cols:
+        if c not in cols:
+            continue
+        a = cols[c]
+        if c in before and pos is not False and len(a) == (len(original) if pos is None else len(pos)):
+            b = original[c].values if pos is None else original[c].values[pos]
+            if a.dtype == b.dtype and bool((a == b).all()):
+                after[c] = q.counts_of(before[c] if pos is None else before[c][pos])
+                continue
+        after[c] = q.counts_of(q.row_bits(c, a))
+    # the kept hashes describe the part when its texts are the very values is_duplicate hashed
+    trusted = (arrays is not None and getattr(s.clean_chunk, "recipe", None) is not None
+               and len(kept_hashes) == len(cleaned) and ctx.duplicates_known_absent(cleaned)
+               and all(cols[c] is arr and cleaned[c].dtype == object and bool((arr == cleaned[c].values).all())
+                       for c, arr in zip(cleaned.columns, arrays)))
+    text_frame = None
+    if q.sum_rules or not trusted:
+        import pandas as pd
+        text_frame = pd.DataFrame(cols, columns=list(cols))
+    if trusted:
+        after_hashes = "kept"
+    else:
+        h = row_hashes(text_frame)
+        tmp = _part("qhashes", i, "npy.tmp")
+        with open(tmp, "wb") as f:
+            np.save(f, h)
+        os.replace(tmp, _part("qhashes", i, "npy"))
+        after_hashes = "own"
+    return {
+        "key": q.key(),
+        "before": {"rows": len(original), "columns": {c: q.counts_of(b) for c, b in before.items()},
+                   "rules": q.rule_counts(original)},
+        "after": {"rows": len(cleaned), "columns": after,
+                  "rules": q.rule_counts(text_frame) if q.sum_rules else []},
+        "after_hashes": after_hashes,
+    }
 
 
 def save_cleaned_dataframe(df, name):

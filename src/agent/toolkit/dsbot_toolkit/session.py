@@ -26,6 +26,8 @@ class Session:
         self.clean_chunk = None
         self.last_ctx = None
         self.valid_memo = {}    # type verdicts per distinct value, shared by the chunks
+        self.input_hashes = None  # row hashes per input chunk, from the profile pass
+        self.quality = None     # QualityAcc measuring each replayed chunk (replay_begin)
         self._reader = None     # (next chunk index, iterator)
 
     @property
