@@ -117,9 +117,14 @@ def _measured(s, prof, recipe, committed, measured):
         else:
             bh = row_hashes(s.chunk(i))
         before.add_counts(q["before"]["columns"], q["before"]["rows"], q["before"]["rules"], bh)
-        kind = "hashes" if q["after_hashes"] == "kept" else "qhashes"
-        with open(os.path.join(s.parts_dir, "%s-%05d.npy" % (kind, i)), "rb") as f:
-            after.add_counts(q["after"]["columns"], q["after"]["rows"], q["after"]["rules"], np.load(f))
+        path = os.path.join(s.parts_dir, "%s-%05d.npy" % ("hashes" if q["after_hashes"] == "kept" else "qhashes", i))
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                ah = np.load(f)
+        else:  # parts restored on resume carry no qhashes: hash the cleaned part as a reader gets it
+            part = os.path.join(s.parts_dir, "cleaned-%05d.csv" % i)
+            ah = row_hashes(pd.read_csv(part, **read_options("utf-8", ",")).fillna(""))
+        after.add_counts(q["after"]["columns"], q["after"]["rows"], q["after"]["rules"], ah)
     return before, after
 
 

@@ -43,24 +43,6 @@ def describe_step(step):
     return "%s %s" % (op, col or "")
 
 
-def _meta_value(v, depth=0):
-    """A short readable text for a meta value (lists are counted, dicts flattened one level)."""
-    if isinstance(v, dict):
-        if depth:
-            return "{…}"
-        return ", ".join("%s %s" % (k.replace("_", " "), _meta_value(x, 1)) for k, x in v.items()) or "-"
-    if isinstance(v, (list, tuple)):
-        return "%d" % len(v)
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, float):
-        return "%g" % v
-    if v is None:
-        return "-"
-    t = str(v)
-    return t if len(t) <= 120 else t[:119] + "…"
-
-
 def _act(step, plural=False):
     a = step.get("action", "flag")
     return {"flag": "flagged (kept, listed in flags.csv)" if not plural else "are flagged (listed in flags.csv)",
@@ -89,16 +71,95 @@ def quality_table(prof, before, after, changed=None):
     return "\n".join(lines)
 
 
+def _secs(ms):
+    return "%.1f s" % (ms / 1000.0) if ms >= 100 else "%.2f s" % (ms / 1000.0)
+
+
+def _int(n):
+    return "{:,}".format(int(n))
+
+
+def _steps_table(steps):
+    cost = any(s.get("costUsd") is not None for s in steps)
+    head = "| step | phase | result | duration | tokens in / out |" + (" cost |" if cost else "")
+    rows = [head, "|" + " --- |" * (6 if cost else 5)]
+    for s in steps:
+        cells = [str(s.get("step", "")), str(s.get("phase", "")), "error" if s.get("isError") else "ok",
+                 _secs(s["durationMs"]) if isinstance(s.get("durationMs"), (int, float)) else "",
+                 "%s / %s" % (_int(s.get("inputTokens") or 0), _int(s.get("outputTokens") or 0))]
+        if cost:
+            c = s.get("costUsd")
+            cells.append("$%.4f" % c if isinstance(c, (int, float)) else "")
+        rows.append("| " + " | ".join(cells) + " |")
+    return rows
+
+
+def _chunks_line(chunks):
+    n = len(chunks)
+    rin = sum(int(c.get("rowsIn") or 0) for c in chunks)
+    rout = sum(int(c.get("rowsOut") or 0) for c in chunks)
+    failed = [str(c.get("index")) for c in chunks if c.get("ok") is False]
+    verdict = ("all passed validation" if not failed else
+               "chunk%s %s failed validation" % ("s" if len(failed) > 1 else "", ", ".join(failed)))
+    return "%d committed; rows %s in, %s out (%s removed); %s" % (n, _int(rin), _int(rout), _int(rin - rout), verdict)
+
+
+def run_lines(meta):
+    """Markdown lines for the host's run metadata: readable values, None/absent omitted, steps as a
+    table, chunks summarised, durations in seconds."""
+    lines, tables = [], []
+    for k, v in (meta or {}).items():
+        if k == "recipe" or v is None or v == {} or v == []:
+            continue
+        label = k.replace("_", " ")
+        if k == "steps" and isinstance(v, list) and all(isinstance(s, dict) for s in v):
+            tables += ["", "Agent steps:", ""] + _steps_table(v)
+            lines.append("- steps: %d (%d with errors)" % (len(v), sum(1 for s in v if s.get("isError"))))
+            continue
+        if k == "chunks" and isinstance(v, list) and all(isinstance(c, dict) for c in v):
+            lines.append("- chunks: " + _chunks_line(v))
+            continue
+        if k == "cost_usd" and isinstance(v, (int, float)):
+            lines.append("- cost: $%.4f" % v)
+            continue
+        if k == "tokens" and isinstance(v, dict):
+            lines.append("- tokens: %s in, %s out" % (_int(v.get("input") or 0), _int(v.get("output") or 0)))
+            continue
+        if isinstance(v, dict) and (k.endswith("_ms") or k == "durations"):
+            parts = ["%s %s" % (str(x).replace("_", " "), _secs(ms)) for x, ms in v.items() if isinstance(ms, (int, float))]
+            if parts:
+                lines.append("- durations: " + ", ".join(parts))
+            continue
+        if k.endswith("_ms") and isinstance(v, (int, float)) and not isinstance(v, bool):
+            lines.append("- %s: %s" % (label[:-3], _secs(v)))
+            continue
+        if k.endswith("_s") and isinstance(v, (int, float)) and not isinstance(v, bool):
+            lines.append("- %s: %s" % (label[:-2], _secs(v * 1000.0)))
+            continue
+        lines.append("- %s: %s" % (label, _run_value(v)))
+    return lines + tables
+
+
+def _run_value(v):
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, dict):
+        return ", ".join("%s %s" % (str(k).replace("_", " "), _run_value(x)) for k, x in v.items() if x is not None) or "-"
+    if isinstance(v, (list, tuple)):
+        return "%d" % len(v)
+    if isinstance(v, float):
+        return "%g" % v
+    t = str(v)
+    return t if len(t) <= 200 else t[:200] + "…"
+
+
 def write_report_md(path, ctx):
     """Writes report.md from the finalize context dict."""
     p, meta = ctx["profile"], ctx.get("meta") or {}
     L = ["# Cleaning report: %s" % p["file"], "", "**%s**" % ctx["headline"], ""]
-    if meta:
-        L += ["## Run", ""]
-        for k, v in meta.items():
-            if k not in ("recipe",):
-                L.append("- %s: %s" % (k.replace("_", " "), _meta_value(v)))
-        L.append("")
+    run = run_lines(meta)
+    if run:
+        L += ["## Run", ""] + run + [""]
     L += ["## Input", "",
           "- %d rows, %d columns, encoding %s, delimiter %r, read in %d chunks of up to %d rows." % (
               p["rows"], len(p["columns"]), p["encoding"], p["delimiter"], p["chunks"], p["chunk_rows"]),
