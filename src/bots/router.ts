@@ -170,7 +170,7 @@ export function createRouter(deps: RouterDeps): MessageHandler {
       return void (await ctx.reply({ text: decision.message, ephemeral: true }));
     }
     if (!isActiveState(rec.state)) {
-      if (!quietIfNone) await ctx.reply({ text: `Run \`${runId}\` is already ${rec.state}.`, ephemeral: true });
+      if (!quietIfNone) await ctx.reply({ text: `Run \`${runId}\` already ${rec.state}: there is nothing to stop.`, ephemeral: true });
       return;
     }
     // The flag first (a worker taking the job later sees it), then the message to the holder.
