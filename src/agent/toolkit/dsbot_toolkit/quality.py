@@ -17,6 +17,7 @@ LABELS = {"null_tokens": "null tokens ('N/A', '-', …)", "invalid_type": "inval
           "missing": "missing values"}
 _BIT = {k: np.uint8(1 << n) for n, k in enumerate(KEYS)}
 _MEMO_MAX = 200000
+_LONGEST_TOKEN = max(len(t) for t in V.NULL_TOKENS)
 
 
 class QualityAcc:
@@ -50,10 +51,12 @@ class QualityAcc:
     def _bits_of(self, name, u):
         """uint8 bits per distinct value (a Series of str)."""
         col = self.cols[name]
-        st = u.str.strip()
-        stv = st.values
-        low = st.str.lower()
-        isnull = low.isin(V.NULL_TOKENS).values
+        uv = u.values
+        stv = np.empty(len(uv), dtype=object)
+        stv[:] = [v.strip() for v in uv]
+        st = pd.Series(stv, index=u.index)
+        longest = _LONGEST_TOKEN
+        isnull = np.fromiter((len(v) <= longest and v.lower() in V.NULL_TOKENS for v in stv), dtype=bool, count=len(stv))
         like = col.get("value_like_tokens")
         if like and isnull.any():
             isnull &= ~u.isin(like).values
@@ -62,7 +65,7 @@ class QualityAcc:
         if col.get("base_type") in ("integer", "float", "date", "datetime", "time", "boolean"):
             vals = u.where(~isnull, "") if isnull.any() else u
             bits[invalid_mask(vals, col, self.valid_memo)] |= _BIT["invalid_type"]
-        fmt = (u.values != stv) & ~isnull
+        fmt = (uv != stv) & ~isnull
         if col.get("variants"):
             fmt |= u.isin(list(col["variants"])).values
         if name in self.merged:
@@ -77,11 +80,13 @@ class QualityAcc:
 
     def row_bits(self, name, values):
         """uint8 bits per row of one column's values (strings); 0 for missing (NaN) cells."""
+        known = self.memo.get(name)
+        if known is False and values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string":
+            return self._bits_of(name, pd.Series(values))  # mostly distinct texts: judge the rows directly
         codes, uniques = pd.factorize(values, sort=False)
         if len(uniques) == 0:
             return np.zeros(len(codes), dtype=np.uint8)
         u = np.asarray(uniques, dtype=object)
-        known = self.memo.get(name)
         if known is False:
             bu = self._bits_of(name, pd.Series(u).astype(str))
         elif known is None:
