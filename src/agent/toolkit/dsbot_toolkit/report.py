@@ -72,7 +72,7 @@ def quality_table(prof, before, after, changed=None):
 
 
 def _secs(ms):
-    return "%.1f s" % (ms / 1000.0) if ms >= 100 else "%.2f s" % (ms / 1000.0)
+    return "%.1f s" % (ms / 1000.0) if ms >= 1000 else "%.2f s" % (ms / 1000.0)
 
 
 def _int(n):
