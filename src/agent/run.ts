@@ -3,32 +3,25 @@
  * explore & draft a recipe (code agent) → replay it chunk by chunk without model calls
  * (validate, commit) → reflect. An async generator of typed events; the caller renders them.
  */
-import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CancelledError, toDsbotError } from '../errors.js';
-import type { HostToolHandler, Sandbox } from '../sandbox/types.js';
+import type { Sandbox } from '../sandbox/types.js';
 import { AgentMemory, runCodeAgent, type CodeAgentResult } from './code-agent.js';
 import { CommitLog } from './commit-log.js';
 import { createContextRefresher } from './context/refresher.js';
-import type { Artifact, Phase, RunEvent, ValidationCheck } from './events.js';
+import type { Phase, RunEvent, ValidationCheck } from './events.js';
 import { checkInputFile } from './input-check.js';
 import { kernelJson } from './kernel-calls.js';
+import { collectArtifacts, mirrorParts, recipeSource, restoreParts } from './run-files.js';
+import { consultMemory, createKnowledgeTools, rememberRecipe, schemaFingerprint } from './run-memory.js';
 import type { TokenUsage } from './models/types.js';
 import { codeAgentPrompts, fill, untrusted } from './prompt.js';
 import type { CleaningRunInput, RunDeps } from './types.js';
 
 const TOOLKIT_DIR = fileURLToPath(new URL('./toolkit/dsbot_toolkit', import.meta.url));
 const GLUE = readFileSync(fileURLToPath(new URL('./run-glue.py', import.meta.url)), 'utf8');
-
-const CONTENT_TYPES: Record<string, string> = { '.csv': 'text/csv', '.md': 'text/markdown', '.json': 'application/json', '.png': 'image/png', '.py': 'text/x-python' };
-
-/** Column names normalised and hashed: the key under which recipes and insights are remembered. */
-export function schemaFingerprint(columns: string[]): string {
-  const norm = columns.map((c) => c.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, ''));
-  return createHash('sha256').update(norm.join('|')).digest('hex').slice(0, 16);
-}
 
 interface Verdict {
   ok: boolean;
@@ -93,29 +86,12 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
   const stats = new RunStats();
   const pending: RunEvent[] = [];
   let fingerprint = '';
-  let insightCount = 0;
-  const hostTools: Record<string, HostToolHandler> = {
-    search_knowledge: async (args) => {
-      const query = String(args[0] ?? '');
-      const hits = await Promise.all(
-        (['datasets', 'insights', 'recipes'] as const).map(async (c) => (await knowledge.search(c, query, { k: 3 })).map((h) => ({ collection: c, text: h.text.slice(0, 1500), score: Number(h.score.toFixed(3)), metadata: h.metadata }))),
-      );
-      return hits.flat().sort((a, b) => b.score - a.score).slice(0, 6);
-    },
-    document_learning_insights: async (args, kwargs) => {
-      const notes = String(args[0] ?? kwargs.notes ?? '').trim();
-      const tags = (args[1] ?? kwargs.tags ?? []) as unknown;
-      if (!notes) return 'nothing recorded: notes were empty';
-      // Keyed by content: the same lesson learned again replaces itself instead of piling up.
-      const id = `${fingerprint}:${createHash('sha256').update(notes).digest('hex').slice(0, 16)}`;
-      insightCount++;
-      await knowledge.upsert('insights', [
-        { id, text: notes, metadata: { runId: input.runId, dataset: input.datasetName ?? path.basename(input.inputPath), fingerprint, tags: Array.isArray(tags) ? tags.join(',') : String(tags), at: Date.now() } },
-      ]);
-      pending.push({ type: 'insight', text: notes, at: now() });
-      return `recorded as ${id}`;
-    },
-  };
+  const hostTools = createKnowledgeTools(knowledge, {
+    runId: input.runId,
+    dataset: input.datasetName ?? path.basename(input.inputPath),
+    fingerprint: () => fingerprint,
+    onInsight: (text) => pending.push({ type: 'insight', text, at: now() }),
+  });
 
   const sandbox: Sandbox = deps.createSandbox();
   // Inside the sandbox the file keeps its own (sanitised) name, so reports name it.
@@ -367,73 +343,3 @@ function firstMissing(log: CommitLog): number {
   return i;
 }
 
-async function consultMemory(deps: RunDeps, fingerprint: string): Promise<{ insights: string[]; recipe?: string }> {
-  const [insights, recipes] = await Promise.all([
-    deps.knowledge.get('insights', { where: { fingerprint }, limit: 20 }),
-    deps.knowledge.get('recipes', { where: { fingerprint, outcome: 'succeeded' }, limit: 20 }),
-  ]);
-  const latest = recipes.sort((a, b) => Number(b.metadata.at ?? 0) - Number(a.metadata.at ?? 0))[0];
-  return { insights: insights.map((d) => d.text).slice(-8), recipe: latest?.text };
-}
-
-/** The recipe as replayable source: the toolkit's literal recipe when the agent built it from one, else the agent's working cells. */
-async function recipeSource(sandbox: Sandbox, cells: string[], signal: AbortSignal | undefined, timeoutMs: number): Promise<string> {
-  const custom = cells.some((c) => /^\s*def\s+clean_chunk\s*\(/m.test(c));
-  if (!custom) {
-    const src = await kernelJson<string | null>(sandbox, 'saving the recipe', '', "recipe_source(RECIPE) if isinstance(globals().get('RECIPE'), list) else None", { signal, timeoutMs });
-    if (src) return src;
-  }
-  const keep = (line: string) => !/^\s*(final_answer|document_learning_insights|print\(check_clean_chunk)\s*\(/.test(line);
-  return ['# Recipe drafted by the dsbot code agent: the cells that ran without error, in order.', ...cells.map((c) => c.split('\n').filter(keep).join('\n'))].join('\n\n') + '\n';
-}
-
-async function rememberRecipe(deps: RunDeps, input: CleaningRunInput, fingerprint: string, source: string, fin: FinalizeResult): Promise<void> {
-  await deps.knowledge.upsert('recipes', [
-    {
-      id: fingerprint,
-      text: source,
-      metadata: { fingerprint, outcome: 'succeeded', runId: input.runId, dataset: input.datasetName ?? path.basename(input.inputPath), rowsIn: fin.rows_in, rowsOut: fin.rows_out, at: Date.now() },
-    },
-  ]);
-}
-
-/** A chunk's files in the work dir (written by the toolkit's replay_chunk). */
-function partFiles(index: number): string[] {
-  const n = String(index).padStart(5, '0');
-  return [...['cleaned', 'changes', 'removed', 'flags'].map((k) => `parts/${k}-${n}.csv`), `parts/hashes-${n}.npy`, `parts/result-${n}.json`];
-}
-
-/** Remote sandboxes (E2B) lose their files with the VM: copy each chunk's parts to the host before it commits. */
-async function mirrorParts(sandbox: Sandbox, workDir: string, index: number): Promise<void> {
-  mkdirSync(path.join(workDir, 'parts'), { recursive: true });
-  for (const rel of partFiles(index)) writeFileSync(path.join(workDir, rel), await sandbox.readFile(rel));
-}
-
-/** On resume in a fresh remote sandbox, put the committed chunks' parts back. */
-async function restoreParts(sandbox: Sandbox, workDir: string, committed: number[]): Promise<void> {
-  for (const i of committed) for (const rel of partFiles(i)) await sandbox.writeFile(rel, readFileSync(path.join(workDir, rel)));
-}
-
-/** Moves the outputs from the sandbox's work dir into the run directory. */
-async function collectArtifacts(sandbox: Sandbox, workDir: string, outDir: string, names: string[]): Promise<Artifact[]> {
-  const out: Artifact[] = [];
-  for (const name of [...new Set(names)]) {
-    const dest = path.join(outDir, path.basename(name));
-    const src = path.join(workDir, name);
-    if (name !== 'recipe.py') {
-      if (sandbox.kind === 'local') {
-        if (!existsSync(src)) continue;
-        try {
-          renameSync(src, dest);
-        } catch {
-          copyFileSync(src, dest);
-        }
-      } else {
-        writeFileSync(dest, await sandbox.readFile(name));
-      }
-    }
-    if (!existsSync(dest)) continue;
-    out.push({ name: path.basename(name), path: dest, contentType: CONTENT_TYPES[path.extname(name)] ?? 'application/octet-stream', bytes: statSync(dest).size });
-  }
-  return out;
-}

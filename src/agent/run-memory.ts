@@ -1,0 +1,67 @@
+/**
+ * What a run remembers and consults (DESIGN.md: "learned insights and working recipes are kept
+ * and consulted next time"): the schema fingerprint, the knowledge host tools the kernel calls,
+ * the memory offered at the start of a run, and the recipe stored at its end.
+ */
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import type { KnowledgeStore } from '../knowledge/types.js';
+import type { HostToolHandler } from '../sandbox/types.js';
+import type { CleaningRunInput, RunDeps } from './types.js';
+
+/** Column names normalised and hashed: the key under which recipes and insights are remembered. */
+export function schemaFingerprint(columns: string[]): string {
+  const norm = columns.map((c) => c.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, ''));
+  return createHash('sha256').update(norm.join('|')).digest('hex').slice(0, 16);
+}
+
+/** The knowledge tools the kernel can call: `search_knowledge(query)` and `document_learning_insights(notes, tags)`. */
+export function createKnowledgeTools(
+  knowledge: KnowledgeStore,
+  run: { runId: string; dataset: string; fingerprint: () => string; onInsight: (text: string) => void },
+): Record<string, HostToolHandler> {
+  return {
+    search_knowledge: async (args) => {
+      const query = String(args[0] ?? '');
+      const hits = await Promise.all(
+        (['datasets', 'insights', 'recipes'] as const).map(async (c) => (await knowledge.search(c, query, { k: 3 })).map((h) => ({ collection: c, text: h.text.slice(0, 1500), score: Number(h.score.toFixed(3)), metadata: h.metadata }))),
+      );
+      return hits.flat().sort((a, b) => b.score - a.score).slice(0, 6);
+    },
+    document_learning_insights: async (args, kwargs) => {
+      const notes = String(args[0] ?? kwargs.notes ?? '').trim();
+      const tags = (args[1] ?? kwargs.tags ?? []) as unknown;
+      if (!notes) return 'nothing recorded: notes were empty';
+      const fingerprint = run.fingerprint();
+      // Keyed by content: the same lesson learned again replaces itself instead of piling up.
+      const id = `${fingerprint}:${createHash('sha256').update(notes).digest('hex').slice(0, 16)}`;
+      await knowledge.upsert('insights', [
+        { id, text: notes, metadata: { runId: run.runId, dataset: run.dataset, fingerprint, tags: Array.isArray(tags) ? tags.join(',') : String(tags), at: Date.now() } },
+      ]);
+      run.onInsight(notes);
+      return `recorded as ${id}`;
+    },
+  };
+}
+
+/** Insights and the last successful recipe stored for this schema. */
+export async function consultMemory(deps: RunDeps, fingerprint: string): Promise<{ insights: string[]; recipe?: string }> {
+  const [insights, recipes] = await Promise.all([
+    deps.knowledge.get('insights', { where: { fingerprint }, limit: 20 }),
+    deps.knowledge.get('recipes', { where: { fingerprint, outcome: 'succeeded' }, limit: 20 }),
+  ]);
+  const latest = recipes.sort((a, b) => Number(b.metadata.at ?? 0) - Number(a.metadata.at ?? 0))[0];
+  return { insights: insights.map((d) => d.text).slice(-8), recipe: latest?.text };
+}
+
+/** Stores the run's recipe under its schema fingerprint (replacing the previous one). */
+export async function rememberRecipe(deps: RunDeps, input: CleaningRunInput, fingerprint: string, source: string, fin: { rows_in: number; rows_out: number }): Promise<void> {
+  await deps.knowledge.upsert('recipes', [
+    {
+      id: fingerprint,
+      text: source,
+      metadata: { fingerprint, outcome: 'succeeded', runId: input.runId, dataset: input.datasetName ?? path.basename(input.inputPath), rowsIn: fin.rows_in, rowsOut: fin.rows_out, at: Date.now() },
+    },
+  ]);
+}
+
