@@ -1,16 +1,10 @@
 /** Real data end to end with the builtin pipeline: beers (scored against ground truth) and Turtle Games. */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanup, pyOk, tempDir } from './py.js';
+import { pyOk, workDirs } from './py.js';
 
-const dirs: string[] = [];
-function work(): string {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-}
-afterAll(() => dirs.forEach(cleanup));
+const work = workDirs();
 
 const CLEAN = (file: string, extra = '') => `
 from dsbot_toolkit.__main__ import clean

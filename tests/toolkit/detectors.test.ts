@@ -1,16 +1,10 @@
 /** Detectors (profile) and repairs (recipe replay) of the Python toolkit on small fixtures. */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanup, pyOk, tempDir } from './py.js';
+import { pyOk, workDirs } from './py.js';
 
-const dirs: string[] = [];
-function work(): string {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-}
-afterAll(() => dirs.forEach(cleanup));
+const work = workDirs();
 
 /** Python that runs the builtin pipeline on `file` and returns the cleaned rows and lineage. */
 const PIPELINE = (file: string, extra = '', chunkRows = 5) => `

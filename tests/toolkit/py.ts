@@ -1,5 +1,6 @@
 /** Runs Python snippets against the toolkit with Debian's /usr/bin/python3 (pandas 1.5). */
 import { spawnSync } from 'node:child_process';
+import { afterAll } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -59,3 +60,15 @@ export function tempDir(): string {
 export function cleanup(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
+
+/** A fresh work dir per call, all removed after the file's tests. */
+export function workDirs(): () => string {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach(cleanup));
+  return () => {
+    const d = tempDir();
+    dirs.push(d);
+    return d;
+  };
+}
+

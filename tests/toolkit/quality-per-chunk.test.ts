@@ -1,18 +1,12 @@
 /** Quality measured per chunk during the replay: finalize only sums it, a resumed run (fresh
  * session, custom clean_chunk, parts restored without extra files) measures the same, and the
  * report's Run section is written for people. */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanup, pyOk, tempDir } from './py.js';
+import { pyOk, workDirs } from './py.js';
 
-const dirs: string[] = [];
-function work(): string {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-}
-afterAll(() => dirs.forEach(cleanup));
+const work = workDirs();
 
 /** Re-measures quality the old way (the input and cleaned.csv read again) for comparison. */
 const REMEASURE = `

@@ -1,16 +1,10 @@
 /** Replay: duplicates across chunks, resume after an interrupted replay, outputs and report. */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanup, pyOk, tempDir } from './py.js';
+import { pyOk, workDirs } from './py.js';
 
-const dirs: string[] = [];
-function work(): string {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-}
-afterAll(() => dirs.forEach(cleanup));
+const work = workDirs();
 
 const START = `init_session(os.path.join(FIX, "dups.csv"), WORK, chunk_rows=10)
 p = profile()

@@ -1,16 +1,10 @@
 /** Output safety (bare names only, no spreadsheet formulas) and clear errors for bad input files. */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { cleanup, py, pyOk, tempDir } from './py.js';
+import { py, pyOk, workDirs } from './py.js';
 
-const dirs: string[] = [];
-function work(): string {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-}
-afterAll(() => dirs.forEach(cleanup));
+const work = workDirs();
 
 describe('save_cleaned_dataframe', () => {
   it('writes <name>.csv in the work dir and refuses anything but a bare name', () => {
