@@ -68,8 +68,11 @@ def finalize(committed, meta=None):
     failed = sum(1 for c in chunks if not c["ok"])
     nflags = sum(flags.values())
     flagged = " (%d flagged for review, kept)" % nflags if nflags else ""
-    headline = ("%d rows in, %d out, %d removed; %d cells changed by %d rules; problem cells %d → %d%s; %s."
-                % (rows_in, rows_out, rows_in - rows_out, cells, len(changed), pb, pa, flagged,
+    def n(count, word):
+        return "%d %s%s" % (count, word, "" if count == 1 else "s")
+
+    headline = ("%d rows in, %d out, %d removed; %s changed by %s; problem cells %d → %d%s; %s."
+                % (rows_in, rows_out, rows_in - rows_out, n(cells, "cell"), n(len(changed), "rule"), pb, pa, flagged,
                    "no chunk was committed" if not chunks else
                    "every chunk passed validation" if not failed else "%d chunk(s) failed validation" % failed))
     if len(committed) < prof["chunks"]:
