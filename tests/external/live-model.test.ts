@@ -1,7 +1,7 @@
 /**
- * Opt-in: a cleaning run and a chat question with a real model. Runs only when
- * ANTHROPIC_API_KEY or OPENAI_API_KEY (or DSBOT_MODEL_BASE_URL for a local server such as
- * Ollama) is set; skipped in CI.
+ * Opt-in: a cleaning run and a chat question with a real model. Runs only with
+ * DSBOT_LIVE_TESTS=1 and ANTHROPIC_API_KEY or OPENAI_API_KEY (or DSBOT_MODEL_BASE_URL for a local
+ * server such as Ollama); skipped otherwise (CI).
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { createModel } from '../../src/agent/models/index.js';
 import { loadConfig, PROJECT_ROOT } from '../../src/config/load.js';
 import { runOnce } from '../helpers/run-harness.js';
 
-const live = Boolean(process.env.ANTHROPIC_API_KEY || process.env.OPENAI_API_KEY || process.env.DSBOT_MODEL_BASE_URL);
+const live = process.env.DSBOT_LIVE_TESTS === '1' && Boolean(process.env.ANTHROPIC_API_KEY || process.env.OPENAI_API_KEY || process.env.DSBOT_MODEL_BASE_URL);
 
 describe.skipIf(!live)('live model (opt-in)', () => {
   const config = () => loadConfig({ overrides: { knowledge: { kind: 'memory' } } });
