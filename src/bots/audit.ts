@@ -37,10 +37,17 @@ export function createAuditLog(dataDir: string): AuditLog {
     write(entry) {
       ready ??= mkdir(dataDir, { recursive: true });
       const line = JSON.stringify({ at: new Date().toISOString(), ...entry, text: entry.text?.slice(0, 500) }) + '\n';
-      chain = chain.then(async () => {
-        await ready;
-        await appendFile(file, line, 'utf8');
-      });
+      // A failed write (disk full, permissions) is reported and never poisons later writes or
+      // fails the user's action that is being audited.
+      chain = chain
+        .then(async () => {
+          await ready;
+          await appendFile(file, line, 'utf8');
+        })
+        .catch((err: Error) => {
+          ready = undefined;
+          console.error(`dsbot: could not write the audit log ${file}: ${err.message}`);
+        });
       return chain;
     },
   };

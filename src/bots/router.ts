@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { ChatAgent } from '../agent/chat/types.js';
 import { DsbotError, toDsbotError } from '../errors.js';
-import { makeRunId, parseRunRequest, type RunSource } from '../queue/run-request.js';
+import { makeRunId, parseRunRequest, type RunRequest, type RunSource } from '../queue/run-request.js';
 import { isActiveState, type RunRegistry } from '../queue/run-registry.js';
 import type { RunProducer } from '../queue/producer.js';
 import type { RunControl } from '../queue/control.js';
@@ -181,6 +181,13 @@ export function createRouter(deps: RouterDeps): MessageHandler {
       return void (await ctx.reply({ text: `🛑 Run \`${runId}\` stopped before it started; nothing was changed.` }));
     }
     const reached = await control.cancel(runId, m.user.id);
+    const jobState = await producer.queue.getJobState(runId);
+    if (jobState === 'unknown' || jobState === 'failed' || jobState === 'completed') {
+      // No worker holds it (its job ended without updating the run): record the stop here.
+      await registry.setState(runId, 'stopped', `Stopped by ${m.user.id}; its job had already ended (${jobState}).`);
+      await audit.write({ ...base(m), action: 'stop', runId, text: m.text || m.reaction });
+      return void (await ctx.reply({ text: `🛑 Run \`${runId}\` marked stopped: no worker was running it (job ${jobState}). Committed chunks are kept; \`resume ${runId}\` continues it.` }));
+    }
     await audit.write({ ...base(m), action: 'stop', runId, text: m.text || m.reaction });
     log(`dsbot router: stop ${runId} by ${m.user.id} (sent to ${reached} subscriber(s))`);
     await ctx.reply({ text: `Stopping \`${runId}\`… committed chunks are kept.`, ephemeral: true });
@@ -219,30 +226,30 @@ export function createRouter(deps: RouterDeps): MessageHandler {
       await audit.write({ ...base(m), action: 'refusal', runId, reason: 'too_many_runs', text: m.text });
       return void (await ctx.reply({ text: busy.allowed ? 'This channel is busy.' : busy.message, ephemeral: true }));
     }
+    let request: RunRequest;
+    let label: string;
     try {
       let source: RunSource;
       if (file) {
         const saved = await acceptUpload(file, { dir: path.join(config.dataDir, 'uploads'), maxMb: policy.maxUploadMb, key: runId });
         source = { kind: 'upload', path: saved.path, originalName: saved.originalName, bytes: saved.bytes };
       } else source = { kind: 'dataset', name: arg };
-      const label = source.kind === 'dataset' ? source.name : source.originalName;
-      const threadRef = ctx.openRunThread ? await ctx.openRunThread(runId, `Cleaning ${label}`) : m.threadRef;
-      const request = parseRunRequest({
+      label = source.kind === 'dataset' ? source.name : source.originalName;
+      const fields = {
         version: 1,
         runId,
         source,
         options,
         requestedBy: { platform: m.platform, userId: m.user.id, name: m.user.name },
-        threadRef,
         channelRef: m.channelRef,
         triggerMessageId: m.messageId,
         requestedAt: Date.now(),
-      });
+      };
+      parseRunRequest({ ...fields, threadRef: m.threadRef }); // bad options are refused before a run thread is opened
+      const threadRef = ctx.openRunThread ? await ctx.openRunThread(runId, `Cleaning ${label}`) : m.threadRef;
+      request = parseRunRequest({ ...fields, threadRef });
       await registry.create(request);
       await producer.enqueue(request);
-      if (threadRef !== m.threadRef) await registry.linkRef(m.threadRef, runId);
-      await audit.write({ ...base(m), action: 'trigger', runId, text: m.text });
-      await ctx.reply({ text: `🧹 Run \`${runId}\` queued: cleaning ${label}. Progress follows in the thread; stop it with 🛑 or \`stop\`.` });
     } catch (err) {
       const e = toDsbotError(err);
       await registry.remove(runId);
@@ -250,6 +257,15 @@ export function createRouter(deps: RouterDeps): MessageHandler {
       await audit.write({ ...base(m), action: 'refusal', runId, reason: `${e.kind}: ${e.message}`, text: m.text });
       await ctx.reply({ text: e.kind === 'input' ? e.message : `I could not start the run (${e.kind}): ${e.message}`, ephemeral: true });
       if (e.kind !== 'input') log(`dsbot router: trigger failed: ${e.message}`);
+      return;
+    }
+    // The run is queued: what follows can fail (a platform error on the reply) without undoing it.
+    try {
+      if (request.threadRef !== m.threadRef) await registry.linkRef(m.threadRef, runId);
+      await audit.write({ ...base(m), action: 'trigger', runId, text: m.text });
+      await ctx.reply({ text: `🧹 Run \`${runId}\` queued: cleaning ${label}. Progress follows in the thread; stop it with 🛑 or \`stop\`.` });
+    } catch (err) {
+      log(`dsbot router: run ${runId} is queued, but telling the user failed: ${toDsbotError(err).message}`);
     }
   }
 
@@ -261,10 +277,21 @@ export function createRouter(deps: RouterDeps): MessageHandler {
       await audit.write({ ...base(m), action: 'refusal', runId, reason: `resume:${decision.reason}`, text: m.text });
       return void (await ctx.reply({ text: decision.message, ephemeral: true }));
     }
+    // A resumed run counts against its channel's limit like a new one.
+    const rec = await registry.get(runId);
+    if (rec) {
+      await registry.activeRuns(rec.request.channelRef); // drops finished runs from the channel's set
+      if (!(await registry.reserveSlot(rec.request.channelRef, runId, policy.maxActiveRunsPerChannel))) {
+        await audit.write({ ...base(m), action: 'refusal', runId, reason: 'resume:too_many_runs', text: m.text });
+        return void (await ctx.reply({ text: `That channel already has ${policy.maxActiveRunsPerChannel} active run(s); stop one or wait, then resume \`${runId}\`.`, ephemeral: true }));
+      }
+    }
     try {
       await producer.resume(runId);
     } catch (err) {
       const e = toDsbotError(err);
+      const now = rec && (await registry.get(runId));
+      if (rec && now && !isActiveState(now.state)) await registry.releaseSlot(rec.request.channelRef, runId);
       return void (await ctx.reply({ text: e.message, ephemeral: true }));
     }
     await audit.write({ ...base(m), action: 'resume', runId, text: m.text });

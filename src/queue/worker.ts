@@ -139,7 +139,17 @@ export function createRunWorker(deps: RunWorkerDeps): RunWorker {
       await registry.create(request); // enqueued without the router (CLI, tests)
       record = await registry.get(runId);
     }
-    const sink = makeSink(request.threadRef, runId);
+    let sink: ThreadSink;
+    try {
+      sink = makeSink(request.threadRef, runId);
+    } catch (err) {
+      // Nowhere to report (e.g. this worker has no token for the thread's platform): say so here,
+      // record the run as failed so its channel is free again, and do not retry.
+      const e = toDsbotError(err);
+      log(`dsbot worker: run ${runId} cannot report to ${request.threadRef}: ${e.message}`);
+      await registry.setState(runId, 'failed', `The worker cannot post to the thread: ${e.message}`);
+      throw new UnrecoverableError(e.message);
+    }
     const reporter = createRunReporter(sink, {
       runId,
       title: `Cleaning ${describeSource(request.source)}`,
@@ -207,9 +217,17 @@ export function createRunWorker(deps: RunWorkerDeps): RunWorker {
   worker.on('error', (err) => log(`dsbot worker: ${toDsbotError(err).message}`));
   // A job that stalled too often (its workers died) fails without reaching the processor:
   // record it, or its channel would count it as active forever.
+  // Any final failure that left the run looking active (a crash outside the processor's own
+  // handling) is recorded too.
   worker.on('failed', (job, err) => {
-    if (!job?.id || !/stalled/i.test(err.message)) return;
-    void registry.setState(job.id, 'failed', `Gave up: ${err.message}`).catch(() => {});
+    if (!job?.id) return;
+    const final = /stalled/i.test(err.message) || err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+    if (!final) return;
+    const id = job.id;
+    void (async () => {
+      const rec = await registry.get(id);
+      if (rec && (rec.state === 'queued' || rec.state === 'running')) await registry.setState(id, 'failed', `Gave up: ${err.message}`);
+    })().catch(() => {});
   });
 
   // Pub/sub is fire-and-forget: a subscriber reconnecting can miss a stop. The flag in the
