@@ -97,6 +97,27 @@ describe('cleaning run (real kernel, real toolkit)', () => {
     expect(new Set(ids).size).toBe(260);
   });
 
+  it('resumes exactly with blank lines and quoted newlines in the file', async () => {
+    const dir = tempDir();
+    const lines = ['id,note,score'];
+    for (let i = 1; i <= 300; i++) {
+      lines.push(i % 10 === 0 ? `${i},"two\nlines",${i % 40}` : `${i},plain,${i % 40}`);
+      if (i % 7 === 0) lines.push('');
+    }
+    const file = path.join(dir, 'gaps.csv');
+    writeFileSync(file, lines.join('\n') + '\n');
+    const outDir = path.join(dir, 'run');
+    const config = testConfig({ agent: { chunkRows: 20 } });
+    const controller = new AbortController();
+    const first = await runOnce({ runId: 'gaps', inputPath: file, outDir }, { config, signal: controller.signal, onEvent: (e) => e.type === 'chunk_committed' && e.index === 4 && controller.abort() });
+    expect(first.finished.status).toBe('stopped');
+    const second = await runOnce({ runId: 'gaps', inputPath: file, outDir }, { config });
+    expect(second.finished.status).toBe('succeeded');
+    const ids = readFileSync(path.join(outDir, 'cleaned.csv'), 'utf8').split('\n').filter((l) => /^\d+,/.test(l)).map((l) => l.split(',')[0]);
+    expect(ids).toHaveLength(300);
+    expect(new Set(ids).size).toBe(300);
+  });
+
   it('a stop while the kernel is still starting ends the run at once as stopped', async () => {
     const dir = tempDir();
     const file = writeCsv(dir, 'people.csv', people(30));

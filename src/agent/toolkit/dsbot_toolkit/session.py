@@ -41,17 +41,16 @@ class Session:
 
     def read_chunks(self, start=0):
         """Iterator of (index, DataFrame) from chunk `start`; errors become InputFileError."""
+        # Chunks before `start` are parsed and dropped: skipping lines instead would miscount
+        # blank lines and quoted newlines, and a resumed run would repeat or lose rows.
         opts = self.options()
-        skip = start * self.chunk_rows
-        if skip:
-            opts["skiprows"] = lambda r: 1 <= r <= skip
         try:
             reader = pd.read_csv(self.input_path, chunksize=self.chunk_rows, **opts)
         except pd.errors.EmptyDataError:
             raise InputFileError("%s: the file is empty." % os.path.basename(self.input_path))
         except pd.errors.ParserError as e:
             raise InputFileError(parser_message(self.input_path, e)) from e
-        i = start
+        i = 0
         while True:
             try:
                 df = next(reader)
@@ -59,6 +58,9 @@ class Session:
                 return
             except pd.errors.ParserError as e:
                 raise InputFileError(parser_message(self.input_path, e)) from e
+            if i < start:
+                i += 1
+                continue
             df.index = pd.RangeIndex(i * self.chunk_rows, i * self.chunk_rows + len(df))
             if len(df.columns) != len(self.columns) or list(df.columns) != self.columns:
                 df.columns = self.columns[: len(df.columns)]
