@@ -14,6 +14,16 @@ export interface HostCallOptions {
   valueErrorIsInput?: boolean;
 }
 
+/** A host cell raised in Python (for example the agent's `clean_chunk` on a chunk it did not expect). */
+export class CellFailedError extends SandboxError {
+  constructor(
+    what: string,
+    readonly cellError: { type: string; message: string; traceback: string },
+  ) {
+    super(`${what} failed in the kernel: ${cellError.type}: ${cellError.message}`);
+  }
+}
+
 /** Throws ours-or-the-user's errors for a host cell that did not succeed. */
 export function raiseForHostCell(what: string, r: ExecResult, options: HostCallOptions = {}): void {
   if (r.killed === 'aborted') throw new CancelledError();
@@ -22,9 +32,7 @@ export function raiseForHostCell(what: string, r: ExecResult, options: HostCallO
     if (INPUT_ERRORS.has(r.error.type) || (options.valueErrorIsInput && r.error.type === 'ValueError')) {
       throw new InputError(r.error.message);
     }
-    const err = new SandboxError(`${what} failed in the kernel: ${r.error.type}: ${r.error.message}`);
-    (err as { pythonTraceback?: string }).pythonTraceback = r.error.traceback;
-    throw err;
+    throw new CellFailedError(what, r.error);
   }
 }
 

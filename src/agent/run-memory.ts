@@ -54,7 +54,7 @@ export async function consultMemory(deps: RunDeps, fingerprint: string): Promise
   return { insights: insights.map((d) => d.text).slice(-8), recipe: latest?.text };
 }
 
-/** Stores the run's recipe under its schema fingerprint (replacing the previous one). */
+/** Stores the run's recipe under its schema fingerprint (replacing the previous one) (call it only for a recipe that passed every check). */
 export async function rememberRecipe(deps: RunDeps, input: CleaningRunInput, fingerprint: string, source: string, fin: { rows_in: number; rows_out: number }): Promise<void> {
   await deps.knowledge.upsert('recipes', [
     {

@@ -13,7 +13,7 @@ import { CommitLog } from './commit-log.js';
 import { createContextRefresher } from './context/refresher.js';
 import type { Phase, RunEvent, ValidationCheck } from './events.js';
 import { checkInputFile } from './input-check.js';
-import { kernelJson } from './kernel-calls.js';
+import { CellFailedError, kernelJson } from './kernel-calls.js';
 import { collectArtifacts, mirrorParts, recipeSource, restoreParts } from './run-files.js';
 import { consultMemory, createKnowledgeTools, rememberRecipe, schemaFingerprint } from './run-memory.js';
 import type { TokenUsage } from './models/types.js';
@@ -162,10 +162,16 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
     if (resumed && existsSync(recipeFile)) {
       const r = await sandbox.exec(readFileSync(recipeFile, 'utf8'), { signal, timeoutMs: hostTimeout });
       if (r.killed === 'aborted') throw new CancelledError();
-      recipeReady = !r.error && !r.killed;
-      yield { type: 'log', level: recipeReady ? 'info' : 'warn', message: recipeReady ? 'Resuming with the recipe drafted before the interruption.' : `The saved recipe did not load (${r.error?.message ?? r.killed}); drafting again.`, at: now() };
+      let problem = r.error?.message ?? r.killed;
+      if (!problem) {
+        const v = await checkSample();
+        if (!v.ok) problem = `it fails its check on the sample: ${failedChecks(v)}`;
+      }
+      recipeReady = !problem;
+      yield { type: 'log', level: recipeReady ? 'info' : 'warn', message: recipeReady ? 'Resuming with the recipe drafted before the interruption.' : `The saved recipe cannot be reused (${problem}); drafting again.`, at: now() };
     }
-    let cells: string[] = [];
+    let cells: string[] = recipeReady ? [readFileSync(recipeFile, 'utf8')] : [];
+    let usedFallback = false;
     if (!recipeReady) {
       const memoryText = [
         remembered.recipe ? fill(prompts.memory_recipe, { fingerprint, source: remembered.recipe }) : '',
@@ -193,6 +199,7 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
         const fallback = 'RECIPE = suggest_recipe(profile())\nclean_chunk = make_clean_chunk(RECIPE)';
         await kernelJson(sandbox, 'building the suggested recipe', fallback, 'None', { signal, timeoutMs: hostTimeout });
         cells = [fallback];
+        usedFallback = true;
       }
       writeFileSync(recipeFile, await recipeSource(sandbox, cells, signal, hostTimeout));
     }
@@ -210,8 +217,31 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
     for (let i = 0; i < totalChunks; i++) {
       if (log.has(i)) continue;
       if (signal?.aborted) throw new CancelledError();
-      const res = await kernelJson<ReplayResult>(sandbox, `replaying chunk ${i}`, '', `replay_chunk(${i})`, { signal, timeoutMs: config.sandbox.cellTimeoutMs });
-      yield { type: 'validation', phase: 'replay', scope: 'chunk', chunkIndex: i, ok: res.ok, checks: res.checks, at: now() };
+      let res: ReplayResult;
+      try {
+        res = await kernelJson<ReplayResult>(sandbox, `replaying chunk ${i}`, '', `replay_chunk(${i})`, { signal, timeoutMs: config.sandbox.cellTimeoutMs });
+      } catch (err) {
+        // The recipe raised on this chunk: the model's mistake, handled like a failed validation.
+        if (!(err instanceof CellFailedError)) throw err;
+        const raised = { name: 'clean_chunk', ok: false, detail: `raised ${err.cellError.type}: ${err.cellError.message}` };
+        yield { type: 'validation', phase: 'replay', scope: 'chunk', chunkIndex: i, ok: false, checks: [raised], at: now() };
+        if (adaptations >= agent.maxAdaptations) {
+          if (usedFallback) throw err; // the toolkit's own recipe failed: ours to fix
+          yield { type: 'log', level: 'warn', message: `Chunk ${i}: the recipe still raises after ${agent.maxAdaptations} adaptation(s) (${raised.detail}); switching to the toolkit's suggested recipe for the remaining chunks.`, at: now() };
+          const fallback = 'RECIPE = suggest_recipe(profile())\nclean_chunk = make_clean_chunk(RECIPE)';
+          await kernelJson(sandbox, 'building the suggested recipe', fallback, 'None', { signal, timeoutMs: hostTimeout });
+          cells = [...cells, fallback];
+          usedFallback = true;
+          writeFileSync(recipeFile, await recipeSource(sandbox, cells, signal, hostTimeout));
+          await begin();
+          i--;
+          continue;
+        }
+        res = { index: i, rows_in: 0, rows_out: 0, rows_removed: 0, hash: '', ok: false, checks: [raised] };
+      }
+      if (res.checks.length && !(res.checks.length === 1 && res.checks[0].name === 'clean_chunk')) {
+        yield { type: 'validation', phase: 'replay', scope: 'chunk', chunkIndex: i, ok: res.ok, checks: res.checks, at: now() };
+      }
       if (!res.ok && adaptations < agent.maxAdaptations) {
         adaptations++;
         yield { type: 'log', level: 'warn', message: `Chunk ${i} failed validation (${failedChecks(res)}); sending the agent back to adapt the recipe (${adaptations}/${agent.maxAdaptations}).`, at: now() };
@@ -220,7 +250,8 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
         const episode = yield* tapSteps(runCodeAgent(memory, { ...agentOptions, phase: 'replay', firstStep }), stats);
         stats.add(episode);
         yield* drain(pending);
-        if (episode.done) writeFileSync(recipeFile, await recipeSource(sandbox, [...cells, ...episode.cells], signal, hostTimeout));
+        cells = [...cells, ...episode.cells];
+        if (episode.done) writeFileSync(recipeFile, await recipeSource(sandbox, cells, signal, hostTimeout));
         await begin();
         i--; // replay the same chunk with the adapted recipe
         continue;
@@ -254,7 +285,9 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
     };
     const fin = await kernelJson<FinalizeResult>(sandbox, 'writing the outputs', '', `finalize(${JSON.stringify(log.indices())}, __import__('json').loads(${JSON.stringify(JSON.stringify(meta))}))`, { signal, timeoutMs: hostTimeout });
     const artifacts = await collectArtifacts(sandbox, workDir, input.outDir, [...fin.artifacts, 'recipe.py']);
-    await rememberRecipe(deps, input, fingerprint, readFileSync(recipeFile, 'utf8'), fin).catch((err) =>
+    // Only a recipe that passed everywhere is offered to later runs (it would replace a good one).
+    const recipeWorked = !usedFallback && log.all().every((c) => c.ok);
+    if (recipeWorked) await rememberRecipe(deps, input, fingerprint, readFileSync(recipeFile, 'utf8'), fin).catch((err) =>
       pending.push({ type: 'log', level: 'warn', message: `Could not store the recipe in the knowledge store: ${(err as Error).message}`, at: now() }),
     );
     yield* drain(pending);

@@ -73,6 +73,27 @@ describe('cleaning run (real kernel, real toolkit)', () => {
     expect(events.filter((e) => e.type === 'chunk_committed').map((e) => e.type === 'chunk_committed' && e.index)).toEqual([0, 1, 2]);
   });
 
+  it('a recipe that raises on a later chunk sends the agent back to adapt (the model\'s mistake, not a crash)', async () => {
+    const dir = tempDir();
+    const tidy: (string | number)[][] = [['id', 'name', 'age', 'city']];
+    for (let i = 1; i <= 150; i++) tidy.push([i, `person ${i}`, 20 + (i % 50), 'Leeds']);
+    const file = writeCsv(dir, 'tidy.csv', tidy);
+    const model = stepsModel((req) => {
+      const last = [...req.messages].reverse().find((m) => m.role === 'user')!.content;
+      if (/failed validation while the host replayed/.test(last)) return '```py\ndef clean_chunk(df, ctx):\n    return df\nfinal_answer("fixed")\n```';
+      if (/Observation/.test(last)) return '```py\nfinal_answer("ok")\n```';
+      return '```py\ndef clean_chunk(df, ctx):\n    if ctx.index == 2:\n        raise ValueError("surprise in chunk 2")\n    return df\n```';
+    });
+    const outDir = path.join(dir, 'run');
+    const { events, finished } = await runOnce({ runId: 'raises', inputPath: file, outDir }, { model, config: testConfig({ agent: { chunkRows: 50, sampleRows: 50 } }) });
+    const chunk2 = events.filter((e) => e.type === 'validation' && e.scope === 'chunk' && e.chunkIndex === 2);
+    expect(chunk2.map((e) => e.type === 'validation' && e.ok)).toEqual([false, true]);
+    expect(JSON.stringify(chunk2[0])).toContain('raised ValueError: surprise in chunk 2');
+    expect(finished.status).toBe('succeeded');
+    expect(parseCsvIds(path.join(outDir, 'cleaned.csv'))).toHaveLength(150);
+    expect(readFileSync(path.join(outDir, 'recipe.py'), 'utf8')).toContain('def clean_chunk');
+  });
+
   it('resumes an interrupted replay at the first uncommitted chunk: no row lost or duplicated', async () => {
     const dir = tempDir();
     const file = writeCsv(dir, 'people.csv', people(260));
