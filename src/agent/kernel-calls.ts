@@ -2,8 +2,6 @@
 import { CancelledError, InputError, SandboxError } from '../errors.js';
 import type { ExecResult, Sandbox } from '../sandbox/types.js';
 
-const MARK = '__DSBOT_JSON__';
-
 /** Errors the toolkit raises for bad input files: shown to the person as is. */
 const INPUT_ERRORS = new Set(['InputFileError', 'EmptyDataError', 'ParserError', 'UnicodeDecodeError']);
 
@@ -36,13 +34,19 @@ export function raiseForHostCell(what: string, r: ExecResult, options: HostCallO
   }
 }
 
+/** Where a host call leaves its JSON result in the work dir (stdout is capped; results can be large). */
+const RESULT_FILE = '.dsbot-result.json';
+
 /** Runs `expr` (a Python expression) in the kernel and returns its JSON value. */
 export async function kernelJson<T>(sandbox: Sandbox, what: string, setup: string, expr: string, options: HostCallOptions = {}): Promise<T> {
-  const code = `${setup}\nprint(${JSON.stringify(MARK)} + __import__('json').dumps(${expr}, default=str))`;
+  const code = `${setup}\nwith open(${JSON.stringify(RESULT_FILE)}, 'w', encoding='utf-8') as _dsbot_f:\n    __import__('json').dump(${expr}, _dsbot_f, default=str)`;
   if (options.signal?.aborted) throw new CancelledError();
   const r = await sandbox.exec(code, { signal: options.signal, timeoutMs: options.timeoutMs });
   raiseForHostCell(what, r, options);
-  const line = r.stdout.split('\n').reverse().find((l) => l.startsWith(MARK));
-  if (!line) throw new SandboxError(`${what}: the kernel printed no result (stdout: ${r.stdout.slice(0, 300)})`);
-  return JSON.parse(line.slice(MARK.length)) as T;
+  const raw = (await sandbox.readFile(RESULT_FILE)).toString('utf8');
+  try {
+    return JSON.parse(raw) as T;
+  } catch (err) {
+    throw new SandboxError(`${what}: the kernel's result is not valid JSON (${raw.length} bytes)`, { cause: err });
+  }
 }

@@ -139,6 +139,18 @@ describe('cleaning run (real kernel, real toolkit)', () => {
     expect(new Set(ids).size).toBe(300);
   });
 
+  it('cleans a very wide file (1,000 columns): results larger than the output cap, a bounded chart', async () => {
+    const dir = tempDir();
+    const header = Array.from({ length: 1000 }, (_, i) => `col_${i}`);
+    const rows: (string | number)[][] = [header];
+    for (let r = 0; r < 12; r++) rows.push(header.map((_, i) => ((r + i) % 9 === 0 ? 'N/A' : (r * 7 + i) % 97)));
+    const outDir = path.join(dir, 'run');
+    const { finished } = await runOnce({ runId: 'wide', inputPath: writeCsv(dir, 'wide.csv', rows), outDir });
+    expect(finished.status).toBe('succeeded');
+    expect(finished.summary!.beforeAfterTable.length).toBeGreaterThan(64 * 1024); // came back whole, not through capped stdout
+    expect(finished.artifacts.map((a) => a.name)).toEqual(expect.arrayContaining(['cleaned.csv', 'chart.png', 'report.md']));
+  });
+
   it('a stop while the kernel is still starting ends the run at once as stopped', async () => {
     const dir = tempDir();
     const file = writeCsv(dir, 'people.csv', people(30));

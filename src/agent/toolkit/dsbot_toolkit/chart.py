@@ -15,9 +15,27 @@ def _short(name, n=28):
     return name if len(name) <= n else name[: n - 1] + "…"
 
 
+MAX_COLUMNS = 40
+
+
+def _problem_total(q, name):
+    return sum(q["columns"].get(name, {}).get(k, 0) for k in PROBLEMS)
+
+
 def draw_chart(path, before, after, title):
-    """Writes the before/after chart to `path` (PNG)."""
+    """Writes the before/after chart to `path` (PNG). Wide tables show the columns with the most
+    problems before cleaning (at most MAX_COLUMNS), in file order."""
     names = list(before["columns"])
+
+    def total(q):
+        return sum(_problem_total(q, n) for n in names) + q.get("duplicate_rows", 0) + sum(q.get("rule_violations", {}).values())
+
+    totals = {"Before cleaning": total(before), "After cleaning": total(after)}
+    if len(names) > MAX_COLUMNS:
+        ranked = sorted(names, key=lambda n: -(_problem_total(before, n) + _problem_total(after, n)))[:MAX_COLUMNS]
+        keep = set(ranked)
+        title = "%s\n(the %d of %d columns with the most problems)" % (title, MAX_COLUMNS, len(names))
+        names = [n for n in names if n in keep]
     labels = [_short(n) for n in names] + ["(duplicate rows)", "(rule violations)"]
     fig_h = max(3.5, 0.38 * len(labels) + 1.8)
     fig, axes = plt.subplots(1, 2, figsize=(12, fig_h), sharey=True, sharex=True)
@@ -38,7 +56,7 @@ def draw_chart(path, before, after, title):
         for y, total in zip(ys, left):
             if total:
                 ax.text(total, y, " %d" % total, va="center", fontsize=8)
-        ax.set_title("%s — %d problem cells" % (label, sum(left)), fontsize=11)
+        ax.set_title("%s — %d problem cells" % (label, totals[label]), fontsize=11)
         ax.set_yticks(ys)
         ax.set_yticklabels(labels, fontsize=9)
         ax.grid(axis="x", alpha=0.3)
