@@ -2,10 +2,12 @@
  * The files of a run: the recipe's source, the chunk parts a remote sandbox must hand back, and
  * the outputs moved into the run directory.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Sandbox } from '../sandbox/types.js';
 import type { Artifact } from './events.js';
+import { InputError } from '../errors.js';
 import { kernelJson } from './kernel-calls.js';
 
 const CONTENT_TYPES: Record<string, string> = { '.csv': 'text/csv', '.md': 'text/markdown', '.json': 'application/json', '.png': 'image/png', '.py': 'text/x-python' };
@@ -60,4 +62,43 @@ export async function collectArtifacts(sandbox: Sandbox, workDir: string, outDir
     out.push({ name: path.basename(name), path: dest, contentType: CONTENT_TYPES[path.extname(name)] ?? 'application/octet-stream', bytes: statSync(dest).size });
   }
   return out;
+}
+
+/** What a run's committed chunks mean: the chunk size and the input they were cut from. */
+interface RunIdentity {
+  chunkRows: number;
+  inputBytes: number;
+  /** sha256 of the input's first MiB. */
+  inputHead: string;
+}
+
+function identify(inputPath: string, chunkRows: number): RunIdentity {
+  const bytes = statSync(inputPath).size;
+  const head = Buffer.alloc(Math.min(bytes, 1 << 20));
+  const fd = openSync(inputPath, 'r');
+  try {
+    readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return { chunkRows, inputBytes: bytes, inputHead: createHash('sha256').update(head).digest('hex') };
+}
+
+/**
+ * Records (first start) or checks (resume) what the committed chunks were cut from. A resume
+ * keeps the chunk size the run started with (chunk indices mean nothing at another size) and
+ * refuses a different input file. Returns the chunk size to use.
+ */
+export function pinRunIdentity(outDir: string, runId: string, inputPath: string, chunkRows: number, resuming: boolean): number {
+  const file = path.join(outDir, 'run.json');
+  const now = identify(inputPath, chunkRows);
+  if (resuming && existsSync(file)) {
+    const was = JSON.parse(readFileSync(file, 'utf8')) as RunIdentity;
+    if (was.inputBytes !== now.inputBytes || was.inputHead !== now.inputHead) {
+      throw new InputError(`Run ${runId} was started on a different file (its committed chunks come from a ${was.inputBytes}-byte file). Start a new run (another run id) for this file.`);
+    }
+    return was.chunkRows;
+  }
+  writeFileSync(file, JSON.stringify(now));
+  return chunkRows;
 }

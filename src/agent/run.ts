@@ -14,7 +14,7 @@ import { createContextRefresher } from './context/refresher.js';
 import type { Phase, RunEvent, ValidationCheck } from './events.js';
 import { checkInputFile } from './input-check.js';
 import { CellFailedError, kernelJson } from './kernel-calls.js';
-import { collectArtifacts, mirrorParts, recipeSource, restoreParts } from './run-files.js';
+import { collectArtifacts, mirrorParts, pinRunIdentity, recipeSource, restoreParts } from './run-files.js';
 import { consultMemory, createKnowledgeTools, rememberRecipe, schemaFingerprint } from './run-memory.js';
 import type { TokenUsage } from './models/types.js';
 import { codeAgentPrompts, fill, untrusted } from './prompt.js';
@@ -80,8 +80,12 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
   mkdirSync(workDir, { recursive: true });
   const log = new CommitLog(input.outDir);
   const resumed = log.indices().length > 0;
+  const pinnedRows = pinRunIdentity(input.outDir, input.runId, input.inputPath, agent.chunkRows, resumed);
+  const resizeNote = pinnedRows !== agent.chunkRows ? `Resuming with the chunk size this run started with (${pinnedRows} rows), not ${agent.chunkRows}.` : undefined;
+  agent.chunkRows = pinnedRows;
   const now = () => Date.now();
   yield { type: 'run_started', runId: input.runId, input: input.inputPath, dataset: input.datasetName, resumed, at: now() };
+  if (resizeNote) yield { type: 'log', level: 'info', message: resizeNote, at: now() };
 
   const stats = new RunStats();
   const pending: RunEvent[] = [];

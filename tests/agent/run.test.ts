@@ -151,6 +151,22 @@ describe('cleaning run (real kernel, real toolkit)', () => {
     expect(finished.artifacts.map((a) => a.name)).toEqual(expect.arrayContaining(['cleaned.csv', 'chart.png', 'report.md']));
   });
 
+  it('a resume keeps the chunk size the run started with and refuses a different file', async () => {
+    const dir = tempDir();
+    const file = writeCsv(dir, 'people.csv', people(120));
+    const outDir = path.join(dir, 'run');
+    const controller = new AbortController();
+    const first = await runOnce({ runId: 'pin', inputPath: file, outDir }, { config: testConfig({ agent: { chunkRows: 10 } }), signal: controller.signal, onEvent: (e) => e.type === 'chunk_committed' && e.index === 2 && controller.abort() });
+    expect(first.finished.status).toBe('stopped');
+    const other = writeCsv(dir, 'other.csv', people(90));
+    await expect(runOnce({ runId: 'pin', inputPath: other, outDir }, { config: testConfig({ agent: { chunkRows: 10 } }) })).rejects.toMatchObject({ kind: 'input', message: expect.stringMatching(/different file/) });
+    const second = await runOnce({ runId: 'pin', inputPath: file, outDir }, { config: testConfig() }); // default chunk size asked for
+    expect(second.events.some((e) => e.type === 'log' && /chunk size this run started with \(10 rows\)/.test(e.message))).toBe(true);
+    expect(second.finished.status).toBe('succeeded');
+    expect(second.finished.summary!.chunks).toBe(12);
+    expect(new Set(parseCsvIds(path.join(outDir, 'cleaned.csv'))).size).toBe(120);
+  });
+
   it('a stop while the kernel is still starting ends the run at once as stopped', async () => {
     const dir = tempDir();
     const file = writeCsv(dir, 'people.csv', people(30));
