@@ -57,6 +57,24 @@ out(True)`,
       ]);
     }
   });
+
+  it('neutralises header cells too', () => {
+    const d = work();
+    const r = pyOk(
+      `import csv
+with open(os.path.join(WORK, "h.csv"), "w") as f:
+    f.write('id,=HYPERLINK("http://x.example/"),+44\\n1,a,2\\n')
+init_session(os.path.join(WORK, "h.csv"), WORK)
+p = profile()
+replay_begin(make_clean_chunk(suggest_recipe(p)))
+replay_chunk(0)
+finalize([0])
+out([next(csv.reader(open(os.path.join(WORK, n)))) for n in ("cleaned.csv", "removed_rows.csv")])`,
+      d,
+    );
+    expect(r[0]).toEqual(['id', '\'=HYPERLINK("http://x.example/")', '+44']);
+    expect(r[1].slice(0, 3)).toEqual(['id', '\'=HYPERLINK("http://x.example/")', '+44']);
+  });
 });
 
 describe('bad input files', () => {

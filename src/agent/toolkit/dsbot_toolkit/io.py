@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from .safety import neutralise_frame, neutralise_series
+from .safety import neutralise_frame, neutralise_header, neutralise_series
 
 
 class InputFileError(ValueError):
@@ -173,7 +173,7 @@ def write_arrays(path, header, arrays):
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow([str(h) for h in header])
+        w.writerow(neutralise_header(header))
         if arrays:
             w.writerows(zip(*arrays))
     os.replace(tmp, path)
@@ -185,6 +185,6 @@ def write_csv(df, path, header=True):
     if header and all(df[c].dtype.kind in "Oifub" for c in df.columns) and df.columns.is_unique:
         return write_columns(path, list(df.columns), [df[c] for c in df.columns])
     tmp = path + ".tmp"
-    neutralise_frame(df).to_csv(tmp, index=False, header=header, lineterminator="\n")
+    neutralise_frame(df).to_csv(tmp, index=False, header=neutralise_header(df.columns) if header else False, lineterminator="\n")
     os.replace(tmp, path)
     return path

@@ -36,6 +36,16 @@ def neutralise_series(s):
     return pd.Series(out, index=s.index, dtype=object)
 
 
+def neutralise_header(names):
+    """Column names as written to a CSV header, neutralised like cells (a header cell is a cell too)."""
+    out = []
+    for h in names:
+        h = str(h)
+        risky = h[:1] in _FORMULA_START and not re.match(_NUMERIC_RE, h)
+        out.append("'" + h if risky else h)
+    return out
+
+
 def neutralise_frame(df):
     """A copy of `df` (only when needed) whose text cells cannot run as spreadsheet formulas."""
     out = None
