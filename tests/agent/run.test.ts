@@ -245,6 +245,9 @@ describe('cleaning run (real kernel, real toolkit)', () => {
     const bad = path.join(dir, 'bad.csv');
     writeFileSync(bad, 'a,b,c\n1,2,3\n4,5,6,7,8\n');
     await expect(runOnce({ runId: 'x', inputPath: bad })).rejects.toMatchObject({ kind: 'input', message: expect.stringMatching(/malformed CSV.*line 3/) });
+    const dup = path.join(dir, 'dup.csv');
+    writeFileSync(dup, 'a,b,a\n1,2,3\n');
+    await expect(runOnce({ runId: 'x', inputPath: dup })).rejects.toMatchObject({ kind: 'input', message: expect.stringMatching(/repeats a column name \(a\)/) });
   });
 });
 

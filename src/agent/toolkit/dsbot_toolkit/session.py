@@ -94,6 +94,16 @@ def session():
     return S
 
 
+def _raw_header(s):
+    """The first row of the file as written, or None when it cannot be read that way."""
+    import csv
+    try:
+        with open(s.input_path, encoding=s.encoding, newline="") as f:
+            return next(csv.reader(f, delimiter=s.sep), None)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+
+
 def init_session(input_path, work_dir=".", chunk_rows=50000, sample_rows=2000, dictionary_path=None, outliers="flag"):
     """Starts a session on `input_path`: checks the file, detects encoding and delimiter."""
     global S
@@ -113,6 +123,9 @@ def init_session(input_path, work_dir=".", chunk_rows=50000, sample_rows=2000, d
     except pd.errors.ParserError as e:
         raise InputFileError(parser_message(s.input_path, e)) from e
     cols = [str(c) for c in head.columns]
+    raw = _raw_header(s)  # pandas renames a repeated name ('a' -> 'a.1'): check the header as written
+    if raw is not None and len(set(raw)) != len(raw):
+        raise InputFileError("%s: the header repeats a column name (%s); rename the columns so each is unique." % (name, ", ".join(sorted({c for c in raw if raw.count(c) > 1}))))
     if len(cols) < 2 and len(head) == 0:
         raise InputFileError("%s: has no data rows." % name)
     if len(head) == 0:
