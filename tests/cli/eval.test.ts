@@ -1,5 +1,6 @@
 /** `dsbot eval` from the shell: cleans the dirty file with the builtin model and scores it by position. */
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config/load.js';
@@ -27,6 +28,20 @@ describe('dsbot eval', () => {
     expect(last.detection.r).toBe(1);
     expect(out.stdout).toMatch(/removed 1;/); // the duplicate
     expect(out.stdout).toMatch(/correction\s+P [\d.]+\s+R [\d.]+\s+F1/);
+  });
+
+  it('scores semicolon-separated files', () => {
+    const dir = tempDir();
+    const clean = ['id;size;city', ...Array.from({ length: 30 }, (_, i) => `${i + 1};${10 + (i % 3)};York`)];
+    const dirty = ['id;size;city', ...Array.from({ length: 30 }, (_, i) => `${i + 1};${i % 5 === 0 ? `${10 + (i % 3)}.0 oz` : 10 + (i % 3)};${i % 4 === 0 ? 'N/A' : 'York'}`)];
+    const cleanFile = path.join(dir, 'clean.csv');
+    const dirtyFile = path.join(dir, 'dirty.csv');
+    writeFileSync(cleanFile, clean.join('\n') + '\n');
+    writeFileSync(dirtyFile, dirty.join('\n') + '\n');
+    const out = dsbot(['eval', '--dirty', dirtyFile, '--clean', cleanFile, '--json', '--out', path.join(dir, 'out')]);
+    expect(out.status, out.stderr).toBe(0);
+    const last = JSON.parse(out.stdout.trim().split('\n').at(-1)!);
+    expect(last.detection.r).toBeGreaterThan(0.5);
   });
 
   it('fails with a clear message and exit code 2 for a missing file', () => {

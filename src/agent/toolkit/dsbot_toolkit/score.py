@@ -8,11 +8,19 @@ import os
 import numpy as np
 import pandas as pd
 
+from .io import detect_encoding, read_options, sniff_delimiter
 from .safety import unneutralise_series
 
 
 def _read(path):
+    """dsbot's own outputs: UTF-8, comma-separated."""
     return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
+
+
+def _read_input(path):
+    """A dirty or clean file as given: its encoding and delimiter detected like a run's input."""
+    enc = detect_encoding(path)
+    return pd.read_csv(path, **read_options(enc, sniff_delimiter(path, enc)))
 
 
 def _realign(dirty, cleaned, cleaned_path, removed_path=None):
@@ -47,7 +55,7 @@ def score_cells(dirty_path, clean_path, cleaned_path, removed_path=None):
     """{"detection": {p, r, f1}, "correction": {p, r, f1}, "per_column": {...}, "counts": {...}}.
 
     `removed_path` (default: removed_rows.csv next to the cleaned file) realigns removed rows."""
-    dirty, clean, cleaned = _read(dirty_path), _read(clean_path), _read(cleaned_path)
+    dirty, clean, cleaned = _read_input(dirty_path), _read_input(clean_path), _read(cleaned_path)
     if dirty.shape != clean.shape:
         raise ValueError("dirty %s and clean %s shapes differ" % (dirty.shape, clean.shape))
     if cleaned.shape[1] != dirty.shape[1]:
