@@ -150,7 +150,16 @@ export function createRouter(deps: RouterDeps): MessageHandler {
   async function stop(m: IncomingMessage, ctx: RouterContext, explicit: string | undefined, quietIfNone: boolean) {
     // A reaction names the message it is on; one on a message the worker did not post (a person's
     // reply in the run's thread) still finds the run through the thread.
-    const runId = explicit ?? ((m.targetRef && (await registry.findByRef(m.targetRef))) || (await registry.findByRef(m.threadRef)));
+    let runId = explicit ?? ((m.targetRef && (await registry.findByRef(m.targetRef))) || (await registry.findByRef(m.threadRef)));
+    if (!explicit && m.kind === 'command') {
+      // A slash command comes from the channel, whose ref names only the last run started there
+      // by a command: when that one is over, the channel's single active run is meant.
+      const found = runId ? await registry.get(runId) : undefined;
+      if (!found || !isActiveState(found.state)) {
+        const active = await registry.activeRuns(m.channelRef);
+        if (active.length === 1) runId = active[0];
+      }
+    }
     if (!runId) {
       if (!quietIfNone) await ctx.reply({ text: 'There is no run in this thread to stop. Use `stop <run-id>` or `status` to list active runs.', ephemeral: true });
       return;

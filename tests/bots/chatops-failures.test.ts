@@ -93,4 +93,21 @@ describe('chat-ops failures', () => {
     await stack.router(msg('clean turtle_reviews', 'w2', 'console:f2'), ctx);
     expect(replies.join('\n')).not.toMatch(/already has 1 active run/);
   });
+
+  it('a bare /stop in a channel stops its one active run, even when the last command-started run is over', async () => {
+    h = await createHarness({ run: scriptedEngine({ chunks: 1 }) });
+    const router = createRouter({ config: h.config, registry: h.registry, producer: h.producer, control: h.control, chat: createChatAgent(h.config), audit: h.audit, log: () => {} });
+    const replies: string[] = [];
+    const base = { platform: 'console' as const, channelRef: 'console:chan', user: { id: 'admin' }, files: [], isSelf: false };
+    const ctx: RouterContext = { reply: async (r) => void replies.push(r.text), openRunThread: async (runId) => `console:thread-${runId}` };
+    await router({ ...base, threadRef: 'console:chan', messageId: 'c1', text: 'clean turtle_sales', kind: 'command' }, ctx);
+    const first = (await h.registry.findByRef('console:chan'))!;
+    expect(await h.waitForState(first, ['succeeded'])).toBe('succeeded');
+    await h.worker!.close(); // the next run stays queued: something to stop
+    await router({ ...base, threadRef: 'console:other', messageId: 'c2', text: 'clean turtle_reviews', kind: 'message' }, { reply: ctx.reply });
+    const second = (await h.registry.activeRuns('console:chan'))[0];
+    expect(second).toBeTruthy();
+    await router({ ...base, threadRef: 'console:chan', messageId: 'c3', text: 'stop', kind: 'command' }, ctx);
+    expect((await h.registry.get(second))!.state).toBe('stopped');
+  });
 });
