@@ -155,7 +155,8 @@ export function createRunReporter(sink: ThreadSink, options: RunReporterOptions)
     if (view.state === 'running') view.elapsedMs = Math.max(view.elapsedMs, now() - startedAt);
     const ref = await sink.status({ ...view }, statusRef);
     lastEditAt = now();
-    if (!statusRef) {
+    if (!statusRef || statusRef.id !== ref.id) {
+      // First post, or the sink posted a fresh status message because the old one was deleted.
       await noted(ref);
       try {
         await options.onStatusRef?.(ref);

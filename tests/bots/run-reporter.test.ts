@@ -28,6 +28,32 @@ function gaps(times: number[]): number[] {
 }
 
 describe('run reporter', () => {
+  it('follows a status message the sink re-posted (the old one was deleted)', async () => {
+    const { sink: inner } = sink();
+    const seen: (string | undefined)[] = [];
+    const stored: string[] = [];
+    let n = 0;
+    // The console sink, except that its second edit finds the status message gone and posts anew.
+    const s = { ...inner, limits: inner.limits, threadRef: inner.threadRef, post: inner.post.bind(inner), upload: inner.upload.bind(inner), flush: inner.flush.bind(inner),
+      async status(view: Parameters<typeof inner.status>[0], ref?: { id: string }) {
+        seen.push(ref?.id);
+        n++;
+        return n === 3 ? { id: 'console:rep:reposted' } : inner.status(view, ref);
+      },
+    };
+    const r = createRunReporter(s, { runId: 'run-0123456789ab', title: 'Cleaning t', onStatusRef: (ref) => void stored.push(ref.id) });
+    await r.start();
+    for (let i = 1; i <= 3; i++) {
+      await r.handle({ type: 'progress', phase: 'replay', chunksDone: i, totalChunks: 3, rowsProcessed: i, elapsedMs: i, modelCalls: 0, at: Date.now() });
+      await new Promise((res) => setTimeout(res, 300)); // past minEditIntervalMs: one edit each
+    }
+    await r.handle({ type: 'run_finished', runId: 'run-0123456789ab', status: 'stopped', message: 'Stopped.', artifacts: [], at: Date.now() });
+    await r.close();
+    expect(seen.length, JSON.stringify(seen)).toBeGreaterThanOrEqual(4);
+    expect(stored).toEqual([expect.any(String), 'console:rep:reposted']);
+    expect(seen.at(-1)).toBe('console:rep:reposted');
+  });
+
   it('coalesces a burst of steps into few posts within the limits and edits one status message', async () => {
     const { sink: s } = sink();
     const r = createRunReporter(s, { runId: 'run-0123456789ab', title: 'Cleaning t' });

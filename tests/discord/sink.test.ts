@@ -56,6 +56,17 @@ describe('discord sink', () => {
     expect(fake.find('PATCH', new RegExp(`^/channels/${CHANNEL_ID}/messages/${threadId}$`))).toHaveLength(2);
   });
 
+  it('posts a fresh status message when the old one was deleted', async () => {
+    const { threadRef, threadId } = fake.seedRunThread('deleted status');
+    const sink = createDiscordSink(threadRef, config);
+    const ref = await sink.status(view());
+    fake.messages.delete(threadId); // someone deleted the status message
+    const again = await sink.status(view({ chunksDone: 5 }), ref);
+    expect(again.id).not.toBe(ref.id);
+    const fresh = fake.messages.get(again.id.split(':').at(-1)!);
+    expect(fresh.content).toMatch(/5\/10 chunks/);
+  });
+
   it('posts the status as a new message where there is no starter to edit', async () => {
     const sink = createDiscordSink(`discord:${GUILD_ID}:${CHANNEL_ID}:${CHANNEL_ID}`, config);
     const before = postsIn(CHANNEL_ID).length;

@@ -99,8 +99,16 @@ export function createDiscordSink(threadRef: string, config: Config, deps: Disco
         const content = renderStatus(view);
         if (existing) {
           const target = decodeRef(existing.id);
-          await edit(target.channelId, target.id, content);
-          return existing;
+          try {
+            await edit(target.channelId, target.id, content);
+            return existing;
+          } catch (err) {
+            // Someone deleted the status message: post a fresh one (its ref replaces the old).
+            const status = ((err as DsbotError).cause as { status?: number } | undefined)?.status;
+            if (status !== 404) throw err;
+          }
+          const msg = await send(content);
+          return { id: encodeMessageRef(ref.guildId, msg.channel_id, msg.id) };
         }
         if (isThreadRef(ref)) {
           try {
