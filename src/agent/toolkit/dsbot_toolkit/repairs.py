@@ -274,26 +274,25 @@ def _act(df, col, viol, action, reason, ctx):
     return df
 
 
-def op_range(df, step, ctx):
-    """Values outside [min, max] (a documented range) are flagged, nulled or removed."""
+def _bounded(df, step, ctx, lo_key, hi_key, kind):
+    """Values of step["column"] outside [step[lo_key], step[hi_key]] get the step's action."""
     col = step["column"]
     if col not in df:
         return df
+    lo, hi = float(step[lo_key]), float(step[hi_key])
     x = _numeric(df, col)
-    viol = (x < float(step["min"])) | (x > float(step["max"]))
-    reason = "range:%s outside [%g, %g]" % (col, float(step["min"]), float(step["max"]))
-    return _act(df, col, viol.fillna(False), step.get("action", "flag"), reason, ctx)
+    reason = "%s:%s outside [%g, %g]" % (kind, col, lo, hi)
+    return _act(df, col, ((x < lo) | (x > hi)).fillna(False), step.get("action", "flag"), reason, ctx)
+
+
+def op_range(df, step, ctx):
+    """Values outside [min, max] (a documented range) are flagged, nulled or removed."""
+    return _bounded(df, step, ctx, "min", "max", "range")
 
 
 def op_outliers(df, step, ctx):
     """Values outside the whole-column fences [lo, hi] (IQR x3) are flagged or removed."""
-    col = step["column"]
-    if col not in df:
-        return df
-    x = _numeric(df, col)
-    viol = (x < float(step["lo"])) | (x > float(step["hi"]))
-    reason = "outlier:%s outside [%g, %g]" % (col, float(step["lo"]), float(step["hi"]))
-    return _act(df, col, viol.fillna(False), step.get("action", "flag"), reason, ctx)
+    return _bounded(df, step, ctx, "lo", "hi", "outlier")
 
 
 def rule_violations(df, rule):
