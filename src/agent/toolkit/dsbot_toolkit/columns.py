@@ -16,6 +16,7 @@ COUNTER_CAP = 20000      # distinct values kept with counts per column
 RESERVOIR = 20000        # numbers kept for quantiles
 KMV_K = 4096             # distinct-count sketch size
 SHAPE_CAP = 500
+MEMO_CAP = 200000        # distinct values whose regex features are remembered across chunks
 LONG_SAMPLE = 3000     # distinct long-text values examined per chunk for types and patterns
 _BOOL = {"true", "false", "yes", "no", "y", "n", "t", "f"}
 _ID_NAME_RE = re.compile(r"(^|[^a-z])(id|uuid|guid|key|code|no|num|number|index|idx)$", re.I)
@@ -58,6 +59,7 @@ class ColumnAcc:
         self.n_bool = 0
         self.n_code = 0
         self.len_sum = 0
+        self.memo = {}           # stripped value -> regex features (see _features)
 
     # ---- pass 1 -------------------------------------------------------------------------
     def update(self, s):
@@ -83,20 +85,53 @@ class ColumnAcc:
         self.len_sum += int((u.str.len().values * w).sum())
         ws = (u.values != stripped.values)
         self.ws += int(w[ws].sum())
-        if len(u) > LONG_SAMPLE and self.len_sum / max(1, self.rows - self.null_count) > 40:
+        sampled = len(u) > LONG_SAMPLE and self.len_sum / max(1, self.rows - self.null_count) > 40
+        if sampled:
             # long free text: type and pattern statistics from a sample of distinct values
             pick = np.sort(self.rng.choice(len(u), LONG_SAMPLE, replace=False))
             scale = w.sum() / max(1, w[pick].sum())
             u, stripped, low = u.iloc[pick].reset_index(drop=True), stripped.iloc[pick].reset_index(drop=True), low.iloc[pick].reset_index(drop=True)
             w = np.maximum(1, np.round(w[pick] * scale)).astype(np.int64)
-        self.inner_ws += int(w[stripped.str.contains(r"\s{2,}", regex=True).values].sum())
-        for sh, n in pd.Series(w).groupby(V.shape(stripped).values).sum().items():
+        f = self._features(stripped, remember=not sampled)  # sampled long texts rarely repeat
+        self.inner_ws += int(w[f["inner"]].sum())
+        for sh, n in pd.Series(w).groupby(f["shape"]).sum().items():
             if sh in self.shapes or len(self.shapes) < SHAPE_CAP:
                 self.shapes[sh] = self.shapes.get(sh, 0) + int(n)
         self.n_bool += int(w[low.isin(_BOOL).values].sum())
-        self._numbers(stripped, w)
-        self._dates(stripped, w)
-        self.n_code += int(w[(stripped.str.match(V.CODE_CHARS_RE) & (V.digits_only(stripped).str.len() >= 5)).values].sum())
+        self._numbers(stripped, w, f["plain"], f["numstart"])
+        self._dates(stripped, w, f["dateish"], f["timeish"])
+        self.n_code += int(w[f["code"]].sum())
+
+    def _features(self, stripped, remember=True):
+        """Per-value regex features of the stripped values, computed once per distinct value
+        (memo kept across chunks, cleared when it grows past MEMO_CAP)."""
+        vals = stripped.values
+        memo = self.memo
+        missing = list(dict.fromkeys(v for v in vals if v not in memo))
+        new = {}
+        if missing:
+            m = pd.Series(missing, dtype=object)
+            cols = (
+                m.str.contains(r"\s{2,}", regex=True).values,
+                V.shape(m).values,
+                (m.str.match(V.CODE_CHARS_RE) & (V.digits_only(m).str.len() >= 5)).values,
+                m.str.match(V.PLAIN_NUMBER_RE if self.decimal == "." else V.INT_RE).values,
+                m.str.match(r"^[$£€¥]?\s*[-+]?[\d.,]*\d").values,
+                m.str.match(V.DATEISH_RE).values,
+                m.str.match(V.TIMEISH_RE).values,
+            )
+            new = dict(zip(missing, zip(*cols)))
+        if remember and new:
+            if len(memo) + len(new) > MEMO_CAP:
+                memo.clear()
+            memo.update(new)
+            rows = [memo[v] for v in vals]
+        else:
+            rows = [new[v] if v in new else memo[v] for v in vals]
+        inner, shp, code, plain, numstart, dateish, timeish = zip(*rows) if rows else ((),) * 7
+        b = lambda x: np.array(x, dtype=bool)
+        return {"inner": b(inner), "shape": np.array(shp, dtype=object), "code": b(code), "plain": b(plain),
+                "numstart": b(numstart), "dateish": b(dateish), "timeish": b(timeish)}
 
     def _count(self, u, w):
         vc = pd.Series(w, index=u.values, dtype="float64")
@@ -110,10 +145,9 @@ class ColumnAcc:
         merged = np.union1d(self.kmv, h)
         self.kmv = merged[:KMV_K]
 
-    def _numbers(self, stripped, w):
-        plain = stripped.str.match(V.PLAIN_NUMBER_RE if self.decimal == "." else V.INT_RE).values
+    def _numbers(self, stripped, w, plain, numstart):
         self.n_plain += int(w[plain].sum())
-        cand = plain | (~plain & stripped.str.match(r"^[$£€¥]?\s*[-+]?[\d.,]*\d").values)
+        cand = plain | (~plain & numstart)
         if not cand.any():
             return
         sv, wv = stripped[cand], w[cand]
@@ -168,9 +202,7 @@ class ColumnAcc:
             allk, allv = allk[idx], allv[idx]
         self.res_keys, self.res_vals = allk, allv
 
-    def _dates(self, stripped, w):
-        dateish = stripped.str.match(V.DATEISH_RE).values
-        timeish = stripped.str.match(V.TIMEISH_RE).values
+    def _dates(self, stripped, w, dateish, timeish):
         for mask, formats, attr in ((dateish, V.DATE_FORMATS + V.DATETIME_FORMATS, "n_date"), (timeish, V.TIME_FORMATS, "n_time")):
             if w[mask].sum() < 0.3 * w.sum():
                 continue
