@@ -60,6 +60,7 @@ class ColumnAcc:
         self.n_code = 0
         self.len_sum = 0
         self.memo = {}           # stripped value -> regex features (see _features)
+        self.date_memo = {"n_date": {}, "n_time": {}}   # stripped value -> date parse features
 
     # ---- pass 1 -------------------------------------------------------------------------
     def update(self, s):
@@ -121,13 +122,11 @@ class ColumnAcc:
                 m.str.match(V.TIMEISH_RE).values,
             )
             new = dict(zip(missing, zip(*cols)))
+        rows = [new[v] if v in new else memo[v] for v in vals] if new else [memo[v] for v in vals]
         if remember and new:
             if len(memo) + len(new) > MEMO_CAP:
                 memo.clear()
             memo.update(new)
-            rows = [memo[v] for v in vals]
-        else:
-            rows = [new[v] if v in new else memo[v] for v in vals]
         inner, shp, code, plain, numstart, dateish, timeish = zip(*rows) if rows else ((),) * 7
         b = lambda x: np.array(x, dtype=bool)
         return {"inner": b(inner), "shape": np.array(shp, dtype=object), "code": b(code), "plain": b(plain),
@@ -142,6 +141,8 @@ class ColumnAcc:
 
     def _sketch(self, u):
         h = pd.util.hash_array(u.values.astype(object))
+        if len(self.kmv) >= KMV_K:
+            h = h[h <= self.kmv[-1]]  # larger hashes cannot enter the k smallest
         merged = np.union1d(self.kmv, h)
         self.kmv = merged[:KMV_K]
 
@@ -207,16 +208,44 @@ class ColumnAcc:
             if w[mask].sum() < 0.3 * w.sum():
                 continue
             sv, wv = stripped[mask], w[mask]
+            ok_all, canon_all = self._date_features(sv, formats, self.date_memo[attr])
             anyok = np.zeros(len(sv), dtype=bool)
-            for fmt in formats:
-                parsed = V.parse_dates(sv, fmt)
-                ok = parsed.notna().values
+            for j, fmt in enumerate(formats):
+                ok = ok_all[:, j]
                 if ok.any():
                     self.fmt_counts[fmt] = self.fmt_counts.get(fmt, 0) + int(wv[ok].sum())
-                    canon = (V.render_dates(parsed[ok], fmt).values == sv[ok].values)
-                    self.fmt_canon[fmt] = self.fmt_canon.get(fmt, 0) + int(wv[ok][canon].sum())
+                    self.fmt_canon[fmt] = self.fmt_canon.get(fmt, 0) + int(wv[ok & canon_all[:, j]].sum())
                     anyok |= ok
             setattr(self, attr, getattr(self, attr) + int(wv[anyok].sum()))
+
+    @staticmethod
+    def _date_features(sv, formats, memo):
+        """(parses, renders back identically) bool matrices, one column per format, computed
+        once per distinct value (memo kept across chunks)."""
+        vals = sv.values
+        missing = list(dict.fromkeys(v for v in vals if v not in memo))
+        new = {}
+        if missing:
+            m = pd.Series(missing, dtype=object)
+            oks, canons = [], []
+            for fmt in formats:
+                parsed = V.parse_dates(m, fmt)
+                ok = parsed.notna().values
+                canon = np.zeros(len(m), dtype=bool)
+                if ok.any():
+                    canon[ok] = V.render_dates(parsed[ok], fmt).values == m[ok].values
+                oks.append(ok)
+                canons.append(canon)
+            new = dict(zip(missing, zip(zip(*oks), zip(*canons))))
+        rows = [new[v] if v in new else memo[v] for v in vals] if new else [memo[v] for v in vals]
+        if new:
+            if len(memo) + len(new) > MEMO_CAP:
+                memo.clear()
+            memo.update(new)
+        n = len(formats)
+        ok_all = np.array([r[0] for r in rows], dtype=bool).reshape(len(vals), n)
+        canon_all = np.array([r[1] for r in rows], dtype=bool).reshape(len(vals), n)
+        return ok_all, canon_all
 
     # ---- results ------------------------------------------------------------------------
     def distinct(self):
