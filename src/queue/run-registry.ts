@@ -66,11 +66,18 @@ export interface RunRegistry {
 
 const TTL_S = 30 * 24 * 3600;
 
-/** KEYS[1] active set; ARGV: runId, max. 1 when added (or already in), 0 when full. */
+/** How long a reserved slot counts while its run record is still being made (an upload downloading). */
+const PENDING_S = 600;
+
+/**
+ * KEYS[1] active set, KEYS[2] the run's pending marker; ARGV: runId, max, pending seconds.
+ * 1 when added (or already in), 0 when full.
+ */
 const RESERVE_LUA = `
 if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 1 end
 if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
 redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], '1', 'EX', tonumber(ARGV[3]))
 return 1`;
 
 /** Registry over Redis hashes under `<prefix>:reg:`. */
@@ -78,6 +85,7 @@ export function createRunRegistry(redis: Redis, prefix: string): RunRegistry {
   const runKey = (id: string) => `${prefix}:reg:run:${id}`;
   const refKey = (ref: string) => `${prefix}:reg:ref:${ref}`;
   const activeKey = (channel: string) => `${prefix}:reg:active:${channel}`;
+  const pendingKey = (id: string) => `${prefix}:reg:pending:${id}`;
 
   const get = async (runId: string): Promise<RunRecord | undefined> => {
     const h = await redis.hgetall(runKey(runId));
@@ -148,17 +156,19 @@ export function createRunRegistry(redis: Redis, prefix: string): RunRegistry {
       return (await redis.get(refKey(ref))) ?? undefined;
     },
     async reserveSlot(channelRef, runId, max) {
-      return (await redis.eval(RESERVE_LUA, 1, activeKey(channelRef), runId, String(max))) === 1;
+      return (await redis.eval(RESERVE_LUA, 2, activeKey(channelRef), pendingKey(runId), runId, String(max), String(PENDING_S))) === 1;
     },
     async releaseSlot(channelRef, runId) {
       await redis.srem(activeKey(channelRef), runId);
+      await redis.del(pendingKey(runId));
     },
     async activeRuns(channelRef) {
       const ids = await redis.smembers(activeKey(channelRef));
       const out: string[] = [];
       for (const id of ids) {
         const rec = await get(id);
-        if (rec && isActiveState(rec.state)) out.push(id);
+        // A reservation whose record is still being made (a concurrent trigger) counts too.
+        if (rec ? isActiveState(rec.state) : (await redis.exists(pendingKey(id))) === 1) out.push(id);
         else await redis.srem(activeKey(channelRef), id);
       }
       return out;

@@ -110,4 +110,16 @@ describe('chat-ops failures', () => {
     await router({ ...base, threadRef: 'console:chan', messageId: 'c3', text: 'stop', kind: 'command' }, ctx);
     expect((await h.registry.get(second))!.state).toBe('stopped');
   });
+
+  it('a slot reserved by a trigger still making its run record (an upload downloading) counts as active', async () => {
+    const dir = tempDir();
+    const config = loadConfig({ env: { REDIS_URL }, overrides: { dataDir: dir, knowledge: { kind: 'memory' }, queue: { prefix: `dsbot-slot-${Date.now().toString(36)}` } } });
+    stack = await openQueueStack({ config, worker: false });
+    expect(await stack.registry.reserveSlot('console:ch', 'run-a', 1)).toBe(true);
+    expect(await stack.registry.activeRuns('console:ch')).toEqual(['run-a']); // not dropped for lack of a record
+    expect(await stack.registry.reserveSlot('console:ch', 'run-b', 1)).toBe(false);
+    await stack.registry.releaseSlot('console:ch', 'run-a');
+    expect(await stack.registry.activeRuns('console:ch')).toEqual([]);
+    expect(await stack.registry.reserveSlot('console:ch', 'run-b', 1)).toBe(true);
+  });
 });
