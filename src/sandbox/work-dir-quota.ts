@@ -1,15 +1,16 @@
 /**
  * The local sandbox's work-dir byte quota. There are no cgroups or filesystem quotas here, and a
  * size-limited tmpfs would hold gigabytes of outputs in RAM, so the host measures the work dir
- * while each cell runs (every 250 ms and once when it ends). Past the quota it stops the kernel,
- * then removes what was written since the work dir was last measured under quota: every file
- * whose ctime (which a cell cannot set back) is at or after that measurement began. Files unchanged
- * since then are exactly as that measurement saw them, so the work dir is back under quota, and
- * what earlier cells and the host wrote stays.
+ * while each cell runs: when it starts, every 250 ms (less often when a walk takes over 60 ms)
+ * and when it ends. Past the quota it stops the kernel, then removes what was written since the
+ * work dir was last measured under quota: every entry whose ctime (which a cell cannot set back)
+ * is at or after that measurement began. Entries unchanged since then are as that measurement saw
+ * them, so the work dir is back under quota, and what earlier cells and the host wrote stays.
  *
  * It is a soft limit: between two checks a cell can pass the quota by what the disk takes in
  * 250 ms (each file is also capped by RLIMIT_FSIZE), and then loses those files.
  */
+import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import { lstat, opendir, rmdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { KillReason } from './types.js';
@@ -22,6 +23,9 @@ const MIN_ENTRY_BYTES = 4096;
 
 const MIB = 1024 * 1024;
 
+/** Entries measured between two yields to the event loop. */
+const YIELD_EVERY = 2_000;
+
 /** Why a cell was stopped, for the runner to report in place of its result. */
 export interface QuotaVerdict {
   reason: KillReason;
@@ -31,23 +35,25 @@ export interface QuotaVerdict {
 /**
  * Bytes the tree under `root` takes: per entry the larger of its size and its allocated blocks
  * (sparse files count at their size), at least MIN_ENTRY_BYTES; hard links once. Never follows a
- * symlink. Stops counting once past `stopAbove`.
+ * symlink. Stops counting once past `stopAbove`. Synchronous calls (about 10 ms for 1,200 files
+ * here, against 80-160 ms with fs/promises), yielding to the event loop every YIELD_EVERY entries.
  */
 export async function measureTree(root: string, stopAbove = Infinity): Promise<number> {
   let total = 0;
+  let sinceYield = 0;
   const seen = new Set<string>();
   const dirs = [root];
   while (dirs.length > 0 && total <= stopAbove) {
     const dir = dirs.pop()!;
-    let handle;
+    let names: string[];
     try {
-      handle = await opendir(dir);
+      names = readdirSync(dir);
     } catch {
       continue; // removed meanwhile, or not a directory any more
     }
-    for await (const entry of handle) {
-      const p = path.join(dir, entry.name);
-      const st = await lstat(p).catch(() => undefined);
+    for (const name of names) {
+      const p = path.join(dir, name);
+      const st = lstatQuiet(p);
       if (!st) continue;
       if (st.nlink > 1 && !st.isDirectory()) {
         const key = `${st.dev}:${st.ino}`;
@@ -57,9 +63,21 @@ export async function measureTree(root: string, stopAbove = Infinity): Promise<n
       total += Math.max(st.size, st.blocks * 512, MIN_ENTRY_BYTES);
       if (st.isDirectory()) dirs.push(p);
       if (total > stopAbove) break;
+      if (++sinceYield >= YIELD_EVERY) {
+        sinceYield = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
   }
   return total;
+}
+
+function lstatQuiet(p: string): Stats | undefined {
+  try {
+    return lstatSync(p, { throwIfNoEntry: false });
+  } catch {
+    return undefined; // a parent turned into something else meanwhile
+  }
 }
 
 /**
@@ -100,7 +118,7 @@ export type StopKernel = (reason: KillReason) => Promise<boolean>;
 /** Watches one work dir across the cells of one sandbox. */
 export class WorkDirQuota {
   /** When the last measurement that found the work dir under quota began. */
-  private lastUnderQuotaAt = Date.now();
+  private lastUnderQuotaAt = Date.now() + 1; // whole ms, rounded up (see check)
 
   constructor(
     private readonly root: string,
@@ -121,11 +139,14 @@ export class WorkDirQuota {
     let timer: NodeJS.Timeout | undefined;
     let inFlight: Promise<void> = Promise.resolve();
     let breach: Promise<QuotaVerdict> | undefined;
+    let lastWalkMs = 0;
     const check = async () => {
+      const t0 = performance.now();
       // Rounded up: Date.now() is whole milliseconds, ctimes are finer; a file written just before
       // this check began must not count as written after it.
       const startedAt = Date.now() + 1;
       const used = await measureTree(this.root, this.quotaBytes);
+      lastWalkMs = performance.now() - t0;
       if (used <= this.quotaBytes) this.lastUnderQuotaAt = Math.max(this.lastUnderQuotaAt, startedAt);
       else breach ??= this.enforce(stop);
     };
@@ -133,7 +154,8 @@ export class WorkDirQuota {
       inFlight = check()
         .catch(() => undefined)
         .finally(() => {
-          if (!ended && !breach) timer = setTimeout(tick, this.intervalMs);
+          // A big tree is measured less often: walking stays under a fifth of one core.
+          if (!ended && !breach) timer = setTimeout(tick, Math.max(this.intervalMs, 4 * lastWalkMs));
         });
     };
     tick();
