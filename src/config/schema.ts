@@ -28,6 +28,14 @@ export const sandboxSchema = z.object({
       maxProcesses: z.number().int().positive().default(64),
       /** Largest file the kernel may write (RLIMIT_FSIZE), MiB. */
       maxFileMb: z.number().int().positive().default(2048),
+      /**
+       * Bytes the kernel may keep in its work dir, MiB (checked every 250 ms while a cell runs and
+       * when it ends; past it the kernel is stopped and what it wrote since the last check removed).
+       * 8 GiB: a 10M-row run (about 1.5 GB of CSV) peaks at 2-3× its input (chunk parts + joined outputs).
+       */
+      workDirMb: z.number().int().positive().default(8192),
+      /** Size of the kernel's private, writable /tmp (RAM), MiB. */
+      tmpMb: z.number().int().positive().default(256),
     })
     .prefault({}),
   e2b: z

@@ -61,7 +61,8 @@ export function renderStatus(view: StatusView): RenderedMessage {
     { type: 'context', elements: [{ type: 'mrkdwn', text: clip(figures) }] },
   ];
   if (view.footer) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(view.footer) }] });
-  const text = `${view.title} — ${view.state} — ${bar} — ${view.phase}`;
+  // The fallback text is mrkdwn too (notifications): a file name like `<!channel>` must not ping.
+  const text = escapeMrkdwn(`${view.title} — ${view.state} — ${bar} — ${view.phase}`);
   return { text, blocks };
 }
 

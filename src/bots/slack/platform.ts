@@ -2,7 +2,7 @@
  * The Slack platform: a Bolt app that normalises mentions, thread replies, DMs, `/dsbot`
  * commands and stop reactions into IncomingMessage for the router, and answers through a
  * RouterContext. Socket Mode when `slack.appToken` is set, otherwise the HTTP Events API with
- * request signing (Bolt's HTTPReceiver checks the signature and the 5-minute timestamp window).
+ * request signing (Bolt's HTTPReceiver checks the signature; request-time.ts the 5-minute window both ways).
  * Events are acknowledged before any work; Slack's retried deliveries are dropped by event id.
  */
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi, type Logger } from '@slack/bolt';
@@ -30,6 +30,7 @@ import {
   type SlackReactionEvent,
 } from './normalize.js';
 import { encodeSlackRef } from './refs.js';
+import { refuseRequestsOutsideWindow } from './request-time.js';
 import { splitText } from './text.js';
 
 export interface SlackPlatformDeps {
@@ -93,6 +94,7 @@ export function createSlackPlatform(config: Config, deps: SlackPlatformDeps = {}
       customRoutes: [{ path: '/healthz', method: ['GET'], handler: (_req, res) => void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok') }],
       ...common,
     });
+    refuseRequestsOutsideWindow(receiver, (line) => log.warn(line));
     return new App({ token: botToken, receiver, clientOptions, ignoreSelf: false, ...common });
   }
 
