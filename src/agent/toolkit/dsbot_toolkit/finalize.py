@@ -42,8 +42,8 @@ def finalize(committed, meta=None):
             raise FileNotFoundError("chunk %d is not replayed (no %s)" % (i, os.path.basename(path)))
         with open(path) as f:
             chunks.append(json.load(f))
-    from .context import _free
-    empty_headers = {"cleaned": list(s.columns), "changes": ["row", "column", "old", "new", "rule"],
+    from .context import CHANGES_HEADER, _free
+    empty_headers = {"cleaned": list(s.columns), "changes": list(CHANGES_HEADER),
                      "removed": list(s.columns) + [_free("row", s.columns), _free("reason", s.columns)],
                      "flags": ["row", "column", "value", "rule"]}
     for kind, name in KINDS:

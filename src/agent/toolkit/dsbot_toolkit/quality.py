@@ -7,7 +7,8 @@ import pandas as pd
 
 from . import values as V
 from .relations import row_hashes
-from .repairs import rule_violations
+from .rules import rule_violations
+from .repair.values import date_fn, numeric_fn
 from .validate import invalid_mask
 
 PROBLEMS = ["null_tokens", "invalid_type", "format_violations", "outliers"]
@@ -34,15 +35,30 @@ class QualityAcc:
         self.merged = {}
         self.memo = {}               # column -> (pd.Index of values, uint8 bits) or False (not worth it)
         self.valid_memo = valid_memo  # the session's type verdicts (shared with validation)
+        self.reformat = {}           # column -> fns(distinct values) -> (new, ...) of its format steps
+        self.mapped = {}             # column -> values a mapping step repairs (variants, typos, patterns)
+        self.null_columns = set()    # columns whose null tokens the recipe empties (elsewhere they are a convention)
         for step in recipe or []:
-            if step.get("op") == "outliers":
-                self.bounds[step["column"]] = (step["lo"], step["hi"])
-            if step.get("op") == "split_merged":
-                self.merged[step["column"]] = set(step["values"])
+            op, col = step.get("op"), step.get("column")
+            if op == "outliers":
+                self.bounds[col] = (step["lo"], step["hi"])
+            elif op == "split_merged":
+                self.merged[col] = set(step["values"])
+            elif op == "to_numeric":
+                self.reformat.setdefault(col, []).append(numeric_fn(step))
+            elif op == "dominant_format" and step.get("kind") != "digits":
+                self.reformat.setdefault(col, []).append(date_fn(step))
+            elif op in ("canonical_categories", "map_values", "fix_values"):
+                self.mapped.setdefault(col, set()).update(step.get("mapping") or {})
+            elif op == "null_tokens":
+                self.null_columns.update(step.get("columns", []))
+        if recipe is None:
+            self.null_columns = set(self.cols)
+        from .recipe import outlier_fences
         for c in prof["columns"]:
-            f = (c.get("numeric") or {}).get("iqr_fences")
-            if f and c["inferred_type"] in ("integer", "float") and c["name"] not in self.bounds:
-                self.bounds[c["name"]] = tuple(f)
+            f = outlier_fences(c.get("numeric") or {}, "auto") if c.get("numeric") else None
+            if f and c["inferred_type"] in ("integer", "float") and c["name"] not in self.bounds and recipe is None:
+                self.bounds[c["name"]] = (f[0], f[1])
         for r in prof.get("rules", []):
             if r["kind"] == "range":
                 self.bounds[r["column"]] = (r["min"], r["max"])
@@ -61,13 +77,23 @@ class QualityAcc:
         if like and isnull.any():
             isnull &= ~u.isin(like).values
         bits = np.where(isnull, _BIT["missing"], np.uint8(0)).astype(np.uint8)
-        bits[isnull & (stv != "")] |= _BIT["null_tokens"]
+        if name in self.null_columns:
+            bits[isnull & (stv != "")] |= _BIT["null_tokens"]
+        invalid = np.zeros(len(uv), dtype=bool)
         if col.get("base_type") in ("integer", "float", "date", "datetime", "time", "boolean"):
             vals = u.where(~isnull, "") if isnull.any() else u
-            bits[invalid_mask(vals, col, self.valid_memo)] |= _BIT["invalid_type"]
+            invalid = invalid_mask(vals, col, self.valid_memo)
+            bits[invalid] |= _BIT["invalid_type"]
         fmt = (uv != stv) & ~isnull
+        for fn in self.reformat.get(name, ()):
+            todo = ~isnull & ~invalid
+            if todo.any():
+                new = np.asarray(fn(u[todo].reset_index(drop=True))[0], dtype=object)
+                fmt[np.flatnonzero(todo)[new != uv[todo]]] = True
         if col.get("variants"):
             fmt |= u.isin(list(col["variants"])).values
+        if name in self.mapped:
+            fmt |= u.isin(list(self.mapped[name])).values
         if name in self.merged:
             t = st.str.extract(r"^.*?\S\s*[,\s]\s*([^\s,]+)$")[0]
             fmt |= t.isin(self.merged[name]).fillna(False).values

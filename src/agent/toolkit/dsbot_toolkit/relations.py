@@ -19,20 +19,57 @@ def row_hashes(df):
     return pd.util.hash_pandas_object(df, index=False).values
 
 
+class SeenHashes:
+    """Membership of uint64 row hashes across chunks in bounded work: a few sorted runs, merged
+    when a newer run grows as large as the one before it (8 bytes per distinct row)."""
+
+    def __init__(self):
+        self.runs = []
+
+    def contains(self, h):
+        """Bool array: each hash was added before."""
+        out = np.zeros(len(h), dtype=bool)
+        for run in self.runs:
+            if len(run):
+                pos = np.minimum(np.searchsorted(run, h), len(run) - 1)
+                out |= run[pos] == h
+        return out
+
+    def add(self, h):
+        """Adds hashes (any order, may repeat)."""
+        self.runs.append(np.unique(h))
+        while len(self.runs) > 1 and len(self.runs[-1]) >= len(self.runs[-2]) // 2:
+            b = self.runs.pop()
+            a = self.runs.pop()
+            self.runs.append(np.union1d(a, b))
+
+
 class RelationsAcc:
-    """Accumulates row hashes, key candidates and FD pair counts over the chunks."""
+    """Accumulates row hashes, key candidates and FD pair counts over the chunks.
+
+    FD pairs are counted over distinct rows (an exact duplicate is one observation, not several),
+    for candidates chosen on the first chunk: the lhs has groups of two or more rows on average,
+    and knowing the lhs predicts the rhs much better than the rhs's most common value does."""
 
     def __init__(self, columns):
         self.columns = list(columns)
         self.hashes = []
+        self.seen = SeenHashes()
         self.key_hashes = None      # column -> list of hash arrays (None = not started)
         self.fd = None              # (lhs, rhs) -> pd.Series counts indexed by (a, b)
         self.rows = 0
+        self.distinct_rows = 0
 
     def update(self, df):
         """Adds one chunk (raw strings)."""
         self.rows += len(df)
-        self.hashes.append(row_hashes(df))
+        h = row_hashes(df)
+        self.hashes.append(h)
+        first = ~pd.Series(h).duplicated().values
+        if self.seen.runs:
+            first &= ~self.seen.contains(h)
+        self.seen.add(h)
+        self.distinct_rows += int(first.sum())
         if self.key_hashes is None:
             self.key_hashes = {c: [] for c in self.columns if df[c].is_unique and not V.is_null_token(df[c]).any()}
             self.key_hashes = dict(list(self.key_hashes.items())[:MAX_KEYS])
@@ -43,12 +80,17 @@ class RelationsAcc:
                 del self.key_hashes[c]
                 continue
             self.key_hashes[c].append(pd.util.hash_array(df[c].values.astype(object)))
+        distinct = df if first.all() else df[first]
         if self.fd is None:
-            self.fd = {pair: None for pair in self._fd_candidates(df)}
+            self.fd = {pair: None for pair in self._fd_candidates(distinct)}
+        nulls = {}
         for pair in list(self.fd):
             a, b = pair
-            sub = df[[a, b]]
-            sub = sub[~(V.is_null_token(sub[a]) | V.is_null_token(sub[b]))]
+            for c in pair:
+                if c not in nulls:
+                    nulls[c] = V.is_null_token(distinct[c]).values
+            keep = ~(nulls[a] | nulls[b])
+            sub = distinct[[a, b]] if keep.all() else distinct[[a, b]][keep]
             counts = sub.groupby([a, b], sort=False).size().astype("float64")
             cur = self.fd[pair]
             cur = counts if cur is None else cur.add(counts, fill_value=0)
@@ -67,16 +109,23 @@ class RelationsAcc:
         codes = {c: pd.factorize(df[c])[0] for c in cols}
         out = []
         for a in cols:
+            ga = np.bincount(codes[a])
+            multi = ga[codes[a]] >= 2          # rows in lhs groups of two or more
+            rows_multi = int(multi.sum())
+            if rows_multi < max(10, 0.3 * n) or nun[a] > 0.5 * n:
+                continue
             for b in cols:
-                if a == b or nun[a] > n / 2:
+                if a == b:
                     continue
-                pair = codes[a].astype(np.int64) * (nun[b] + 1) + codes[b]
+                pair = codes[a][multi].astype(np.int64) * (nun[b] + 1) + codes[b][multi]
                 pc = pd.Series(pair).value_counts()
                 lhs = pc.index.values // (nun[b] + 1)
                 best = pd.Series(pc.values).groupby(lhs).max().sum()
-                conf = best / n
-                if conf >= 0.9 and nun[b] >= 2:
-                    out.append((conf, a, b))
+                conf = best / rows_multi
+                base = np.bincount(codes[b][multi]).max() / rows_multi
+                norm = (conf - base) / (1 - base) if base < 1 else 0.0
+                if norm >= 0.6:
+                    out.append((norm, a, b))
         out.sort(key=lambda t: -t[0])
         return [(a, b) for _, a, b in out[:MAX_FD_CANDIDATES]]
 
@@ -93,25 +142,41 @@ class RelationsAcc:
                 keys.append(c)
         fds = []
         for (a, b), counts in (self.fd or {}).items():
-            if counts is None or not len(counts):
+            st = fd_strength(counts)
+            if st is None or st["confidence"] < FD_MIN:
                 continue
-            df = counts.reset_index()
-            df.columns = ["a", "b", "n"]
-            total = df["n"].sum()
-            g = df.sort_values("n", ascending=False, kind="mergesort").groupby("a", sort=False)
-            first = g.head(1).set_index("a")
-            best = first["n"].sum()
-            conf = float(best / total) if total else 0.0
-            if conf < 0.95:
-                continue
-            groups = df.groupby("a")["n"].agg(["sum", "count"])
-            entry = {"lhs": a, "rhs": b, "confidence": round(conf, 4), "violations": int(total - best),
-                     "groups": int(len(groups)), "rows": int(total)}
-            if conf < 1.0:
-                entry["groups_detail"] = _groups_detail(df, groups)
-            fds.append(entry)
+            fds.append(dict({"lhs": a, "rhs": b}, **st))
+        fds.sort(key=lambda f: -f["confidence"])
         return {"duplicate_rows": dup, "candidate_keys": keys, "candidate_keys_estimated": self.rows > KEY_EXACT_ROWS,
                 "functional_dependencies": fds}
+
+
+FD_MIN = 0.75   # normalised confidence of a dependency the profile reports
+
+
+def fd_strength(counts):
+    """How well lhs determines rhs, from (lhs, rhs) -> distinct-row counts: {confidence (normalised:
+    (c - b) / (1 - b) with c the share of rows agreeing with their group's majority and b the most
+    common rhs value's share, both over lhs groups of two or more rows), raw_confidence, violations,
+    groups, rows}, or None when there are too few repeated lhs values to judge."""
+    if counts is None or not len(counts):
+        return None
+    df = counts.reset_index()
+    df.columns = ["a", "b", "n"]
+    gsize = df.groupby("a")["n"].transform("sum")
+    multi = df[gsize >= 2]
+    rows = float(df["n"].sum())
+    rows_multi = float(multi["n"].sum())
+    if rows_multi < max(10, 0.3 * rows):
+        return None
+    best = multi.groupby("a")["n"].max().sum()
+    conf = best / rows_multi
+    base = multi.groupby("b")["n"].sum().max() / rows_multi
+    if base >= 1:
+        return None
+    norm = (conf - base) / (1 - base)
+    return {"confidence": round(float(norm), 4), "raw_confidence": round(float(conf), 4),
+            "violations": int(rows_multi - best), "groups": int(df["a"].nunique()), "rows": int(rows)}
 
 
 def _groups_detail(df, groups, cap=5000):

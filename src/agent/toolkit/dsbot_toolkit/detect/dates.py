@@ -1,0 +1,31 @@
+"""Date, datetime and time columns: the dominant format and zero-padding style, learned from the
+whole column (day/month order from the values that can only be read one way). Values in other
+formats are rewritten in it; values already in it are left exactly as written; values that parse
+in no known format are kept and flagged."""
+DATE_TYPES = ("date", "datetime", "time")
+
+
+def propose(c):
+    """The dominant_format step for a profiled date-like column, or None."""
+    t = c["inferred_type"]
+    counts = c.get("formats") or {}
+    dom = c.get("dominant_format")
+    if t not in DATE_TYPES or not counts or not dom:
+        return None
+    if counts.get(dom, 0) >= c["non_null"]:
+        return None  # every value is already in the dominant format (padding as written)
+    canon = counts.get(dom, 0) - c.get("not_canonical", 0)
+    padded = canon >= 0.5 * counts.get(dom, 0)
+    other = c["non_null"] - counts.get(dom, 0)
+    return {"op": "dominant_format", "column": c["name"], "kind": t, "format": dom, "formats": list(counts),
+            "padded": padded, "invalid": "flag",
+            "why": "%d of %d values are written %s%s; %d in other formats are converted, unreadable ones flagged" % (
+                counts.get(dom, 0), c["non_null"], dom, "" if padded else " (without leading zeros)", other)}
+
+
+def propose_digits(c):
+    """Phone/postal-like codes with the same digits put in the dominant digit template."""
+    dom = c.get("dominant_pattern")
+    if c["inferred_type"] == "code" and dom and c.get("dominant_pattern_share", 1) < 1 and set(dom) <= set("9()+-./ "):
+        return {"op": "dominant_format", "column": c["name"], "kind": "digits", "format": dom}
+    return None
