@@ -45,6 +45,7 @@ class ColumnAcc:
         self.units = {}
         self.decos = {}          # 'pre|suf' decoration as written -> count ('|' = plain)
         self.n_thousands = 0
+        self.decimals = {}       # digits after the decimal mark -> count (14 = float noise)
         self.n_whole = 0
         self.n_noise = 0
         self.n_dotzero = 0
@@ -192,6 +193,8 @@ class ColumnAcc:
         self.n_noise += int(wn[dec_len >= 14].sum())
         self.n_dotzero += int(wn[(dec_len > 0) & whole & dec.str.fullmatch(r"0+").fillna(False).values].sum())
         self.n_int_text += int(wn[sv.str.match(V.INT_RE).values].sum())
+        for dl, n in pd.Series(wn).groupby(np.minimum(dec_len, 14)).sum().items():
+            self.decimals[int(dl)] = self.decimals.get(int(dl), 0) + int(n)
         nonnoise = dec_len[dec_len < 14]
         if len(nonnoise):
             self.max_decimals = max(self.max_decimals, int(nonnoise.max()))
@@ -339,6 +342,7 @@ class ColumnAcc:
               "units": dict(sorted(self.units.items(), key=lambda kv: -kv[1])),
               "plain_share": round(self.n_plain / max(self.n_num, 1), 4),
               "decorations": dict(sorted(self.decos.items(), key=lambda kv: -kv[1])[:20]), "thousands": self.n_thousands,
+              "decimals": {str(k): v for k, v in sorted(self.decimals.items())},
               "float_noise": self.n_noise, "dot_zero": self.n_dotzero, "int_text": self.n_int_text, "decimal": self.decimal,
               "max_decimals": self.max_decimals}
         if quant:

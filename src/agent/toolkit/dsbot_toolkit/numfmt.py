@@ -91,12 +91,8 @@ def core_text(x, decimals_text=None, integer=False):
 
 def decimals_of(text, decimal="."):
     """The digits after the decimal mark as written ('' when none)."""
-    m = re.search(r"\d[.,](\d+)" if decimal == "," else r"\.(\d+)", text)
-    if not m:
-        return ""
-    if decimal == "," and "," not in text:
-        return ""
-    return m.group(1)
+    m = re.search(r",(\d+)" if decimal == "," else r"\.(\d+)", text)
+    return m.group(1) if m else ""
 
 
 def deco_key(pre, suf):

@@ -57,6 +57,7 @@ class RelationsAcc:
         self.seen = SeenHashes()
         self.key_hashes = None      # column -> list of hash arrays (None = not started)
         self.fd = None              # (lhs, rhs) -> pd.Series counts indexed by (a, b)
+        self.fd_kind = {}           # (lhs, rhs) -> "dependency" | "entity"
         self.rows = 0
         self.distinct_rows = 0
 
@@ -100,22 +101,27 @@ class RelationsAcc:
             self.fd[pair] = cur
 
     def _fd_candidates(self, df):
+        """(lhs, rhs) pairs worth counting over the whole file, judged on the first chunk: a lhs whose
+        groups hold most rows ("dependency": repairs and fills), or a mostly unique lhs that repeats
+        for some rows — the same entity recorded twice ("entity": fills only)."""
         df = df.iloc[:FD_SAMPLE]
         n = len(df)
         if n < 20:
             return []
         nun = {c: df[c].nunique() for c in self.columns}
-        cols = [c for c in self.columns if 2 <= nun[c] <= 0.5 * n and df[c].str.len().mean() <= 60][:MAX_FD_COLUMNS]
-        codes = {c: pd.factorize(df[c])[0] for c in cols}
+        short = {c: df[c].str.len().mean() <= 60 for c in self.columns}
+        rhs_cols = [c for c in self.columns if nun[c] >= 2 and short[c]][:MAX_FD_COLUMNS * 2]
+        codes = {c: pd.factorize(df[c])[0] for c in rhs_cols}
         out = []
-        for a in cols:
+        for a in rhs_cols:
             ga = np.bincount(codes[a])
             multi = ga[codes[a]] >= 2          # rows in lhs groups of two or more
             rows_multi = int(multi.sum())
-            if rows_multi < max(10, 0.3 * n) or nun[a] > 0.5 * n:
+            if rows_multi < max(10, 0.02 * n) or nun[a] >= n:
                 continue
-            for b in cols:
-                if a == b:
+            kind = "dependency" if nun[a] <= 0.5 * n and rows_multi >= 0.3 * n else "entity"
+            for b in rhs_cols:
+                if a == b or (kind == "dependency" and nun[b] > 0.5 * n):
                     continue
                 pair = codes[a][multi].astype(np.int64) * (nun[b] + 1) + codes[b][multi]
                 pc = pd.Series(pair).value_counts()
@@ -124,10 +130,12 @@ class RelationsAcc:
                 conf = best / rows_multi
                 base = np.bincount(codes[b][multi]).max() / rows_multi
                 norm = (conf - base) / (1 - base) if base < 1 else 0.0
-                if norm >= 0.6:
-                    out.append((norm, a, b))
-        out.sort(key=lambda t: -t[0])
-        return [(a, b) for _, a, b in out[:MAX_FD_CANDIDATES]]
+                if norm >= (0.6 if kind == "dependency" else 0.8):
+                    out.append((kind == "dependency", norm, a, b, kind))
+        out.sort(key=lambda t: (not t[0], -t[1]))
+        chosen = out[:MAX_FD_CANDIDATES]
+        self.fd_kind = {(a, b): kind for _, _, a, b, kind in chosen}
+        return [(a, b) for _, _, a, b, _ in chosen]
 
     def result(self, col_results):
         """duplicate_rows, candidate_keys, functional_dependencies."""
@@ -142,19 +150,21 @@ class RelationsAcc:
                 keys.append(c)
         fds = []
         for (a, b), counts in (self.fd or {}).items():
-            st = fd_strength(counts)
-            if st is None or st["confidence"] < FD_MIN:
+            kind = self.fd_kind.get((a, b), "dependency")
+            st = fd_strength(counts, min_multi=0.3 if kind == "dependency" else 0.02)
+            if st is None or st["confidence"] < (FD_MIN if kind == "dependency" else ENTITY_MIN):
                 continue
-            fds.append(dict({"lhs": a, "rhs": b}, **st))
+            fds.append(dict({"lhs": a, "rhs": b}, **st, kind=kind))
         fds.sort(key=lambda f: -f["confidence"])
         return {"duplicate_rows": dup, "candidate_keys": keys, "candidate_keys_estimated": self.rows > KEY_EXACT_ROWS,
                 "functional_dependencies": fds}
 
 
-FD_MIN = 0.75   # normalised confidence of a dependency the profile reports
+FD_MIN = 0.75       # normalised confidence of a dependency the profile reports
+ENTITY_MIN = 0.9    # ... of an entity attribute (a mostly unique lhs: fills only)
 
 
-def fd_strength(counts):
+def fd_strength(counts, min_multi=0.3):
     """How well lhs determines rhs, from (lhs, rhs) -> distinct-row counts: {confidence (normalised:
     (c - b) / (1 - b) with c the share of rows agreeing with their group's majority and b the most
     common rhs value's share, both over lhs groups of two or more rows), raw_confidence, violations,
@@ -167,7 +177,7 @@ def fd_strength(counts):
     multi = df[gsize >= 2]
     rows = float(df["n"].sum())
     rows_multi = float(multi["n"].sum())
-    if rows_multi < max(10, 0.3 * rows):
+    if rows_multi < max(10, min_multi * rows):
         return None
     best = multi.groupby("a")["n"].max().sum()
     conf = best / rows_multi

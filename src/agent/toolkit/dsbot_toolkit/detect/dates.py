@@ -12,10 +12,11 @@ def propose(c):
     dom = c.get("dominant_format")
     if t not in DATE_TYPES or not counts or not dom:
         return None
-    if counts.get(dom, 0) >= c["non_null"]:
-        return None  # every value is already in the dominant format (padding as written)
     canon = counts.get(dom, 0) - c.get("not_canonical", 0)
     padded = canon >= 0.5 * counts.get(dom, 0)
+    odd_padding = c.get("not_canonical", 0) if padded else 0
+    if counts.get(dom, 0) >= c["non_null"] and not odd_padding:
+        return None  # every value is already in the dominant format and padding style
     other = c["non_null"] - counts.get(dom, 0)
     return {"op": "dominant_format", "column": c["name"], "kind": t, "format": dom, "formats": list(counts),
             "padded": padded, "invalid": "flag",

@@ -10,15 +10,16 @@ def propose(cols):
     """null_tokens steps (one per token set) and the text columns whose tokens are kept."""
     groups, kept = {}, []
     for c in cols:
+        spaces = [t for t in c["null_tokens"] if t.strip() == ""]   # blank cells holding only spaces
         toks = {t: n for t, n in c["null_tokens"].items() if t.strip() != ""}
-        if not toks:
-            continue
         blanks = c["null_count"] - sum(toks.values())
         typed = c.get("base_type") in TYPED or c["inferred_type"] in TYPED
-        if typed or blanks >= sum(toks.values()):
-            key = tuple(sorted({t.strip() for t in toks}))
-            groups.setdefault(key, []).append(c["name"])
-        else:
+        convert = [t.strip() for t in toks] if toks and (typed or blanks >= sum(toks.values())) else []
+        if toks and not convert:
             kept.append({"column": c["name"], "tokens": toks})
+        if spaces:
+            convert.append("")
+        if convert:
+            groups.setdefault(tuple(sorted(set(convert))), []).append(c["name"])
     steps = [{"op": "null_tokens", "columns": names, "tokens": list(toks)} for toks, names in groups.items()]
     return steps, kept

@@ -48,8 +48,10 @@ def propose(c):
     if rescale and not (rescale.get("whole") and not rescale.get("low_whole")):
         rescale = None  # only when the small values are fractions among whole numbers ('1.962' among '486')
     others = total - decos.get(target, 0)
-    need = (others > 0 or num.get("thousands", 0) > 0 or num.get("dot_zero", 0) > 0 or num.get("float_noise", 0) > 0
-            or c.get("parse_share", 1) < 1 or rescale is not None)
+    fixed = fixed_decimals(num)
+    need = (others > 0 or num.get("thousands", 0) > 0 or (num.get("dot_zero", 0) > 0 and not fixed) or num.get("float_noise", 0) > 0
+            or c.get("parse_share", 1) < 1 or rescale is not None or num.get("decimal") == ","
+            or (fixed and num.get("decimals", {}).get(str(fixed), 0) < total))
     if not need:
         return None
     step = {"op": "to_numeric", "column": c["name"], "kind": c["base_type"], "target": target, "unit": tunit,
@@ -58,6 +60,8 @@ def propose(c):
         step["convert"] = convert
     if num.get("decimal") == ",":
         step["decimal"] = ","
+    if fixed:
+        step["decimals"] = fixed
     if rescale:
         step["rescale"] = {k: rescale[k] for k in ("factor", "below", "lo", "hi", "whole")}
     if convert or step["percent_scale"] != 1.0 or rescale:
@@ -92,3 +96,14 @@ def _conversions(units, target):
     table = V.UNIT_FACTORS[dim]
     conv = {u: table[u] / table[target] for u in units if u != target and u in table}
     return conv or None
+
+
+def fixed_decimals(num):
+    """D when nine values in ten are written with exactly D >= 2 decimals (money: '2.00', '3.10'):
+    every value is then written with D decimals. None otherwise (whole numbers lose '.0')."""
+    dec = {int(k): v for k, v in (num.get("decimals") or {}).items()}
+    total = sum(dec.values())
+    if not total:
+        return None
+    d, n = max(dec.items(), key=lambda kv: kv[1])
+    return d if 2 <= d < 14 and n >= 0.9 * total else None

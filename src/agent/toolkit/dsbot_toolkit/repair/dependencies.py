@@ -36,13 +36,15 @@ def normaliser(recipe, step, column):
     for st in recipe or []:
         if st is step:
             break
-        if st.get("op") in NORMALISING_OPS:
+        if st.get("op") in NORMALISING_OPS or (st.get("op") == "split_merged" and st.get("column") == column):
             prefix.append(st)
 
     def norm(values):
         frame = pd.DataFrame({column: pd.Series(np.asarray(values, dtype=object)).astype(str).values})
         ctx = ChunkContext(original=frame)
         for st in prefix:
+            if st["op"] == "split_merged":  # the code moves out of the value ('Portland OR' -> 'Portland')
+                frame[st["into"]] = ""
             frame = OPS[st["op"]](frame, st, ctx)
         return frame[column].values
     return norm
@@ -116,7 +118,13 @@ class _Verdict:
         self.others = tot - own
         cur = cnt - own
         self.support = ok & ~self.bnull & (self.win == b) & (self.wk >= 1)
+        # the lhs value predicts this row's rhs with a clear majority of its other rows
+        self.predicts = self.support & (self.wk >= 2) & (self.wk >= min_share * (tot - own)) & (self.conf >= 0.9)
         need = np.where(self.bnull, 1.0, float(min_support))
+        if fd.get("fill_only"):  # the same entity recorded a few times: its other records fill gaps
+            ok = ok & self.bnull & (self.others <= 3)
+            self.support &= False
+            self.predicts &= False
         self.viol = (ok & (self.win != b) & (self.win != "") & (self.wk >= need) & (self.wk >= min_share * self.others)
                      & (cur <= 0.1 * self.wk))
         self.lhs_values = a
@@ -147,7 +155,9 @@ def op_dependencies(df, step, ctx):
         into = [v for v in verdicts if v.rhs == rhs]
         if not into:
             continue
-        supported = np.logical_or.reduce([v.support for v in into])
+        # a value is supported when a dependency into it agrees, or when it predicts the row's
+        # other values through a dependency going out of it (a wrong value would not)
+        supported = np.logical_or.reduce([v.support for v in into] + [v.predicts for v in verdicts if v.lhs == rhs])
         mine = blame[:, ci[rhs]]
         cand = np.logical_or.reduce([v.viol for v in into]) & ~supported & (mine >= top - 1e-9)
         if not cand.any():

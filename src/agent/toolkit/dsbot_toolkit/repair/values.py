@@ -63,6 +63,7 @@ def numeric_fn(step):
     target_is_pct = tsuf.strip() == "%"
     rescale = step.get("rescale") or {}
     invalid = step.get("invalid", "flag")
+    fixed = step.get("decimals")
 
     def fn(u):
         st = u.str.strip()
@@ -88,7 +89,7 @@ def numeric_fn(step):
             pre[other], suf[other], unit[other] = pn["pre"].values, pn["suf"].values, pn["unit"].values
             compound[other] = pn["compound"].values
         fast = plain.copy()  # plain numbers already written plainly: nothing to do
-        if target != "|" or not fast.any():
+        if target != "|" or fixed or decimal != "." or not fast.any():
             fast[:] = False
         else:
             fast &= ~st.str.match(r"^[-+]?\d+[.,]0+$").fillna(False).values & ~V.float_noise(st).values
@@ -132,7 +133,9 @@ def numeric_fn(step):
                     factor, why = float(rescale["factor"]), "scale"
                     ev[k] = "%s x%g: the value is about %gx smaller than the column's other values" % (text, factor, factor)
             y = x * factor
-            if factor == 1.0 and not compound[k]:
+            if fixed:
+                core = ("%." + str(fixed) + "f") % y
+            elif factor == 1.0 and not compound[k]:
                 core = NF.core_text(y, NF.decimals_of(text, decimal) or None, integer=integer and float(y).is_integer())
             else:
                 core = V.format_number(y, integer=integer and float(y).is_integer())
@@ -181,8 +184,16 @@ def date_fn(step):
         new = u.values.copy()
         rules = np.full(len(u), "date_format", dtype=object)
         flags = np.full(len(u), None, dtype=object)
-        in_dom = V.parse_dates(st, fmt).notna().values & todo
-        todo &= ~in_dom                      # already in the dominant format: left as written
+        dom = V.parse_dates(st, fmt)
+        in_dom = dom.notna().values & todo
+        todo &= ~in_dom
+        if in_dom.any():  # in the dominant format: only the zero-padding follows the column's usual style
+            text = V.render_dates(dom[in_dom], fmt)
+            if not padded:
+                text = text.map(unpad)
+            idx = np.flatnonzero(in_dom)
+            diff = text.values != st.values[idx]
+            new[idx[diff]] = text.values[diff]
         for f in formats[1:]:
             if not todo.any():
                 break
