@@ -59,6 +59,7 @@ class ColumnAcc:
         self.max_decimals = 0
         self.fmt_counts = {}
         self.fmt_canon = {}      # values a format parses AND renders back identically
+        self.fmt_padding = {}    # format -> [values only zero-padded rendering matches, only unpadded]
         self.n_date = 0
         self.n_time = 0
         self.n_bool = 0
@@ -234,7 +235,11 @@ class ColumnAcc:
                 ok = ok_all[:, j]
                 if ok.any():
                     self.fmt_counts[fmt] = self.fmt_counts.get(fmt, 0) + int(wv[ok].sum())
-                    self.fmt_canon[fmt] = self.fmt_canon.get(fmt, 0) + int(wv[ok & canon_all[:, j]].sum())
+                    cj = canon_all[:, j]
+                    self.fmt_canon[fmt] = self.fmt_canon.get(fmt, 0) + int(wv[ok & (cj & 1 > 0)].sum())
+                    pad = self.fmt_padding.setdefault(fmt, [0, 0])  # values only one padding style writes so
+                    pad[0] += int(wv[ok & (cj == 1)].sum())
+                    pad[1] += int(wv[ok & (cj == 2)].sum())
                     anyok |= ok
             setattr(self, attr, getattr(self, attr) + int(wv[anyok].sum()))
 
@@ -251,9 +256,10 @@ class ColumnAcc:
             for fmt in formats:
                 parsed = V.parse_dates(m, fmt)
                 ok = parsed.notna().values
-                canon = np.zeros(len(m), dtype=bool)
+                canon = np.zeros(len(m), dtype=np.uint8)   # bit 1: renders back padded, bit 2: unpadded
                 if ok.any():
-                    canon[ok] = V.render_dates(parsed[ok], fmt).values == m[ok].values
+                    canon[ok] = (V.render_dates(parsed[ok], fmt).values == m[ok].values).astype(np.uint8)
+                    canon[ok] |= (V.render_dates(parsed[ok], V.unpadded_format(fmt)).values == m[ok].values).astype(np.uint8) << 1
                 oks.append(ok)
                 canons.append(canon)
             new = dict(zip(missing, zip(zip(*oks), zip(*canons))))
@@ -264,7 +270,7 @@ class ColumnAcc:
             memo.update(new)
         n = len(formats)
         ok_all = np.array([r[0] for r in rows], dtype=bool).reshape(len(vals), n)
-        canon_all = np.array([r[1] for r in rows], dtype=bool).reshape(len(vals), n)
+        canon_all = np.array([r[1] for r in rows], dtype=np.uint8).reshape(len(vals), n)
         return ok_all, canon_all
 
     # ---- results ------------------------------------------------------------------------
@@ -323,7 +329,8 @@ class ColumnAcc:
                 t = "time" if attr == "n_time" else ("datetime" if dom in V.DATETIME_FORMATS else "date")
                 return {"inferred_type": t, "base_type": t, "parse_share": round(share, 4), "dominant_format": dom,
                         "formats": dict(sorted(counts.items(), key=lambda kv: -kv[1])),
-                        "not_canonical": counts[dom] - self.fmt_canon.get(dom, 0)}
+                        "not_canonical": counts[dom] - self.fmt_canon.get(dom, 0),
+                        "padding": {"padded": self.fmt_padding.get(dom, [0, 0])[0], "unpadded": self.fmt_padding.get(dom, [0, 0])[1]}}
         if self.n_code / nn >= 0.9:
             return {"inferred_type": "code", "base_type": "code", "parse_share": round(self.n_code / nn, 4)}
         mean_len = self.len_sum / nn

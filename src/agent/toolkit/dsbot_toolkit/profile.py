@@ -46,7 +46,7 @@ def profile():
         "rows": rows, "chunks": chunks, "chunk_rows": s.chunk_rows, "columns": cols,
         "duplicate_rows": table["duplicate_rows"], "candidate_keys": table["candidate_keys"],
         "candidate_keys_estimated": table["candidate_keys_estimated"],
-        "functional_dependencies": table["functional_dependencies"],
+        "functional_dependencies": table["functional_dependencies"], "sources": table["sources"],
         "merged_values": merged_values(accs, cols), "rules": rules,
         "outlier_policy": s.outliers,
     }

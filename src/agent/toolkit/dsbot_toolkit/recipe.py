@@ -5,7 +5,7 @@ from .detect import dates, dependencies, nulls, numbers
 
 NUMERIC = ("integer", "float")
 VALUE_OPS = ("strip_whitespace", "null_tokens", "to_numeric", "dominant_format", "canonical_categories", "map_values",
-             "fix_values", "split_merged", "dependencies")
+             "fix_values", "split_merged", "sources", "dependencies")
 
 
 def suggest_recipe(profile, outlier_method="auto"):
@@ -50,6 +50,10 @@ def suggest_recipe(profile, outlier_method="auto"):
             steps.append(st)
     for m in profile.get("merged_values", []):
         steps.append({"op": "split_merged", "column": m["column"], "into": m["into"], "values": m["values"]})
+    src = profile.get("sources")
+    if src:
+        steps.append({"op": "sources", "key": src["key"], "source": src["source"], "columns": src["columns"],
+                      "min_confidence": 0.9})
     dep = dependencies.propose(profile)
     if dep:
         steps.append(dep)

@@ -58,6 +58,8 @@ class RelationsAcc:
         self.key_hashes = None      # column -> list of hash arrays (None = not started)
         self.fd = None              # (lhs, rhs) -> pd.Series counts indexed by (a, b)
         self.fd_kind = {}           # (lhs, rhs) -> "dependency" | "entity"
+        self.source_key = None      # (entity key column, source column) when several sources report entities
+        self.claims = None          # attribute -> pd.Series counts indexed by (key, source, value)
         self.rows = 0
         self.distinct_rows = 0
 
@@ -84,6 +86,13 @@ class RelationsAcc:
         distinct = df if first.all() else df[first]
         if self.fd is None:
             self.fd = {pair: None for pair in self._fd_candidates(distinct)}
+            from .detect.sources import find_key_and_source
+            ks = find_key_and_source(distinct.iloc[:FD_SAMPLE], [c for c in self.columns if distinct[c].str.len().mean() <= 60])
+            if ks:
+                self.source_key = ks
+                self.claims = {c: None for c in self.columns if c not in ks}
+        if self.claims:
+            self._add_claims(distinct)
         nulls = {}
         for pair in list(self.fd):
             a, b = pair
@@ -99,6 +108,21 @@ class RelationsAcc:
                 del self.fd[pair]
                 continue
             self.fd[pair] = cur
+
+    def _add_claims(self, df):
+        from .detect.sources import CLAIM_CAP
+        k, src = self.source_key
+        knull = V.is_null_token(df[k]).values | V.is_null_token(df[src]).values
+        for c in list(self.claims):
+            keep = ~(knull | V.is_null_token(df[c]).values)
+            sub = df[[k, src, c]][keep]
+            counts = sub.groupby([k, src, c], sort=False).size().astype("float64")
+            cur = self.claims[c]
+            cur = counts if cur is None else cur.add(counts, fill_value=0)
+            if len(cur) > CLAIM_CAP:
+                del self.claims[c]
+                continue
+            self.claims[c] = cur
 
     def _fd_candidates(self, df):
         """(lhs, rhs) pairs worth counting over the whole file, judged on the first chunk: a lhs whose
@@ -156,8 +180,13 @@ class RelationsAcc:
                 continue
             fds.append(dict({"lhs": a, "rhs": b}, **st, kind=kind))
         fds.sort(key=lambda f: -f["confidence"])
+        sources = None
+        if self.source_key and self.claims:
+            k, src = self.source_key
+            sources = {"key": k, "source": src, "columns": [c for c in self.columns if c in self.claims]}
+            fds = [f for f in fds if not (f["lhs"] == k and f["rhs"] in self.claims)]  # resolved by truth discovery
         return {"duplicate_rows": dup, "candidate_keys": keys, "candidate_keys_estimated": self.rows > KEY_EXACT_ROWS,
-                "functional_dependencies": fds}
+                "functional_dependencies": fds, "sources": sources}
 
 
 FD_MIN = 0.75       # normalised confidence of a dependency the profile reports

@@ -12,9 +12,9 @@ def propose(c):
     dom = c.get("dominant_format")
     if t not in DATE_TYPES or not counts or not dom:
         return None
-    canon = counts.get(dom, 0) - c.get("not_canonical", 0)
-    padded = canon >= 0.5 * counts.get(dom, 0)
-    odd_padding = c.get("not_canonical", 0) if padded else 0
+    pad = c.get("padding") or {}
+    padded = pad.get("padded", 0) >= pad.get("unpadded", 0)
+    odd_padding = pad.get("unpadded", 0) if padded else pad.get("padded", 0)
     if counts.get(dom, 0) >= c["non_null"] and not odd_padding:
         return None  # every value is already in the dominant format and padding style
     other = c["non_null"] - counts.get(dom, 0)

@@ -3,6 +3,7 @@ is recorded as lineage through ctx. `make_clean_chunk(recipe)` is what the host 
 import json
 
 from .dependencies import op_dependencies
+from .sources import op_sources
 from .rows import op_drop_duplicates, op_outliers, op_range, op_rule
 from .values import (op_dominant_format, op_map_values, op_null_tokens, op_split_merged, op_strip_whitespace,
                      op_to_numeric)
@@ -10,7 +11,7 @@ from .values import (op_dominant_format, op_map_values, op_null_tokens, op_split
 OPS = {
     "strip_whitespace": op_strip_whitespace, "null_tokens": op_null_tokens, "to_numeric": op_to_numeric,
     "dominant_format": op_dominant_format, "canonical_categories": op_map_values, "map_values": op_map_values,
-    "fix_values": op_map_values, "split_merged": op_split_merged, "dependencies": op_dependencies,
+    "fix_values": op_map_values, "split_merged": op_split_merged, "sources": op_sources, "dependencies": op_dependencies,
     "drop_duplicates": op_drop_duplicates, "range": op_range, "outliers": op_outliers, "rule": op_rule,
 }
 

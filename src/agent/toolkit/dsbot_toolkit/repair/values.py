@@ -1,7 +1,6 @@
 """Value-level repairs: each maps a column's distinct values (whitespace, null tokens, numbers and
 their decoration, date formats, digit templates, spelling variants and typos, merged codes).
 A value that cannot be repaired is kept and flagged, never emptied (DESIGN.md decision 9)."""
-import re
 
 import numpy as np
 import pandas as pd
@@ -188,9 +187,7 @@ def date_fn(step):
         in_dom = dom.notna().values & todo
         todo &= ~in_dom
         if in_dom.any():  # in the dominant format: only the zero-padding follows the column's usual style
-            text = V.render_dates(dom[in_dom], fmt)
-            if not padded:
-                text = text.map(unpad)
+            text = V.render_dates(dom[in_dom], fmt if padded else V.unpadded_format(fmt))
             idx = np.flatnonzero(in_dom)
             diff = text.values != st.values[idx]
             new[idx[diff]] = text.values[diff]
@@ -201,9 +198,7 @@ def date_fn(step):
             parsed = V.parse_dates(st.iloc[idx], f)
             got = parsed.notna().values
             if got.any():
-                text = V.render_dates(parsed[got], fmt)
-                if not padded:
-                    text = text.map(unpad)
+                text = V.render_dates(parsed[got], fmt if padded else V.unpadded_format(fmt))
                 new[idx[got]] = text.values
                 todo[idx[got]] = False
         if todo.any():
@@ -215,15 +210,6 @@ def date_fn(step):
         return new, rules, None, flags
 
     return fn
-
-
-_PAD_RE = re.compile(r"(?<![\d])0(\d)")
-
-
-def unpad(text):
-    """'05/03/2020' -> '5/3/2020' (leading zeros of day and month fields; years keep theirs)."""
-    parts = re.split(r"(\D+)", text)
-    return "".join(p[1:] if len(p) == 2 and p.startswith("0") and p[1].isdigit() else p for p in parts)
 
 
 def op_map_values(df, step, ctx):
