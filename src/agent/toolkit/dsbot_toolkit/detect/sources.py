@@ -16,7 +16,10 @@ def find_key_and_source(df, columns):
     if n < 40:
         return None
     nun = {c: df[c].nunique() for c in columns}
-    sources = [c for c in columns if 2 <= nun[c] <= min(200, n / 5) and df[c].value_counts().min() >= 2]
+    # a source names who reported the row (a site, a system): text, not a number or a date, which
+    # would be a time axis of the entity (seasons, snapshots) whose values legitimately change
+    sources = [c for c in columns if 2 <= nun[c] <= min(200, n / 5) and df[c].value_counts().min() >= 2
+               and not df[c].str.match(r"^\s*[-+\d.,:/ ]+\s*$").mean() > 0.5]
     keys = [c for c in columns if n / 200 <= nun[c] <= n / 2]
     best = None
     for s in sources:
@@ -27,11 +30,27 @@ def find_key_and_source(df, columns):
             once = float((pairs == 1).sum()) / len(pairs)
             per_key = pairs.groupby(level=0).size()
             multi = float((per_key >= 2).mean())
-            if once >= 0.9 and multi >= 0.5:
-                score = multi * per_key.mean()
-                if best is None or score > best[0]:
-                    best = (score, k, s)
+            if once < 0.9 or multi < 0.5:
+                continue
+            # the sources describe the same thing: for each attribute, an entity's rows mostly agree
+            attrs = [c for c in columns if c not in (k, s)]
+            if not attrs or np.mean([_agreement(df, k, a) for a in attrs]) < 0.7:
+                continue
+            score = multi * per_key.mean()
+            if best is None or score > best[0]:
+                best = (score, k, s)
     return None if best is None else (best[1], best[2])
+
+
+def _agreement(df, k, a):
+    """Share of rows (in entities with two or more rows) holding their entity's most common value."""
+    g = df.groupby(k, sort=False)[a]
+    size = g.transform("size")
+    multi = df[size.values >= 2]
+    if not len(multi):
+        return 1.0
+    top = multi.groupby([k, a], sort=False).size().groupby(level=0).max().sum()
+    return float(top) / len(multi)
 
 
 def truth_discovery(claims, iterations=12):
