@@ -301,6 +301,12 @@ class ColumnAcc:
         }
         out.update(self._type(nn, distinct))
         out.setdefault("dominant_format", out["dominant_pattern"])  # a strftime format for dates, else a shape
+        if out["inferred_type"] in ("category", "text", "code") and nn:
+            # most values read as numbers, dates or booleans, but not enough to type the column
+            looks = {"number": self.n_num / nn, "date": (self.n_date + self.n_time) / nn, "boolean": self.n_bool / nn}
+            kind, share = max(looks.items(), key=lambda kv: kv[1])
+            if share >= 0.5 and distinct > 20 and not (kind == "number" and out["inferred_type"] == "code"):
+                out["looks_like"] = {"kind": kind, "share": round(share, 4)}
         return out
 
     def _type(self, nn, distinct):

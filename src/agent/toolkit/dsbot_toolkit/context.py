@@ -182,6 +182,18 @@ class ChunkContext:
                     out[k] = out.get(k, 0) + int(n)
         return out
 
+    def flags_by_column_rule(self):
+        """{column: {rule: cells flagged}}."""
+        out = {}
+        for rows, col, _, rule in self._flags:
+            d = out.setdefault(col, {})
+            if isinstance(rule, str):
+                d[rule] = d.get(rule, 0) + len(rows)
+            else:
+                for k, n in pd.Series(rule).value_counts().items():
+                    d[k] = d.get(k, 0) + int(n)
+        return out
+
     def flagged(self, column, rule_prefix):
         """Global rows flagged in `column` by a rule starting with `rule_prefix`."""
         arrs = [r if isinstance(rule, str) else r[pd.Series(rule).str.startswith(rule_prefix).values]

@@ -54,6 +54,9 @@ def parse(u, decimal="."):
             suf[k] = "<%s+%s>" % (u1, u2)
             compound[k] = True
             continue
+        sufx = (m.group("suf") or "").strip()
+        if sufx and sufx[0].isalpha() and not _unit_like(sufx):
+            continue  # '435 s. la cienega blvd.' is an address, not an amount
         core = m.group("core")
         if decimal == ",":
             thousands[k] = "." in core
@@ -98,3 +101,17 @@ def decimals_of(text, decimal="."):
 def deco_key(pre, suf):
     """The decoration of a value as one string: 'pre|suf' exactly as written ('|' for a plain number)."""
     return "%s|%s" % (pre, suf)
+
+
+_KNOWN_UNITS = set(V.UNIT_SYNONYMS)
+
+
+def _unit_like(suffix):
+    """A suffix that can be a unit: a known unit word followed by at most two more words
+    ('oz. Silo Can'), or one short word ('br', 'pts')."""
+    words = suffix.split()
+    if len(words) > 3:
+        return False
+    if V.canonical_unit(words[0].rstrip(".")) in _KNOWN_UNITS:
+        return True
+    return len(words) == 1 and len(suffix) <= 5

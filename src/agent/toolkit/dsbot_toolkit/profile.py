@@ -26,6 +26,7 @@ def profile():
         for acc in accs:
             acc.update(df[acc.name])
         rel.update(df)
+    rel.finish()
     cols = [a.result() for a in accs]
     for acc, res in zip(accs, cols):
         _null_token_guard(res)
@@ -112,7 +113,7 @@ def _vocabulary(accs, cols, fds, rel):
                     for (a, b) in counts.index:
                         if a in targets and len(allowed.setdefault(a, [])) < 50:
                             allowed[a].append(str(b).strip())
-                    res["typo_context"] = {"column": f["rhs"], "values": allowed}
+                    res["typo_context"] = {"column": f["rhs"], "values": {k: sorted(v) for k, v in sorted(allowed.items())}}
         elif res.get("base_type") == "integer" and res["inferred_type"] != "id":
             dec = res.get("numeric", {}).get("decimal", ".")
 

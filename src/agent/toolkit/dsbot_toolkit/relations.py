@@ -62,6 +62,7 @@ class RelationsAcc:
         self.claims = None          # attribute -> pd.Series counts indexed by (key, source, value)
         self.rows = 0
         self.distinct_rows = 0
+        self._pending = []          # distinct rows held until the candidates are chosen
 
     def update(self, df):
         """Adds one chunk (raw strings)."""
@@ -85,12 +86,33 @@ class RelationsAcc:
             self.key_hashes[c].append(pd.util.hash_array(df[c].values.astype(object)))
         distinct = df if first.all() else df[first]
         if self.fd is None:
-            self.fd = {pair: None for pair in self._fd_candidates(distinct)}
-            from .detect.sources import find_key_and_source
-            ks = find_key_and_source(distinct.iloc[:FD_SAMPLE], [c for c in self.columns if distinct[c].str.len().mean() <= 60])
-            if ks:
-                self.source_key = ks
-                self.claims = {c: None for c in self.columns if c not in ks}
+            # candidates are chosen on the first FD_SAMPLE distinct rows whatever the chunk size
+            self._pending.append(distinct)
+            if sum(len(p) for p in self._pending) >= FD_SAMPLE:
+                self._choose()
+            return
+        self._count(distinct)
+
+    def finish(self):
+        """Ends the pass (a file smaller than the candidate sample is counted here)."""
+        if self.fd is None:
+            self._choose()
+
+    def _choose(self):
+        sample = pd.concat(self._pending) if len(self._pending) > 1 else self._pending[0]
+        pending, self._pending = self._pending, []
+        head = sample.iloc[:FD_SAMPLE]
+        self.fd = {pair: None for pair in self._fd_candidates(head)}
+        from .detect.sources import find_key_and_source
+        ks = find_key_and_source(head, [c for c in self.columns if len(head) and head[c].str.len().mean() <= 60])
+        if ks:
+            self.source_key = ks
+            self.claims = {c: None for c in self.columns if c not in ks}
+        for part in pending:
+            self._count(part)
+
+    def _count(self, distinct):
+        """Adds the FD pairs and source claims of one chunk's distinct rows."""
         if self.claims:
             self._add_claims(distinct)
         nulls = {}

@@ -97,7 +97,8 @@ def replay_chunk(i):
         "index": i, "rows_in": len(original), "rows_out": len(cleaned), "rows_removed": ctx.removed_count,
         "hash": _sha256(_part("cleaned", i)), "ok": verdict["ok"], "checks": verdict["checks"],
         "changes_by_rule": changes, "changes_by_column": ctx.changes_by_column(), "removed_by_reason": ctx.removed_by_reason(),
-        "flags_by_rule": ctx.flags_by_rule(), "cells_changed": int(sum(changes.values())),
+        "flags_by_rule": ctx.flags_by_rule(), "flags_by_column": ctx.flags_by_column_rule(),
+        "cells_changed": int(sum(changes.values())),
     }
     tmp = _part("result", i, "json.tmp")
     with open(tmp, "w") as f:

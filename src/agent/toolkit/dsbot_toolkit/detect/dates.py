@@ -27,6 +27,8 @@ def propose(c):
 def propose_digits(c):
     """Phone/postal-like codes with the same digits put in the dominant digit template."""
     dom = c.get("dominant_pattern")
-    if c["inferred_type"] == "code" and dom and c.get("dominant_pattern_share", 1) < 1 and set(dom) <= set("9()+-./ "):
+    share = c.get("dominant_pattern_share", 1)
+    # only a minority deviation is converted: two templates in common use are both the column's convention
+    if c["inferred_type"] == "code" and dom and 0.9 <= share < 1 and set(dom) <= set("9()+-./ "):
         return {"op": "dominant_format", "column": c["name"], "kind": "digits", "format": dom}
     return None

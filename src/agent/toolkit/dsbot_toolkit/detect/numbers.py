@@ -20,7 +20,7 @@ _CURRENCY = ("$", "£", "€", "¥")
 
 def _shown(deco):
     pre, suf = deco.split("|", 1)
-    return "%s9%s" % (pre, suf) if deco != "|" else "plain"
+    return "%sN%s" % (pre, suf) if deco != "|" else "plain"
 
 
 def propose(c):
@@ -66,12 +66,13 @@ def propose(c):
         step["rescale"] = {k: rescale[k] for k in ("factor", "below", "lo", "hi", "whole")}
     if convert or step["percent_scale"] != 1.0 or rescale:
         step["kind"] = "float" if c["base_type"] == "float" else step["kind"]
-    step["why"] = _why(decos, target, total, tunit, num, rescale)
+    step["why"] = _why(decos, target, total, tunit, num, rescale, c)
     return step
 
 
-def _why(decos, target, total, tunit, num, rescale):
+def _why(decos, target, total, tunit, num, rescale, c):
     bits = []
+    bad = int(round((1 - c.get("parse_share", 1)) * c.get("non_null", 0)))
     if target != "|":
         bits.append("%d of %d values are written %s: the others are converted to it" % (decos.get(target, 0), total, _shown(target)))
     elif len([d for d in decos if d != "|"]):
@@ -83,6 +84,8 @@ def _why(decos, target, total, tunit, num, rescale):
         bits.append("%d whole numbers written without '.0'" % num["dot_zero"])
     if rescale:
         bits.append("values below %g are %gx smaller than the rest and rescaled" % (rescale["below"], rescale["factor"]))
+    if bad:
+        bits.append("%d values are not numbers: kept as written and flagged" % bad)
     return "; ".join(bits)
 
 

@@ -146,9 +146,12 @@ def op_dependencies(df, step, ctx):
         return df
     n, ci = len(df), {c: i for i, c in enumerate(cols)}
     blame = np.zeros((n, len(cols)))
+    involved = np.zeros((n, len(cols)), dtype=int)   # violated dependencies each cell takes part in
     for v in verdicts:
         blame[:, ci[v.rhs]] += v.viol * v.conf
         blame[:, ci[v.lhs]] += v.viol * ~v.bnull * 0.99 * v.conf
+        involved[:, ci[v.rhs]] += v.viol
+        involved[:, ci[v.lhs]] += v.viol & ~v.bnull
     top = blame.max(axis=1)
     plans = []
     for rhs in cols:
@@ -178,7 +181,11 @@ def op_dependencies(df, step, ctx):
         for k, v in enumerate(into):
             rival = np.maximum(rival, np.where(v.win != win, weight[k], 0.0))
         bnull = into[0].bnull
-        decided = cand & (wbest > 0) & (wbest >= 2 * rival) & (bnull | (maxconf[best, rows] >= strong) | (count[best, rows] >= 2))
+        wk = np.array([into[k].wk[r] for r, k in enumerate(best)])
+        # a present value yields to two rows of its group only when it also breaks another
+        # dependency; to three or more on that one
+        enough = (wk >= 2) | (involved[:, ci[rhs]] >= 2)
+        decided = cand & (wbest > 0) & (wbest >= 2 * rival) & (bnull | (((maxconf[best, rows] >= strong) | (count[best, rows] >= 2)) & enough))
         undecided = cand & ~decided
         if decided.any():
             plans.append((rhs, decided, win, best, into, bnull))
