@@ -325,7 +325,7 @@ class ColumnAcc:
             unique_key = distinct >= self.rows and self.null_count == 0 and not self.units
             res["inferred_type"] = "id" if kind == "integer" and (unique_key or _ID_NAME_RE.search(self.name.strip())) else kind
             return res
-        if self.n_bool / nn >= 0.95 and distinct <= 6:
+        if self.n_bool / nn >= 0.95 and distinct <= 16:
             return {"inferred_type": "boolean", "base_type": "boolean", "parse_share": round(self.n_bool / nn, 4)}
         for attr, formats in (("n_date", V.DATE_FORMATS + V.DATETIME_FORMATS), ("n_time", V.TIME_FORMATS)):
             share = getattr(self, attr) / nn

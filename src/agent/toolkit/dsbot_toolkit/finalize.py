@@ -175,7 +175,8 @@ def _sum_dicts(dicts):
 
 _FLAG_WORDS = {"invalid_number": "not a number", "invalid_date": "not a date in any known format",
                "unit_mismatch": "a unit that cannot be converted to the column's", "fd_violation":
-               "breaks a dependency, but the evidence is too weak to choose a repair"}
+               "breaks a dependency, but the evidence is too weak to choose a repair",
+               "not_allowed": "not among the values the data dictionary allows, and not one edit from one of them"}
 
 
 def _unresolved(prof, after, flags_by_column):

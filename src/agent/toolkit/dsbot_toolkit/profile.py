@@ -3,7 +3,8 @@ import json
 
 from . import values as V
 from .columns import ColumnAcc
-from .dictionary import derive_rules, read_dictionary
+from .dictionary import derive_rules, hint_rules, read_dictionary
+from .detect import dates as D
 from .relations import RelationsAcc, merged_values
 from .detect import vocab
 from .safety import schema_fingerprint
@@ -37,7 +38,9 @@ def profile():
     table = rel.result(cols)
     _vocabulary(accs, cols, table["functional_dependencies"], rel)
     numeric = [c["name"] for c in cols if c.get("base_type") in ("integer", "float")]
-    rules = derive_rules(s.columns, numeric, read_dictionary(s.dictionary_path))
+    text = read_dictionary(s.dictionary_path)
+    rules = derive_rules(s.columns, numeric, text) + hint_rules(s.columns, text)
+    _apply_hints(cols, rules, accs)
     for r in rules:
         if r["kind"] in ("sum_ge", "sum_eq"):
             dec = max([c.get("numeric", {}).get("max_decimals", 0) for c in cols if c["name"] in r["parts"] + [r["column"]]] or [0])
@@ -85,6 +88,19 @@ def _null_token_guard(res):
 
 
 TEXT_TYPES = ("category", "text", "code")
+
+
+def _apply_hints(cols, rules, accs):
+    """What the data dictionary says: the day/month order of dates, the allowed values of a column."""
+    file_order = next((r["order"] for r in rules if r["kind"] == "date_order" and r["column"] is None), None)
+    orders = {r["column"]: r["order"] for r in rules if r["kind"] == "date_order" and r["column"]}
+    allowed = {r["column"]: r["values"] for r in rules if r["kind"] == "allowed"}
+    for acc, c in zip(accs, cols):
+        order = orders.get(c["name"], file_order)
+        if order and c["inferred_type"] in D.DATE_TYPES:
+            D.apply_order(c, order)
+        if c["name"] in allowed:
+            c["allowed"] = vocab.allowed_mapping(acc.values_with_counts(), allowed[c["name"]])
 
 
 def _vocabulary(accs, cols, fds, rel):

@@ -41,6 +41,12 @@ def suggest_recipe(profile, outlier_method="auto"):
         if mapping:
             steps.append({"op": "canonical_categories", "column": c["name"], "mapping": mapping,
                           "rule": "boolean_spelling" if c["inferred_type"] == "boolean" else "category_variant"})
+        allowed = c.get("allowed")
+        if allowed:  # the data dictionary's list is the vocabulary: it outranks frequencies
+            mapping, ev = _with_stripped(allowed["mapping"], {k: "the data dictionary allows %r" % v for k, v in allowed["mapping"].items()})
+            steps.append({"op": "map_values", "column": c["name"], "rule": "allowed_value", "mapping": mapping,
+                          "allowed": allowed["values"], "evidence": ev})
+            continue
         typos = c.get("typos") or {}
         if typos:
             st = {"op": "map_values", "column": c["name"], "rule": "typo", "mapping": {k: v["to"] for k, v in typos.items()},
@@ -80,6 +86,18 @@ def suggest_recipe(profile, outlier_method="auto"):
             steps.append({"op": "rule", "name": r["name"], "kind": r["kind"], "column": r["column"], "parts": r["parts"],
                           "tol": r.get("tol", 0.0), "expr": r["expr"], "action": "flag"})
     return steps
+
+
+def _with_stripped(mapping, evidence=None):
+    """A mapping built on raw values also applies to their stripped forms (the whitespace step runs first)."""
+    out, ev = dict(mapping), dict(evidence or {})
+    for k, v in mapping.items():
+        for form in (k.strip(), " ".join(k.split())):
+            if form != k and form not in out and form != v:
+                out[form] = v
+                if k in ev:
+                    ev[form] = ev[k]
+    return out, ev
 
 
 def outlier_fences(num, method="auto"):

@@ -32,3 +32,31 @@ def propose_digits(c):
     if c["inferred_type"] == "code" and dom and 0.9 <= share < 1 and set(dom) <= set("9()+-./ "):
         return {"op": "dominant_format", "column": c["name"], "kind": "digits", "format": dom}
     return None
+
+
+_SWAP = {"%d": "%m", "%m": "%d"}
+
+
+def _swapped(fmt):
+    """'%d/%m/%Y' <-> '%m/%d/%Y' (None when the format has no day and month numbers)."""
+    if "%d" not in fmt or "%m" not in fmt:
+        return None
+    return fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
+
+
+def apply_order(c, order):
+    """A data dictionary's day/month order decides between formats the values cannot tell apart:
+    the dominant format and the order formats are tried in follow it."""
+    counts = c.get("formats") or {}
+
+    def wrong(fmt):
+        if "%d" not in fmt or "%m" not in fmt or "%Y%m%d" in fmt or fmt.startswith("%Y"):
+            return False
+        return (fmt.index("%d") > fmt.index("%m")) if order == "dmy" else (fmt.index("%d") < fmt.index("%m"))
+
+    dom = c.get("dominant_format")
+    if dom and wrong(dom) and _swapped(dom) in counts:
+        c["dominant_format"] = _swapped(dom)
+    ordered = sorted(counts, key=lambda f: (wrong(f), -counts[f]))
+    c["formats"] = {f: counts[f] for f in ordered}
+    c["date_order"] = order

@@ -174,3 +174,24 @@ def typed_fixes(col, vals, valid):
         if len(cands) == 1:
             out[v] = (cands[0], "typo", "one edit from %r (seen %d times, this %d)" % (cands[0], counts[cands[0]], n))
     return out
+
+
+def allowed_mapping(vals, allowed):
+    """What a data dictionary's list of allowed values does to a column's values: {value: allowed
+    value} for case/spacing variants and one-edit typos of exactly one allowed value, and the
+    other values that are not allowed (kept and flagged)."""
+    canon = {a.strip().lower(): a for a in allowed}
+    mapping, unknown = {}, []
+    for v, _ in vals:
+        if v in allowed or not v.strip():
+            continue
+        key = " ".join(v.strip().lower().split())
+        if key in canon:
+            mapping[v] = canon[key]
+            continue
+        near = [a for k, a in canon.items() if len(key) >= TYPO_MIN_LEN and dl1(key, k)]
+        if len(near) == 1:
+            mapping[v] = near[0]
+        else:
+            unknown.append(v)
+    return {"mapping": mapping, "values": list(allowed), "unknown": unknown[:50]}

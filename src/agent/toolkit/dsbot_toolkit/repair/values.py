@@ -110,7 +110,12 @@ def numeric_fn(step):
             why = "number_format"
             same_deco = (pre[k] == tpre and suf[k] == tsuf)
             factor = 1.0
-            if un == "%" and not target_is_pct:
+            if un in ("$", "£", "€", "¥"):
+                why = "currency"
+                if tunit not in (None, un):
+                    flags[k] = "unit_mismatch"  # another currency: no rate in the data to convert with
+                    continue
+            elif un == "%" and not target_is_pct:
                 factor, why = scale, "percent"
             elif un is not None and un != "%" and un != tunit:
                 if un in convert:
@@ -218,8 +223,12 @@ def op_map_values(df, step, ctx):
     {canonical: [context values]}}), a row is mapped only when its context value is empty or seen
     with the canonical value elsewhere in the file."""
     col, mapping = step["column"], step.get("mapping") or {}
-    if col not in df or not mapping:
+    if col not in df or not (mapping or step.get("allowed")):
         return df
+    if step.get("allowed"):
+        df = _flag_not_allowed(df, col, mapping, set(step["allowed"]), ctx)
+        if not mapping:
+            return df
     rule = step.get("rule", "category_variant")
     evidence = step.get("evidence") or {}
     context = step.get("context")
@@ -245,6 +254,16 @@ def op_map_values(df, step, ctx):
     ev = np.array(["%s; %s=%s agrees" % (evidence.get(v, ""), context["column"], c) if str(c).strip() else evidence.get(v, "")
                    for v, c in zip(target[ok], cvals[ok])], dtype=object)
     return update(df, col, mask, canon[ok], rule, ctx, ev)
+
+
+def _flag_not_allowed(df, col, mapping, allowed, ctx):
+    """Values neither allowed nor mapped to an allowed value are kept and flagged."""
+    s = df[col]
+    st = s.astype(str).str.strip()
+    bad = ~s.isin(list(mapping)).values & ~s.isin(list(allowed)).values & (st != "").values & ~V.is_null_token(st).values
+    if bad.any():
+        ctx.flag(pd.Series(bad, index=df.index), col, "not_allowed", s.values[bad])
+    return df
 
 
 def op_split_merged(df, step, ctx):
