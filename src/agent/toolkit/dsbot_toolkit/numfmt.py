@@ -114,4 +114,4 @@ def _unit_like(suffix):
         return False
     if V.canonical_unit(words[0].rstrip(".")) in _KNOWN_UNITS:
         return True
-    return len(words) == 1 and len(suffix) <= 5
+    return len(words) == 1 and len(suffix) <= 15 and suffix.rstrip(".").isalpha()

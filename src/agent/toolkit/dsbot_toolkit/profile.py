@@ -118,7 +118,7 @@ def _vocabulary(accs, cols, fds, rel):
         if not vals:
             continue
         if t in TEXT_TYPES and res["mean_length"] <= 60 and res["distinct"] < 0.5 * res["non_null"]:
-            typos = vocab.typo_candidates(vals, skip=set(res.get("variants") or {}))
+            typos = vocab.typo_candidates(vals, skip=set(res.get("variants") or {}), max_count=max(2, res["rows"] // 100000))
             if typos:
                 res["typos"] = {k: {"to": v[0], "n": int(v[1]), "n_to": int(v[2])} for k, v in typos.items()}
                 f = best_fd.get(res["name"])

@@ -7,7 +7,8 @@ import pandas as pd
 from . import values as V
 
 PAIR_CAP = 50000           # distinct (lhs, rhs) pairs kept per FD candidate
-MAX_FD_CANDIDATES = 24
+MAX_FD_CANDIDATES = 48
+PAIR_BUDGET = 1200000      # distinct pairs kept over all candidates (the largest counters go first)
 MAX_FD_COLUMNS = 16
 FD_SAMPLE = 20000            # rows of the first chunk used to pick FD candidates
 MAX_KEYS = 3                 # key candidates checked exactly (8 bytes per row each)
@@ -130,6 +131,10 @@ class RelationsAcc:
                 del self.fd[pair]
                 continue
             self.fd[pair] = cur
+        total = sum(len(c) for c in self.fd.values() if c is not None)
+        while total > PAIR_BUDGET:  # bounded memory: the dependencies with the most distinct pairs are dropped
+            pair = max(self.fd, key=lambda p: len(self.fd[p]) if self.fd[p] is not None else 0)
+            total -= len(self.fd.pop(pair))
 
     def _add_claims(self, df):
         from .detect.sources import CLAIM_CAP

@@ -36,7 +36,9 @@ def propose(c):
     dom, dom_n = max(decos.items(), key=lambda kv: kv[1])
     target = dom if dom_n >= DOMINANT_SHARE * total and "<" not in dom else "|"
     units = {u: n for u, n in (num.get("units") or {}).items()}
-    measure = {u: n for u, n in units.items() if u != "%" and u not in _CURRENCY}
+    # units the column really uses (a stray 'x' after one number is a typo, not a unit)
+    real = {u: n for u, n in units.items() if n >= max(2, 0.01 * total)}
+    measure = {u: n for u, n in real.items() if u != "%" and u not in _CURRENCY}
     tunit = None
     if target != "|":
         pre, suf = target.split("|", 1)
@@ -54,8 +56,9 @@ def propose(c):
             or (fixed and num.get("decimals", {}).get(str(fixed), 0) < total))
     if not need:
         return None
+    known = sorted(set(real) | ({tunit} if tunit else set()))
     step = {"op": "to_numeric", "column": c["name"], "kind": c["base_type"], "target": target, "unit": tunit,
-            "percent_scale": num.get("percent_scale", 1.0), "invalid": "flag"}
+            "units": known, "percent_scale": num.get("percent_scale", 1.0), "invalid": "flag"}
     if convert:
         step["convert"] = convert
     if num.get("decimal") == ",":

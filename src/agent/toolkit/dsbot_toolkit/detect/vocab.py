@@ -74,10 +74,12 @@ def _deletes(s):
     return {s[:i] + s[i + 1:] for i in range(len(s))}
 
 
-def typo_candidates(vals, skip=(), ratio=TYPO_RATIO, min_count=TYPO_MIN_COUNT, min_len=TYPO_MIN_LEN):
+def typo_candidates(vals, skip=(), ratio=TYPO_RATIO, min_count=TYPO_MIN_COUNT, min_len=TYPO_MIN_LEN, max_count=2):
     """{rare value: (frequent value, n rare, n frequent)} for values one edit (Damerau) away from
-    exactly one value at least `ratio` times as frequent (case-insensitive). Found through a
-    deletion index (SymSpell), so the work grows with the vocabulary, not its square."""
+    exactly one value at least `ratio` times as frequent (case-insensitive), and seen at most
+    `max_count` times (the same slip of the keyboard rarely repeats; a value written five times is
+    somebody's spelling). Found through a deletion index (SymSpell), so the work grows with the
+    vocabulary, not its square."""
     counts = dict(vals)
     index = defaultdict(set)
     for v, n in vals:
@@ -89,7 +91,7 @@ def typo_candidates(vals, skip=(), ratio=TYPO_RATIO, min_count=TYPO_MIN_COUNT, m
             index[d].add(v)
     out = {}
     for v, n in vals:
-        if v in skip or len(v) < min_len or n * ratio > max(counts.values()):
+        if v in skip or len(v) < min_len or n > max_count or n * ratio > max(counts.values()):
             continue
         key = v.lower()
         cands = set(index.get(key, ()))

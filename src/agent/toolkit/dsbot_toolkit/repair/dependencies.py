@@ -144,6 +144,7 @@ def op_dependencies(df, step, ctx):
     verdicts = [_Verdict(fd, t, df, null, min_share, min_support) for fd, t in zip(fds, tables) if t is not None]
     if not verdicts:
         return df
+    key_class = _equivalent_columns(step.get("fds", []), strong)
     n, ci = len(df), {c: i for i, c in enumerate(cols)}
     blame = np.zeros((n, len(cols)))
     involved = np.zeros((n, len(cols)), dtype=int)   # violated dependencies each cell takes part in
@@ -152,7 +153,6 @@ def op_dependencies(df, step, ctx):
         blame[:, ci[v.lhs]] += v.viol * ~v.bnull * 0.99 * v.conf
         involved[:, ci[v.rhs]] += v.viol
         involved[:, ci[v.lhs]] += v.viol & ~v.bnull
-    top = blame.max(axis=1)
     plans = []
     for rhs in cols:
         into = [v for v in verdicts if v.rhs == rhs]
@@ -162,7 +162,9 @@ def op_dependencies(df, step, ctx):
         # other values through a dependency going out of it (a wrong value would not)
         supported = np.logical_or.reduce([v.support for v in into] + [v.predicts for v in verdicts if v.lhs == rhs])
         mine = blame[:, ci[rhs]]
-        cand = np.logical_or.reduce([v.viol for v in into]) & ~supported & (mine >= top - 1e-9)
+        # a cell is repaired only from dependencies whose lhs cell is less suspect than it (two wrong
+        # cells in one row are each judged against the cells they share a violation with)
+        cand = np.logical_or.reduce([v.viol for v in into]) & ~supported
         if not cand.any():
             continue
         valid = [v.viol & (blame[:, ci[v.lhs]] < mine) for v in into]
@@ -170,7 +172,13 @@ def op_dependencies(df, step, ctx):
         for k, v in enumerate(into):
             same = [valid[j] & (into[j].win == v.win) for j in range(len(into))]
             weight.append(sum(s * into[j].conf for j, s in enumerate(same)) * valid[k])
-            count.append(sum(s.astype(int) for s in same) * valid[k])
+            # agreeing dependencies count once per class of equivalent lhs columns (brewery id and
+            # brewery name say the same thing: one piece of evidence, not two)
+            classes = {}
+            for j, s_ in enumerate(same):
+                c = key_class.get(into[j].lhs, into[j].lhs)
+                classes[c] = classes[c] | s_ if c in classes else s_
+            count.append(sum(m.astype(int) for m in classes.values()) * valid[k])
             maxconf.append(np.max([np.where(s, into[j].conf, 0.0) for j, s in enumerate(same)], axis=0) * valid[k])
         weight, count, maxconf = np.array(weight), np.array(count), np.array(maxconf)
         best = weight.argmax(axis=0)
@@ -201,6 +209,23 @@ def op_dependencies(df, step, ctx):
             ev.append("%s=%s: %r in %d of %d other rows" % (v.lhs, _short(v.lhs_values[r]), win[r], int(v.wk[r]), int(v.others[r])))
         df = update(df, rhs, decided, win[idx], np.array(rules, dtype=object), ctx, np.array(ev, dtype=object))
     return df
+
+
+def _equivalent_columns(fds, strong):
+    """{column: class name}: columns that determine each other strongly (a -> b and b -> a) are one class."""
+    strong_pairs = {(f["lhs"], f["rhs"]) for f in fds if f.get("confidence", 0) >= strong and not f.get("fill_only")}
+    parent = {}
+
+    def find(x):
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+    for a, b in strong_pairs:
+        if (b, a) in strong_pairs:
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    return {c: find(c) for c in {x for p in strong_pairs for x in p}}
 
 
 def _short(v, n=40):

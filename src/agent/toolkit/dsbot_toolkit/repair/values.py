@@ -5,6 +5,8 @@ A value that cannot be repaired is kept and flagged, never emptied (DESIGN.md de
 import numpy as np
 import pandas as pd
 
+import re
+
 from .. import numfmt as NF
 from .. import values as V
 from .base import column_key, update, value_map
@@ -63,6 +65,7 @@ def numeric_fn(step):
     rescale = step.get("rescale") or {}
     invalid = step.get("invalid", "flag")
     fixed = step.get("decimals")
+    known = set(step["units"]) if "units" in step else None
 
     def fn(u):
         st = u.str.strip()
@@ -97,8 +100,22 @@ def numeric_fn(step):
             if rescale:
                 with np.errstate(invalid="ignore"):
                     fast &= ~((np.abs(num) < float(rescale["below"])) & (num != 0))
+        rules_k = None
         for k in np.flatnonzero(~empty & ~fast):
             x = num[k]
+            if x == x and unit[k] is not None and known is not None and unit[k] not in known and unit[k] != tunit:
+                from ..detect.vocab import dl1
+                if tsuf.strip() and dl1(suf[k].strip().lower(), tsuf.strip().lower()):
+                    unit[k], pre[k], suf[k], rules_k = tunit, tpre, tsuf, "unit_typo"   # '76 xatients' in a column of '76 patients'
+                else:
+                    flags[k] = "invalid_number"   # a unit no other value of the column uses: not a determinate repair
+                    continue
+            if x != x and tsuf.strip():
+                fixed_unit = _unit_typo(st.values[k], tsuf.strip())
+                if fixed_unit is not None:
+                    num[k], unit[k], pre[k], suf[k] = fixed_unit, tunit, tpre, tsuf
+                    x = fixed_unit
+                    rules_k = "unit_typo"
             if x != x:
                 if invalid == "null":
                     new[k], rules[k] = "", "invalid_number"
@@ -131,6 +148,8 @@ def numeric_fn(step):
                 why = "unit:%s" % un if un not in ("$", "£", "€", "¥") else "currency"
             if compound[k]:
                 why = "unit:%s" % un
+            if rules_k:
+                why, rules_k = rules_k, None
             if rescale and factor == 1.0 and 0 < abs(x) < float(rescale["below"]):
                 y = x * float(rescale["factor"])
                 if float(rescale["lo"]) <= y <= float(rescale["hi"]) and (not rescale.get("whole") or float(y).is_integer()):
@@ -149,6 +168,22 @@ def numeric_fn(step):
         return new, rules, ev, flags
 
     return fn
+
+
+_NUM_WORD = re.compile(r"^\s*([-+]?\d[\d,]*(?:\.\d+)?)\s*(\S.*?)\s*$")
+
+
+def _unit_typo(text, unit_text):
+    """The number of '76 xatients' when the column writes '76 patients': its unit is one edit from
+    the column's unit (None otherwise)."""
+    from ..detect.vocab import dl1
+    m = _NUM_WORD.match(text)
+    if not m or not dl1(m.group(2).lower(), unit_text.lower()):
+        return None
+    try:
+        return float(m.group(1).replace(",", ""))
+    except ValueError:
+        return None
 
 
 def op_dominant_format(df, step, ctx):
