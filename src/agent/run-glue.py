@@ -39,10 +39,10 @@ def describe_recipe(recipe):
     """One line per step: the op and what it touches."""
     out = []
     for i, step in enumerate(recipe or [], 1):
-        target = step.get("column") or step.get("columns") or step.get("lhs") or ""
+        target = step.get("column") or step.get("columns") or step.get("key") or [f"{f.get('lhs')}->{f.get('rhs')}" for f in step.get("fds", [])] or ""
         if isinstance(target, list):
             target = ", ".join(map(str, target[:6])) + (" …" if len(target) > 6 else "")
-        extra = {k: v for k, v in step.items() if k in ("unit", "kind", "format", "action", "min", "max", "rhs", "reason")}
+        extra = {k: v for k, v in step.items() if k in ("unit", "kind", "target", "format", "action", "min", "max", "rule", "reason")}
         out.append("%d. %s %s %s" % (i, step.get("op"), target, _json.dumps(extra, default=str) if extra else ""))
     return "\n".join(out) if out else "(empty recipe)"
 
@@ -62,8 +62,12 @@ def recipe_insights(recipe):
             notes.append("Column %r: values outside [%s, %s] are %s." % (col, step.get("min", step.get("lo")), step.get("max", step.get("hi")), verb))
         elif op == "dominant_format":
             notes.append("Column %r uses the format %r; other formats are converted." % (col, step.get("format")))
-        elif op == "fd_repair":
-            notes.append("%r determines %r; violations repaired by majority." % (step.get("lhs"), step.get("rhs")))
-        elif op == "canonical_categories":
-            notes.append("Column %r has spelling/case variants mapped to canonical values." % (col,))
+        elif op == "dependencies":
+            fds = ", ".join("%s -> %s" % (f.get("lhs"), f.get("rhs")) for f in step.get("fds", [])[:6])
+            notes.append("Dependencies that hold in this kind of file: %s; violations repaired by the group's clear majority." % fds)
+        elif op == "sources":
+            notes.append("Rows of %r are reported by several %r sources; truth discovery weighs them by reliability." % (step.get("key"), step.get("source")))
+        elif op in ("canonical_categories", "map_values", "fix_values"):
+            notes.append("Column %r has %s mapped to canonical values." % (col, {"typo": "rare typos", "pattern": "values its pattern rejects",
+                                                                              "allowed_value": "values outside the dictionary's list"}.get(step.get("rule"), "spelling/case variants")))
     return "\n".join(notes) or "The suggested recipe applied without special cases."
