@@ -1,12 +1,14 @@
 /**
  * What a run remembers and consults (DESIGN.md: "learned insights and working recipes are kept
  * and consulted next time"): the schema fingerprint, the knowledge host tools the kernel calls,
- * the memory offered at the start of a run, and the recipe stored at its end.
+ * the memory offered at the start of a run, and the recipe stored at its end. A remembered
+ * recipe is data (the toolkit's JSON steps), validated when stored and when offered.
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { KnowledgeStore } from '../knowledge/types.js';
 import type { HostToolHandler } from '../sandbox/types.js';
+import { validateRecipe, type RecipeStep } from './recipe-data.js';
 import type { CleaningRunInput, RunDeps } from './types.js';
 
 /** Column names normalised and hashed: the key under which recipes and insights are remembered. */
@@ -44,22 +46,42 @@ export function createKnowledgeTools(
   };
 }
 
-/** Insights and the last successful recipe stored for this schema. */
-export async function consultMemory(deps: RunDeps, fingerprint: string): Promise<{ insights: string[]; recipe?: string }> {
+/** What memory offers a run: insights, and the last successful recipe for this schema when it is valid data. */
+export interface Remembered {
+  insights: string[];
+  /** The toolkit recipe's steps, validated (src/agent/recipe-data.ts). */
+  recipe?: RecipeStep[];
+  /** Why a stored recipe was not offered (not JSON steps, an unknown op…). */
+  refused?: string;
+}
+
+/** Insights and the last successful recipe stored for this schema (offered only if it validates as toolkit JSON steps). */
+export async function consultMemory(deps: RunDeps, fingerprint: string): Promise<Remembered> {
   const [insights, recipes] = await Promise.all([
     deps.knowledge.get('insights', { where: { fingerprint }, limit: 20 }),
     deps.knowledge.get('recipes', { where: { fingerprint, outcome: 'succeeded' }, limit: 20 }),
   ]);
   const latest = recipes.sort((a, b) => Number(b.metadata.at ?? 0) - Number(a.metadata.at ?? 0))[0];
-  return { insights: insights.map((d) => d.text).slice(-8), recipe: latest?.text };
+  const out: Remembered = { insights: insights.map((d) => d.text).slice(-8) };
+  if (latest) {
+    const v = validateRecipe(latest.text);
+    if (v.ok) out.recipe = v.steps;
+    else out.refused = v.reason;
+  }
+  return out;
 }
 
-/** Stores the run's recipe under its schema fingerprint (replacing the previous one) (call it only for a recipe that passed every check). */
-export async function rememberRecipe(deps: RunDeps, input: CleaningRunInput, fingerprint: string, source: string, fin: { rows_in: number; rows_out: number }): Promise<void> {
+/**
+ * Stores the run's recipe (the toolkit's JSON steps, already validated) under its schema
+ * fingerprint, replacing the previous one. Call it only for a recipe that passed every check.
+ */
+export async function rememberRecipe(deps: RunDeps, input: CleaningRunInput, fingerprint: string, recipeJson: string, fin: { rows_in: number; rows_out: number }): Promise<void> {
+  const v = validateRecipe(recipeJson);
+  if (!v.ok) throw new Error(`the recipe is not valid toolkit JSON (${v.reason})`);
   await deps.knowledge.upsert('recipes', [
     {
       id: fingerprint,
-      text: source,
+      text: v.json,
       metadata: { fingerprint, outcome: 'succeeded', runId: input.runId, dataset: input.datasetName ?? path.basename(input.inputPath), rowsIn: fin.rows_in, rowsOut: fin.rows_out, at: Date.now() },
     },
   ]);
