@@ -11,6 +11,9 @@ import type { HostToolHandler } from '../sandbox/types.js';
 import { validateRecipe, type RecipeStep } from './recipe-data.js';
 import type { CleaningRunInput, RunDeps } from './types.js';
 
+/** The longest insight a run may record (it is stored, posted into the thread and offered to later runs). */
+const MAX_INSIGHT_CHARS = 4000;
+
 /** Column names normalised and hashed: the key under which recipes and insights are remembered. */
 export function schemaFingerprint(columns: string[]): string {
   const norm = columns.map((c) => c.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, ''));
@@ -24,21 +27,24 @@ export function createKnowledgeTools(
 ): Record<string, HostToolHandler> {
   return {
     search_knowledge: async (args) => {
-      const query = String(args[0] ?? '');
+      const query = String(args[0] ?? '').slice(0, 2000);
       const hits = await Promise.all(
         (['datasets', 'insights', 'recipes'] as const).map(async (c) => (await knowledge.search(c, query, { k: 3 })).map((h) => ({ collection: c, text: h.text.slice(0, 1500), score: Number(h.score.toFixed(3)), metadata: h.metadata }))),
       );
       return hits.flat().sort((a, b) => b.score - a.score).slice(0, 6);
     },
     document_learning_insights: async (args, kwargs) => {
+      // The kernel is an adversary (DESIGN.md decision 10): bounded text only, never a whole table.
       const notes = String(args[0] ?? kwargs.notes ?? '').trim();
-      const tags = (args[1] ?? kwargs.tags ?? []) as unknown;
+      const rawTags = (args[1] ?? kwargs.tags ?? []) as unknown;
+      const tags = (Array.isArray(rawTags) ? rawTags : [rawTags]).slice(0, 20).map((t) => String(t).slice(0, 64));
       if (!notes) return 'nothing recorded: notes were empty';
+      if (notes.length > MAX_INSIGHT_CHARS) throw new Error(`notes are ${notes.length} chars; keep an insight under ${MAX_INSIGHT_CHARS} chars`);
       const fingerprint = run.fingerprint();
       // Keyed by content: the same lesson learned again replaces itself instead of piling up.
       const id = `${fingerprint}:${createHash('sha256').update(notes).digest('hex').slice(0, 16)}`;
       await knowledge.upsert('insights', [
-        { id, text: notes, metadata: { runId: run.runId, dataset: run.dataset, fingerprint, tags: Array.isArray(tags) ? tags.join(',') : String(tags), at: Date.now() } },
+        { id, text: notes, metadata: { runId: run.runId, dataset: run.dataset, fingerprint, tags: tags.join(','), at: Date.now() } },
       ]);
       run.onInsight(notes);
       return `recorded as ${id}`;
