@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CancelledError, SandboxError, toDsbotError } from '../errors.js';
 import { AgentMemory, runCodeAgent, type CodeAgentResult } from './code-agent.js';
-import { CommitLog } from './commit-log.js';
+import { CommitLog, StaleAttemptError } from './commit-log.js';
 import { createContextRefresher } from './context/refresher.js';
 import type { Phase, RunEvent, ValidationCheck } from './events.js';
 import { checkInputFile } from './input-check.js';
@@ -79,7 +79,8 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
   checkInputFile(input.inputPath);
   const workDir = path.join(input.outDir, 'work');
   mkdirSync(workDir, { recursive: true });
-  const log = new CommitLog(input.outDir);
+  const log = new CommitLog(input.outDir, input.fence);
+  await log.begin(); // from here on, an earlier attempt of this run can no longer commit
   const resumed = log.indices().length > 0;
   const pinnedRows = pinRunIdentity(input.outDir, input.runId, input.inputPath, agent.chunkRows, resumed);
   const resizeNote = pinnedRows !== agent.chunkRows ? `Resuming with the chunk size this run started with (${pinnedRows} rows), not ${agent.chunkRows}.` : undefined;
@@ -267,7 +268,7 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
       }
       if (!res.ok) yield { type: 'log', level: 'warn', message: `Chunk ${i} committed with failed checks after ${agent.maxAdaptations} adaptation(s): ${failedChecks(res)}.`, at: now() };
       if (sandbox.kind !== 'local') await mirrorParts(sandbox, workDir, i, maxFileBytes);
-      log.commit({ index: i, rowsIn: res.rows_in, rowsOut: res.rows_out, rowsRemoved: res.rows_removed, hash: res.hash, ok: res.ok, at: now() });
+      await log.commit({ index: i, rowsIn: res.rows_in, rowsOut: res.rows_out, rowsRemoved: res.rows_removed, hash: res.hash, ok: res.ok, at: now() });
       rowsProcessed += res.rows_in;
       yield { type: 'chunk_committed', index: i, rowsIn: res.rows_in, rowsOut: res.rows_out, hash: res.hash, at: now() };
       yield { type: 'progress', phase: 'replay', chunksDone: log.indices().length, totalChunks, rowsProcessed, elapsedMs: now() - started, modelCalls: stats.modelCalls, at: now() };
@@ -292,6 +293,7 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
       durations_ms: { ...stats.durations, total: now() - started },
       chunks: log.all(),
     };
+    await log.assertCurrent();
     const fin = await kernelJson<FinalizeResult>(sandbox, 'writing the outputs', '', `finalize(${JSON.stringify(log.indices())}, __import__('json').loads(${JSON.stringify(JSON.stringify(meta))}))`, { signal, timeoutMs: hostTimeout, schema: finalizeResult });
     const artifacts = await collectArtifacts(sandbox, workDir, input.outDir, fin.artifacts, maxFileBytes, (message) => pending.push({ type: 'log', level: 'warn', message, at: now() }));
     // Only a recipe that passed everywhere is offered to later runs (it would replace a good one),
@@ -329,6 +331,7 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
     };
   } catch (err) {
     const e = toDsbotError(err);
+    if (e instanceof StaleAttemptError) throw e; // a newer attempt owns the run: report nothing
     if (e.kind !== 'cancelled' && !signal?.aborted) throw e;
     yield* drain(pending);
     const kept = log.indices().length;
