@@ -81,4 +81,19 @@ describe('artifacts from a hostile kernel (real local sandbox)', () => {
     for (const a of finished.artifacts) expect(path.dirname(a.path)).toBe(outDir);
     expectNoLinks(outDir);
   });
+
+  it('a host-call result swapped for a FIFO fails the run instead of hanging the host', async () => {
+    const dir = tempDir('dsbot-sec-');
+    const model = attacker([
+      'import os as _os',
+      '_real_finalize = finalize',
+      'def finalize(committed, meta=None):',
+      '    r = _real_finalize(committed, meta)',
+      '    _os.remove(".dsbot-result.json")',
+      '    _os.mkfifo(".dsbot-result.json")',
+      '    return r',
+    ].join('\n'));
+    await expect(runOnce({ runId: 'sec-fifo', inputPath: writeCsv(dir, 'p.csv', people(60)), outDir: path.join(dir, 'run') }, { model, config: testConfig({ agent: { chunkRows: 25 } }) }))
+      .rejects.toMatchObject({ kind: 'sandbox', message: expect.stringMatching(/\.dsbot-result\.json.*not a regular file/) });
+  });
 });
