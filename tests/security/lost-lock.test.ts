@@ -53,7 +53,10 @@ async function privateRedis(): Promise<{ url: string; child: ChildProcess }> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('a job whose lock is lost while Redis is paused (private redis-server, real run)', () => {
+describe.each([
+  ['two workers (another machine takes the job over)', ['A', 'B'], 1],
+  ['one worker running two jobs at a time (it is handed its own job again)', ['A'], 2],
+] as const)('a job whose lock is lost while Redis is paused (private redis-server, real run): %s', (_name, names, concurrency) => {
   it('aborts the first attempt and refuses its late commits: every chunk committed once, every row once', async () => {
     const { url, child } = await privateRedis();
     const dir = tempDir('dsbot-sec-');
@@ -64,7 +67,7 @@ describe('a job whose lock is lost while Redis is paused (private redis-server, 
     const config = testConfig({
       dataDir: dir,
       agent: { chunkRows: 20 },
-      queue: { prefix: `t-lock-${process.pid}-${Date.now().toString(36)}`, lockDurationMs: 1500, stalledIntervalMs: 500, attempts: 3, concurrency: 1 },
+      queue: { prefix: `t-lock-${process.pid}-${Date.now().toString(36)}`, lockDurationMs: 1500, stalledIntervalMs: 500, attempts: 3, concurrency },
     });
     const deps = { config, model: createBuiltinModel(), knowledge: new MemoryKnowledgeStore(), createSandbox: () => createSandbox(config.sandbox) };
 
@@ -127,7 +130,7 @@ describe('a job whose lock is lost while Redis is paused (private redis-server, 
       version: 1, runId, source: { kind: 'upload', path: input, originalName: 'people.csv', bytes: readFileSync(input).length },
       requestedBy: { platform: 'console', userId: 'admin' }, threadRef: 'console:lock-test', channelRef: 'console:lock-test', triggerMessageId: 'm1', requestedAt: Date.now(),
     });
-    await startWorker('B'); // another machine, idle until the job is handed over
+    for (const other of names.slice(1)) await startWorker(other); // another machine, idle until the job is handed over
 
     const end = Date.now() + 120_000;
     for (;;) {
