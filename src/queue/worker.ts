@@ -3,7 +3,8 @@
  * status message, run the engine with an AbortSignal, render its events into the thread
  * (run-reporter), record the outcome in the registry, and let failure-policy.ts decide retries.
  * A stop from any process (control.ts) aborts the run; SIGTERM (close) aborts running jobs as
- * interrupted and puts them back in the queue so another worker resumes them.
+ * interrupted and puts them back in the queue so another worker resumes them. An attempt whose
+ * job lock is lost is aborted and ends silently; its chunk commits are fenced (commit-fence.ts).
  */
 import path from 'node:path';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
@@ -30,7 +31,7 @@ export type RunFunction = (input: CleaningRunInput, deps: RunDeps, signal?: Abor
 export interface RunWorkerDeps {
   /** Queue settings (prefix, concurrency, lock and stall), datasets, dataDir. */
   config: Config;
-  /** Connection for BullMQ (created with maxRetriesPerRequest: null); not closed by the worker. */
+  /** Connection for BullMQ and the runs' commit fences (created with maxRetriesPerRequest: null); not closed by the worker. */
   connection: Redis;
   /** Run records shared with the router. */
   registry: RunRegistry;
