@@ -6,16 +6,17 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CancelledError, toDsbotError } from '../errors.js';
-import type { Sandbox } from '../sandbox/types.js';
+import { CancelledError, SandboxError, toDsbotError } from '../errors.js';
 import { AgentMemory, runCodeAgent, type CodeAgentResult } from './code-agent.js';
-import { CommitLog } from './commit-log.js';
+import { CommitLog, StaleAttemptError } from './commit-log.js';
 import { createContextRefresher } from './context/refresher.js';
 import type { Phase, RunEvent, ValidationCheck } from './events.js';
 import { checkInputFile } from './input-check.js';
 import { CellFailedError, kernelJson } from './kernel-calls.js';
-import { collectArtifacts, mirrorParts, pinRunIdentity, recipeSource, restoreParts } from './run-files.js';
-import { consultMemory, createKnowledgeTools, rememberRecipe, schemaFingerprint } from './run-memory.js';
+import { collectArtifacts, isCustomRecipe, mirrorParts, pinRunIdentity, recipeJson, recipeSource, restoreParts } from './run-files.js';
+import { columnsResult, finalizeResult, profileResult, replayResult, verdictResult } from './kernel-results.js';
+import { guardSandbox } from './work-files.js';
+import { consultMemory, createKnowledgeTools, rememberRecipe, schemaFingerprint, type Remembered } from './run-memory.js';
 import type { TokenUsage } from './models/types.js';
 import { codeAgentPrompts, fill, untrusted } from './prompt.js';
 import type { CleaningRunInput, RunDeps } from './types.js';
@@ -37,7 +38,7 @@ interface ReplayResult extends Verdict {
 }
 
 interface FinalizeResult {
-  artifacts: string[];
+  artifacts: unknown[];
   rows_in: number;
   rows_out: number;
   rows_removed: number;
@@ -78,7 +79,8 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
   checkInputFile(input.inputPath);
   const workDir = path.join(input.outDir, 'work');
   mkdirSync(workDir, { recursive: true });
-  const log = new CommitLog(input.outDir);
+  const log = new CommitLog(input.outDir, input.fence);
+  await log.begin(); // from here on, an earlier attempt of this run can no longer commit
   const resumed = log.indices().length > 0;
   const pinnedRows = pinRunIdentity(input.outDir, input.runId, input.inputPath, agent.chunkRows, resumed);
   const resizeNote = pinnedRows !== agent.chunkRows ? `Resuming with the chunk size this run started with (${pinnedRows} rows), not ${agent.chunkRows}.` : undefined;
@@ -97,7 +99,9 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
     onInsight: (text) => pending.push({ type: 'insight', text, at: now() }),
   });
 
-  const sandbox: Sandbox = deps.createSandbox();
+  // Every host read of the work dir goes through the guard: no links, regular files, size caps.
+  const maxFileBytes = agent.maxArtifactMb * 2 ** 20;
+  const sandbox = guardSandbox(deps.createSandbox(), workDir, maxFileBytes);
   // Inside the sandbox the file keeps its own (sanitised) name, so reports name it.
   const csvName = path.basename(input.inputPath).replace(/[^\w.-]/g, '_').replace(/^\.+/, '') || 'input.csv';
   const dictName = csvName === 'data-dictionary.txt' ? 'dictionary-of-data.txt' : 'data-dictionary.txt';
@@ -129,12 +133,13 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
 
     // 1. Consult memory.
     yield phase('memory', 'started');
-    const columns = await kernelJson<string[]>(sandbox, 'reading the file', raiseInit, '[str(c) for c in load_sample().columns]', { signal, valueErrorIsInput: true });
+    const columns = await kernelJson<string[]>(sandbox, 'reading the file', raiseInit, '[str(c) for c in load_sample().columns]', { signal, valueErrorIsInput: true, schema: columnsResult });
     fingerprint = schemaFingerprint(columns);
-    const remembered = await consultMemory(deps, fingerprint).catch((err) => {
+    const remembered: Remembered = await consultMemory(deps, fingerprint).catch((err) => {
       pending.push({ type: 'log', level: 'warn', message: `Knowledge store unavailable, continuing without memory: ${(err as Error).message}`, at: now() });
-      return { insights: [] as string[], recipe: undefined as string | undefined };
+      return { insights: [] };
     });
+    if (remembered.refused) pending.push({ type: 'log', level: 'warn', message: `The recipe remembered for this schema is not offered: ${remembered.refused}.`, at: now() });
     yield* drain(pending);
     yield phase('memory', 'done', `${remembered.insights.length} insight(s)${remembered.recipe ? ', a recipe for this schema' : ''} found`);
 
@@ -145,7 +150,7 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
       'profiling',
       `${raiseInit}\n_P = profile()`,
       '{"rows": _P["rows"], "chunks": _P["chunks"], "duplicate_rows": _P.get("duplicate_rows"), "summary": profile_summary()}',
-      { signal, timeoutMs: hostTimeout, valueErrorIsInput: true },
+      { signal, timeoutMs: hostTimeout, valueErrorIsInput: true, schema: profileResult },
     );
     const totalChunks = Math.max(prof.chunks, 1);
     yield phase('profile', 'done', `${prof.rows} rows × ${columns.length} columns, ${totalChunks} chunk(s)`);
@@ -155,7 +160,7 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
     const prompts = codeAgentPrompts();
     const memory = new AgentMemory(prompts.system);
     const refresher = createContextRefresher();
-    const checkSample = () => kernelJson<Verdict>(sandbox, 'checking the recipe', '_V = check_clean_chunk()', 'dict(_V)', { signal, timeoutMs: hostTimeout });
+    const checkSample = () => kernelJson<Verdict>(sandbox, 'checking the recipe', '_V = check_clean_chunk()', 'dict(_V)', { signal, timeoutMs: hostTimeout, schema: verdictResult });
     const acceptFinal = async () => {
       const v = await checkSample();
       return v.ok ? ({ ok: true } as const) : ({ ok: false, reason: `check_clean_chunk() failed — ${failedChecks(v)}` } as const);
@@ -178,7 +183,7 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
     let usedFallback = false;
     if (!recipeReady) {
       const memoryText = [
-        remembered.recipe ? fill(prompts.memory_recipe, { fingerprint, source: remembered.recipe }) : '',
+        remembered.recipe ? fill(prompts.memory_recipe, { fingerprint, recipe: untrusted('remembered-recipe', `[\n${remembered.recipe.map((st) => JSON.stringify(st)).join(',\n')}\n]`, 30_000) }) : '',
         remembered.insights.length ? fill(prompts.memory_insights, { insights: untrusted('insights', remembered.insights.map((t) => `- ${t}`).join('\n'), 3000) }) : '',
       ].filter(Boolean).join('\n');
       memory.steps.push({
@@ -223,7 +228,8 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
       if (signal?.aborted) throw new CancelledError();
       let res: ReplayResult;
       try {
-        res = await kernelJson<ReplayResult>(sandbox, `replaying chunk ${i}`, '', `replay_chunk(${i})`, { signal, timeoutMs: config.sandbox.cellTimeoutMs });
+        res = await kernelJson<ReplayResult>(sandbox, `replaying chunk ${i}`, '', `replay_chunk(${i})`, { signal, timeoutMs: config.sandbox.cellTimeoutMs, schema: replayResult });
+        if (res.index !== i) throw new SandboxError(`replaying chunk ${i}: the kernel answered for chunk ${res.index}`);
       } catch (err) {
         // The recipe raised on this chunk: the model's mistake, handled like a failed validation.
         if (!(err instanceof CellFailedError)) throw err;
@@ -261,8 +267,8 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
         continue;
       }
       if (!res.ok) yield { type: 'log', level: 'warn', message: `Chunk ${i} committed with failed checks after ${agent.maxAdaptations} adaptation(s): ${failedChecks(res)}.`, at: now() };
-      if (sandbox.kind !== 'local') await mirrorParts(sandbox, workDir, i);
-      log.commit({ index: i, rowsIn: res.rows_in, rowsOut: res.rows_out, rowsRemoved: res.rows_removed, hash: res.hash, ok: res.ok, at: now() });
+      if (sandbox.kind !== 'local') await mirrorParts(sandbox, workDir, i, maxFileBytes);
+      await log.commit({ index: i, rowsIn: res.rows_in, rowsOut: res.rows_out, rowsRemoved: res.rows_removed, hash: res.hash, ok: res.ok, at: now() });
       rowsProcessed += res.rows_in;
       yield { type: 'chunk_committed', index: i, rowsIn: res.rows_in, rowsOut: res.rows_out, hash: res.hash, at: now() };
       yield { type: 'progress', phase: 'replay', chunksDone: log.indices().length, totalChunks, rowsProcessed, elapsedMs: now() - started, modelCalls: stats.modelCalls, at: now() };
@@ -287,13 +293,18 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
       durations_ms: { ...stats.durations, total: now() - started },
       chunks: log.all(),
     };
-    const fin = await kernelJson<FinalizeResult>(sandbox, 'writing the outputs', '', `finalize(${JSON.stringify(log.indices())}, __import__('json').loads(${JSON.stringify(JSON.stringify(meta))}))`, { signal, timeoutMs: hostTimeout });
-    const artifacts = await collectArtifacts(sandbox, workDir, input.outDir, [...fin.artifacts, 'recipe.py']);
-    // Only a recipe that passed everywhere is offered to later runs (it would replace a good one).
-    const recipeWorked = !usedFallback && log.all().every((c) => c.ok);
-    if (recipeWorked) await rememberRecipe(deps, input, fingerprint, readFileSync(recipeFile, 'utf8'), fin).catch((err) =>
-      pending.push({ type: 'log', level: 'warn', message: `Could not store the recipe in the knowledge store: ${(err as Error).message}`, at: now() }),
-    );
+    await log.assertCurrent();
+    const fin = await kernelJson<FinalizeResult>(sandbox, 'writing the outputs', '', `finalize(${JSON.stringify(log.indices())}, __import__('json').loads(${JSON.stringify(JSON.stringify(meta))}))`, { signal, timeoutMs: hostTimeout, schema: finalizeResult });
+    const artifacts = await collectArtifacts(sandbox, workDir, input.outDir, fin.artifacts, maxFileBytes, (message) => pending.push({ type: 'log', level: 'warn', message, at: now() }));
+    // Only a recipe that passed everywhere is offered to later runs (it would replace a good one),
+    // and only as the toolkit's JSON steps: code the agent wrote is never remembered.
+    if (!usedFallback && !isCustomRecipe(cells) && log.all().every((c) => c.ok)) {
+      const recipe = await recipeJson(sandbox, signal, hostTimeout);
+      if (recipe.ok) await rememberRecipe(deps, input, fingerprint, recipe.json, fin).catch((err) =>
+        pending.push({ type: 'log', level: 'warn', message: `Could not store the recipe in the knowledge store: ${(err as Error).message}`, at: now() }),
+      );
+      else pending.push({ type: 'log', level: 'info', message: `The recipe is not remembered: ${recipe.reason}.`, at: now() });
+    }
     yield* drain(pending);
     yield phase('reflect', 'done');
     yield {
@@ -320,6 +331,7 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
     };
   } catch (err) {
     const e = toDsbotError(err);
+    if (e instanceof StaleAttemptError) throw e; // a newer attempt owns the run: report nothing
     if (e.kind !== 'cancelled' && !signal?.aborted) throw e;
     yield* drain(pending);
     const kept = log.indices().length;

@@ -2,6 +2,7 @@
 import type { AgentConfig, Config } from '../config/schema.js';
 import type { KnowledgeStore } from '../knowledge/types.js';
 import type { Sandbox } from '../sandbox/types.js';
+import type { CommitFence } from './commit-log.js';
 import type { ModelProvider } from './models/types.js';
 
 export interface CleaningRunInput {
@@ -17,6 +18,8 @@ export interface CleaningRunInput {
   outDir: string;
   /** Per-run overrides of agent settings (chunk rows, outlier policy…). */
   options?: Partial<AgentConfig>;
+  /** Fences this attempt's chunk commits against other attempts of the run (queued runs; see commit-log.ts). */
+  fence?: CommitFence;
 }
 
 export interface RunDeps {

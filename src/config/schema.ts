@@ -84,6 +84,8 @@ export const agentSchema = z.object({
   outliers: z.enum(['flag', 'remove']).default('flag'),
   /** Largest observation (chars) sent back to the model per step. */
   maxObservationChars: z.number().int().positive().default(6_000),
+  /** Largest file the host takes from the sandbox's work dir (an output, a chunk part), MiB. */
+  maxArtifactMb: z.number().int().positive().default(2048),
 });
 
 export const knowledgeSchema = z.object({

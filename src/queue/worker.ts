@@ -3,7 +3,8 @@
  * status message, run the engine with an AbortSignal, render its events into the thread
  * (run-reporter), record the outcome in the registry, and let failure-policy.ts decide retries.
  * A stop from any process (control.ts) aborts the run; SIGTERM (close) aborts running jobs as
- * interrupted and puts them back in the queue so another worker resumes them.
+ * interrupted and puts them back in the queue so another worker resumes them. An attempt whose
+ * job lock is lost is aborted and ends silently; its chunk commits are fenced (commit-fence.ts).
  */
 import path from 'node:path';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
@@ -21,6 +22,8 @@ import type { RunRegistry } from './run-registry.js';
 import type { RunControl } from './control.js';
 import { decideFailure } from './failure-policy.js';
 import { createRunDeps } from './run-deps.js';
+import { createRedisFence } from './commit-fence.js';
+import { StaleAttemptError } from '../agent/commit-log.js';
 
 /** The engine's signature (src/agent/run.ts). */
 export type RunFunction = (input: CleaningRunInput, deps: RunDeps, signal?: AbortSignal) => AsyncGenerator<RunEvent>;
@@ -28,7 +31,7 @@ export type RunFunction = (input: CleaningRunInput, deps: RunDeps, signal?: Abor
 export interface RunWorkerDeps {
   /** Queue settings (prefix, concurrency, lock and stall), datasets, dataDir. */
   config: Config;
-  /** Connection for BullMQ (created with maxRetriesPerRequest: null); not closed by the worker. */
+  /** Connection for BullMQ and the runs' commit fences (created with maxRetriesPerRequest: null); not closed by the worker. */
   connection: Redis;
   /** Run records shared with the router. */
   registry: RunRegistry;
@@ -57,8 +60,18 @@ export interface RunWorker {
   readonly worker: Worker;
 }
 
-/** Why a run's AbortController fired. */
-type AbortReason = { kind: 'stop'; by?: string } | { kind: 'interrupted' };
+/**
+ * Why a run's AbortController fired: a stop, a worker shutdown, or a lost job lock (another
+ * attempt may already run the job: this one ends without reporting or recording anything).
+ */
+type AbortReason = { kind: 'stop'; by?: string } | { kind: 'interrupted' } | { kind: 'lost' };
+
+/** A run attempt this worker is processing. */
+interface Attempt {
+  ac: AbortController;
+  /** Settles when the processor returns. */
+  done: Promise<unknown>;
+}
 
 /** What the job returns when it completes. */
 export interface RunJobResult {
@@ -93,7 +106,7 @@ export function createRunWorker(deps: RunWorkerDeps): RunWorker {
   const run = deps.run ?? runCleaning;
   const log = deps.log ?? ((line: string) => console.error(line));
   const makeSink = deps.createSink ?? ((threadRef: string, runId: string) => createThreadSink(threadRef, config, { runId }));
-  const running = new Map<string, AbortController>();
+  const running = new Map<string, Attempt>();
   let runDepsPromise: Promise<RunDeps> | undefined;
   let ownedDeps: { close(): Promise<void> } | undefined;
   let closing: Promise<void> | undefined;
@@ -120,14 +133,35 @@ export function createRunWorker(deps: RunWorkerDeps): RunWorker {
       throw new UnrecoverableError(`Rejected job ${job.id}: ${(err as Error).message}`);
     }
     const runId = request.runId;
+    const earlier = running.get(runId);
+    if (earlier) {
+      // BullMQ hands a job out again only after its lock was lost: the earlier attempt here is
+      // stale. Stop it, and come back once it has ended (two attempts never overlap here).
+      loseLock(runId, 'the job was handed out again');
+      if (token) {
+        await job.moveToDelayed(Date.now() + 1_000, token);
+        throw new DelayedError();
+      }
+      await earlier.done;
+    }
     const ac = new AbortController();
     signal?.addEventListener('abort', () => ac.abort({ kind: 'interrupted' } satisfies AbortReason), { once: true });
-    running.set(runId, ac);
+    const done = runJob(job, token, request, ac);
+    const attempt: Attempt = { ac, done: done.catch(() => undefined) };
+    running.set(runId, attempt);
     try {
-      return await runJob(job, token, request, ac);
+      return await done;
     } finally {
-      running.delete(runId);
+      if (running.get(runId) === attempt) running.delete(runId);
     }
+  };
+
+  /** Aborts this worker's attempt of `runId`: its lock is gone, so another attempt may run the job. */
+  const loseLock = (runId: string, why: string) => {
+    const attempt = running.get(runId);
+    if (!attempt || attempt.ac.signal.reason?.kind === 'lost') return;
+    log(`dsbot worker: run ${runId} lost its lock (${why}); stopping this attempt`);
+    attempt.ac.abort({ kind: 'lost' } satisfies AbortReason);
   };
 
   /** One attempt of a run: report into its thread, run the engine, record the outcome. */
@@ -164,11 +198,12 @@ export function createRunWorker(deps: RunWorkerDeps): RunWorker {
       if (record?.cancelRequested) ac.abort({ kind: 'stop' } satisfies AbortReason);
       let finished: Extract<RunEvent, { type: 'run_finished' }> | undefined;
       try {
-        const input = toRunInput(config, request);
+        // Chunk commits are fenced by attempt: once a later attempt begins, this one's are refused.
+        const input = { ...toRunInput(config, request), fence: createRedisFence(deps.connection, config.queue.prefix, runId) };
         const runDeps = await getRunDeps();
         for await (const event of run(input, runDeps, ac.signal)) {
           if (event.type === 'run_finished') finished = event;
-          if (event.type === 'run_finished' && event.status === 'stopped' && reasonOf()?.kind === 'interrupted') break;
+          if (event.type === 'run_finished' && event.status === 'stopped' && (reasonOf()?.kind === 'interrupted' || reasonOf()?.kind === 'lost')) break;
           await reporter.handle(event);
           // Record the outcome at once: the engine may still be releasing its sandbox.
           if (event.type === 'run_finished') await registry.setState(runId, event.status, event.message);
@@ -177,6 +212,7 @@ export function createRunWorker(deps: RunWorkerDeps): RunWorker {
         if (!ac.signal.aborted) throw err;
       }
       const reason = reasonOf();
+      if (reason?.kind === 'lost') throw new StaleAttemptError('This attempt lost its job lock.');
       if (reason?.kind === 'interrupted' && finished?.status !== 'succeeded') {
         await reporter.interrupted();
         await registry.setState(runId, 'queued', 'Interrupted by a worker shutdown; will resume.');
@@ -195,6 +231,12 @@ export function createRunWorker(deps: RunWorkerDeps): RunWorker {
       return { status: finished.status, message: finished.message };
     } catch (err) {
       if (err instanceof DelayedError) throw err;
+      if (err instanceof StaleAttemptError || reasonOf()?.kind === 'lost') {
+        // Another attempt owns the run now: post nothing, record nothing (BullMQ refuses this
+        // attempt's completion anyway, its lock being gone).
+        log(`dsbot worker: run ${runId}: stale attempt ended (${(err as Error).message})`);
+        throw err;
+      }
       const decision = decideFailure(err, job.attemptsMade, job.opts.attempts ?? 1);
       log(`dsbot worker: run ${runId} failed (${decision.error.kind}, ${decision.retry ? 'will retry' : 'final'}): ${decision.error.message}`);
       await reporter.fail(decision.error, decision.retry);
@@ -215,6 +257,11 @@ export function createRunWorker(deps: RunWorkerDeps): RunWorker {
     autorun: false,
   });
   worker.on('error', (err) => log(`dsbot worker: ${toDsbotError(err).message}`));
+  // BullMQ keeps a processor running after "could not renew lock"; the stalled checker may then
+  // start the job again elsewhere. Stop ours at once (its commits are fenced meanwhile).
+  worker.on('lockRenewalFailed', (jobIds) => {
+    for (const id of jobIds) loseLock(id, 'its renewal failed');
+  });
   // A job that stalled too often (its workers died) fails without reaching the processor:
   // record it, or its channel would count it as active forever.
   // Any final failure that left the run looking active (a crash outside the processor's own
@@ -234,7 +281,7 @@ export function createRunWorker(deps: RunWorkerDeps): RunWorker {
   // registry is the durable copy; poll it for the runs held here.
   let poll: NodeJS.Timeout | undefined;
   const pollCancels = async () => {
-    for (const [runId, ac] of running) {
+    for (const [runId, { ac }] of running) {
       if (ac.signal.aborted) continue;
       try {
         if (await registry.isCancelRequested(runId)) ac.abort({ kind: 'stop' } satisfies AbortReason);
@@ -250,7 +297,7 @@ export function createRunWorker(deps: RunWorkerDeps): RunWorker {
       poll = setInterval(() => void pollCancels(), deps.cancelPollMs ?? 2_000);
       poll.unref();
       await control.subscribe((msg) => {
-        const ac = running.get(msg.runId);
+        const ac = running.get(msg.runId)?.ac;
         if (!ac || ac.signal.aborted) return;
         log(`dsbot worker: stopping ${msg.runId}${msg.by ? ` (asked by ${msg.by})` : ''}`);
         ac.abort({ kind: 'stop', by: msg.by } satisfies AbortReason);
@@ -262,7 +309,7 @@ export function createRunWorker(deps: RunWorkerDeps): RunWorker {
       closing ??= (async () => {
         clearInterval(poll);
         const done = worker.close();
-        for (const ac of running.values()) if (!ac.signal.aborted) ac.abort({ kind: 'interrupted' } satisfies AbortReason);
+        for (const { ac } of running.values()) if (!ac.signal.aborted) ac.abort({ kind: 'interrupted' } satisfies AbortReason);
         await done;
         await control.close();
         await ownedDeps?.close();
