@@ -6,15 +6,21 @@
  * `make_clean_chunk(json.loads(…))`; remembered Python is never run.
  */
 
-/** The toolkit's recipe ops (`OPS` in dsbot_toolkit/repairs.py). A step with another op is refused. */
+/**
+ * The toolkit's recipe ops (`OPS` in dsbot_toolkit/repair/__init__.py; tests/security/recipe-memory.test.ts
+ * checks the two lists agree). A step with another op is refused.
+ */
 export const KNOWN_OPS: ReadonlySet<string> = new Set([
   'strip_whitespace',
   'null_tokens',
   'to_numeric',
   'dominant_format',
   'canonical_categories',
+  'map_values',
+  'fix_values',
   'split_merged',
-  'fd_repair',
+  'sources',
+  'dependencies',
   'drop_duplicates',
   'range',
   'outliers',

@@ -105,3 +105,17 @@ describe('remembered recipes (real local sandbox)', () => {
     expect(outside).not.toContain('strip_whitespace');
   });
 });
+
+describe('the host knows every op the toolkit replays', () => {
+  it('KNOWN_OPS is exactly the toolkit OPS registry', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { KNOWN_OPS } = await import('../../src/agent/recipe-data.js');
+    const root = path.resolve(import.meta.dirname, '../..');
+    const r = spawnSync('/usr/bin/python3', ['-c', 'import json; from dsbot_toolkit.repair import OPS; print(json.dumps(sorted(OPS)))'], {
+      env: { PYTHONPATH: path.join(root, 'src/agent/toolkit'), PATH: '/usr/bin:/bin', PYTHONDONTWRITEBYTECODE: '1' },
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect([...KNOWN_OPS].sort()).toEqual(JSON.parse(r.stdout));
+  });
+});
