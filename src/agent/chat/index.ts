@@ -48,6 +48,9 @@ function withSources(a: ChatAnswer): ChatAnswer {
   return { ...a, text: `${a.text}\n\n_Used: dataset ${a.datasets.map((d) => `\`${d}\``).join(', ')}${cols}._` };
 }
 
+/** Longest question the builtin parser reads. */
+export const MAX_BUILTIN_QUESTION_CHARS = 2_000;
+
 export function createChatAgent(config: Config, deps: ChatAgentDeps = {}): ChatAgent {
   const model = deps.model ?? createModel(config.model);
   const knowledge = deps.knowledge ?? new MemoryKnowledgeStore(createBuiltinEmbedding());
@@ -78,7 +81,15 @@ export function createChatAgent(config: Config, deps: ChatAgentDeps = {}): ChatA
   return {
     async answer(q, signal) {
       let a: ChatAnswer;
-      if (model.name === 'builtin') {
+      if (model.name === 'builtin' && q.text.length > MAX_BUILTIN_QUESTION_CHARS) {
+        // The builtin parser is linear, but nobody asks a question this long: say so at once.
+        return {
+          text: `That message is too long for a question (${q.text.length.toLocaleString('en-US')} characters); I answer questions of up to ${MAX_BUILTIN_QUESTION_CHARS.toLocaleString('en-US')} characters. Ask one question at a time.`,
+          datasets: [],
+          columns: [],
+          refused: { missing: 'a shorter question', candidates: [] },
+        };
+      } else if (model.name === 'builtin') {
         a = await answerBuiltin({ data, knowledge, history, ensureIndexed }, q, signal);
       } else {
         // Index docs lazily so search_knowledge finds the dictionaries (cached profiles only: cheap).

@@ -7,6 +7,7 @@ import { DsbotError } from '../../errors.js';
 import { parseDataDictionary } from '../../knowledge/docs-indexer.js';
 import type { CollectionName, KnowledgeStore } from '../../knowledge/types.js';
 import type { ToolCall, ToolSpec } from '../models/types.js';
+import { untrusted } from '../prompt.js';
 import { profileSummary, type ChatData } from './data-service.js';
 
 /** Status of runs for the thread (passed in by the router). */
@@ -61,12 +62,8 @@ export const CHAT_TOOLS: ToolSpec[] = [
   },
 ];
 
-/** Quotes tool output as untrusted data, truncated to `max` characters. */
-export function untrusted(source: string, text: string, max: number): string {
-  const cut = text.length > max ? `${text.slice(0, max)}\n…[${text.length - max} more characters cut]` : text;
-  const safe = cut.replace(/<\/?untrusted-data/gi, (m) => m.replace('untrusted-data', 'untrusted_data'));
-  return `<untrusted-data source="${source}">\n${safe}\n</untrusted-data>`;
-}
+/** Quotes tool output as untrusted data (one implementation for the code agent and chat). */
+export { untrusted };
 
 /** Creates the executor of the chat tools. */
 export function createChatTools(deps: { data: ChatData; knowledge: KnowledgeStore; runStatus?: RunStatusFn; maxChars: number }) {
