@@ -3,6 +3,7 @@
  * configured, deterministic answers from profile, dictionary and knowledge store with the
  * builtin model. Keeps one warm sandbox per agent and a bounded history per thread.
  */
+import path from 'node:path';
 import type { Config } from '../../config/schema.js';
 import { indexDatasetDocs } from '../../knowledge/docs-indexer.js';
 import { MemoryKnowledgeStore } from '../../knowledge/memory-store.js';
@@ -17,6 +18,7 @@ import { mentionedColumns } from './column-match.js';
 import { createChatData, profileSummary, type DatasetProfile } from './data-service.js';
 import { ChatHistory, type HistoryLimits } from './history.js';
 import { answerWithModel } from './model-agent.js';
+import { createRunReader, type RunReader } from './runs.js';
 import { createChatTools, type RunStatusFn } from './tools.js';
 import type { ChatAgent, ChatAnswer } from './types.js';
 
@@ -39,6 +41,8 @@ export interface ChatAgentDeps {
   history?: HistoryLimits;
   /** Tool rounds per question (model mode). Default 6. */
   maxToolRounds?: number;
+  /** Finished cleaning runs (read-only). Default: the run directories under `config.dataDir/runs`. */
+  runs?: RunReader;
 }
 
 /** Appends which dataset and columns were used, unless the text already names them. */
@@ -56,6 +60,7 @@ export function createChatAgent(config: Config, deps: ChatAgentDeps = {}): ChatA
   const knowledge = deps.knowledge ?? new MemoryKnowledgeStore(createBuiltinEmbedding());
   const data = createChatData(config, { createSandbox: deps.createSandbox ?? (() => createConfiguredSandbox(config.sandbox)), datasets: deps.datasets });
   const history = new ChatHistory(deps.history);
+  const runs = deps.runs ?? createRunReader(path.join(config.dataDir, 'runs'));
   const tools = createChatTools({ data, knowledge, runStatus: deps.runStatus, maxChars: config.agent.maxObservationChars });
   const indexed = new Map<string, string>();
 
@@ -90,7 +95,7 @@ export function createChatAgent(config: Config, deps: ChatAgentDeps = {}): ChatA
           refused: { missing: 'a shorter question', candidates: [] },
         };
       } else if (model.name === 'builtin') {
-        a = await answerBuiltin({ data, knowledge, history, ensureIndexed }, q, signal);
+        a = await answerBuiltin({ data, knowledge, history, ensureIndexed, runs }, q, signal);
       } else {
         // Index docs lazily so search_knowledge finds the dictionaries (cached profiles only: cheap).
         for (const d of data.datasets()) {
@@ -104,8 +109,9 @@ export function createChatAgent(config: Config, deps: ChatAgentDeps = {}): ChatA
           if (p) for (const c of mentionedColumns(a.text, p.columns.map((x) => x.name))) if (!a.columns.includes(c)) a.columns.push(c);
         }
       }
-      history.add(q.threadRef, { question: q.text, answer: a.text, datasets: a.datasets, columns: a.columns });
-      return withSources(a);
+      const { frame, ...out } = a as ChatAnswer & { frame?: unknown };
+      history.add(q.threadRef, { question: q.text, answer: out.text, datasets: out.datasets, columns: out.columns, frame });
+      return withSources(out);
     },
     async close() {
       await data.close();

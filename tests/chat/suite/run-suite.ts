@@ -86,7 +86,7 @@ function numbersIn(text: string): { v: number; decimals: number }[] {
 export function showsNumber(text: string, v: number): boolean {
   return numbersIn(text).some((n) => {
     const tol = 0.5 * 10 ** -Math.min(n.decimals, 6) + 1e-9;
-    if (!Number.isInteger(v) && n.decimals < 2 && Math.abs(v) < 1000) return false;
+    if (Math.abs(v - Math.round(v)) > 1e-9 && n.decimals < 2 && Math.abs(v) < 1000) return false;
     return Math.abs(n.v - v) <= tol;
   });
 }
