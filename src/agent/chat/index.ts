@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { Config } from '../../config/schema.js';
-import { indexDatasetDocs } from '../../knowledge/docs-indexer.js';
+import { indexDatasetDocs, indexDatasetFiles } from '../../knowledge/docs-indexer.js';
 import { MemoryKnowledgeStore } from '../../knowledge/memory-store.js';
 import { createBuiltinEmbedding } from '../../knowledge/embeddings/builtin.js';
 import type { KnowledgeStore } from '../../knowledge/types.js';
@@ -45,9 +45,9 @@ export interface ChatAgentDeps {
   runs?: RunReader;
 }
 
-/** Appends which dataset and columns were used, unless the text already names them. */
+/** Appends which dataset and columns were used, once (not when the text already has such a line). */
 function withSources(a: ChatAnswer): ChatAnswer {
-  if (!a.datasets.length) return a;
+  if (!a.datasets.length || /^\s*_?(Used|Sources?):/im.test(a.text)) return a;
   const cols = a.columns.length ? `; columns ${a.columns.map((c) => `\`${c}\``).join(', ')}` : '';
   return { ...a, text: `${a.text}\n\n_Used: dataset ${a.datasets.map((d) => `\`${d}\``).join(', ')}${cols}._` };
 }
@@ -57,12 +57,13 @@ export const MAX_BUILTIN_QUESTION_CHARS = 2_000;
 
 export function createChatAgent(config: Config, deps: ChatAgentDeps = {}): ChatAgent {
   const model = deps.model ?? createModel(config.model);
+  const runs = deps.runs ?? createRunReader(path.join(config.dataDir, 'runs'));
   const knowledge = deps.knowledge ?? new MemoryKnowledgeStore(createBuiltinEmbedding());
   const data = createChatData(config, { createSandbox: deps.createSandbox ?? (() => createConfiguredSandbox(config.sandbox)), datasets: deps.datasets });
   const history = new ChatHistory(deps.history);
-  const runs = deps.runs ?? createRunReader(path.join(config.dataDir, 'runs'));
-  const tools = createChatTools({ data, knowledge, runStatus: deps.runStatus, maxChars: config.agent.maxObservationChars });
+  const tools = createChatTools({ data, knowledge, runStatus: deps.runStatus, runs, maxChars: config.agent.maxObservationChars });
   const indexed = new Map<string, string>();
+  const headerIndexed = new Set<string>();
 
   /** Dataset docs (dictionary per column + profile summary) in the knowledge store, once per file version. */
   async function ensureIndexed(name: string, profile: DatasetProfile): Promise<void> {
@@ -97,10 +98,15 @@ export function createChatAgent(config: Config, deps: ChatAgentDeps = {}): ChatA
       } else if (model.name === 'builtin') {
         a = await answerBuiltin({ data, knowledge, history, ensureIndexed, runs }, q, signal);
       } else {
-        // Index docs lazily so search_knowledge finds the dictionaries (cached profiles only: cheap).
+        // Index docs so search_knowledge finds the dictionaries: with the cached profile, or on a
+        // fresh install from the dictionary and the CSV header (no sandbox needed).
         for (const d of data.datasets()) {
           const p = await data.cachedProfile(d.name).catch(() => undefined);
           if (p) await ensureIndexed(d.name, p).catch(() => undefined);
+          else if (!headerIndexed.has(d.name)) {
+            headerIndexed.add(d.name);
+            await indexDatasetFiles(knowledge, { [d.name]: d }).catch(() => undefined);
+          }
         }
         a = await answerWithModel({ model, tools, history, maxRounds: deps.maxToolRounds ?? 6, context }, q, signal);
         // Columns the answer names, for the datasets it read.
