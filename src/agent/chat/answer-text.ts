@@ -16,13 +16,14 @@ export function fmt(v: unknown, plain = false): string {
 
 const OP_NAMES: Record<string, string> = { mean: 'mean', median: 'median', sum: 'total', min: 'minimum', max: 'maximum', std: 'standard deviation', var: 'variance', count: 'number of rows', nunique: 'number of distinct values' };
 
-const valueText = (v: unknown) => (Array.isArray(v) ? v.map((x) => fmt(x)).join(', ') : typeof v === 'number' ? fmt(v) : String(v));
 const FILTER_OPS: Record<string, string> = { eq: '=', ne: '≠', gt: '>', ge: '≥', lt: '<', le: '≤', in: 'in', notin: 'not in' };
 
 /** "`education` = PhD and `age` > 40". */
 export function filterText(filters: Filter[]): string {
+  // Thresholds print as typed (no thousands separators: years read as 2010).
+  const v = (x: unknown) => (Array.isArray(x) ? x.map((y) => fmt(y, true)).join(', ') : fmt(x, true));
   return filters
-    .map((f) => (f.op === 'between' ? `${code(f.column)} between ${valueText((f.value as number[])[0])} and ${valueText((f.value as number[])[1])}` : `${code(f.column)} ${FILTER_OPS[f.op]} ${f.op === 'in' || f.op === 'notin' ? `(${valueText(f.value)})` : valueText(f.value)}`))
+    .map((f) => (f.op === 'between' ? `${code(f.column)} between ${v((f.value as unknown[])[0])} and ${v((f.value as unknown[])[1])}` : `${code(f.column)} ${FILTER_OPS[f.op]} ${f.op === 'in' || f.op === 'notin' ? `(${v(f.value)})` : v(f.value)}`))
     .join(' and ');
 }
 
@@ -50,6 +51,9 @@ export interface Result {
   min?: number | string | null;
   max?: number | string | null;
   part?: number;
+  /** Share with several filters: rows matching all but the last filter, and the share among them. */
+  base_rows?: number;
+  base_value?: number;
   whole?: number;
   q1?: number;
   q3?: number;
@@ -97,13 +101,18 @@ export function resultText(f: Frame, r: Result, yearColumns: string[] = []): str
     case 'range':
       return `${code(f.column!)} runs from **${fy(r.min)}** to **${fy(r.max)}**.\n_Computed on ${fmt(r.used)} non-missing values, of ${rowsOf(r, f)}${where(f)}._`;
     case 'share':
+      if (r.base_rows !== undefined && f.filters.length > 1) {
+        const [last] = f.filters.slice(-1);
+        const baseF = f.filters.slice(0, -1);
+        return `**${fmt(r.base_value)}%** of the rows where ${filterText(baseF)} (${fmt(r.rows)} of ${fmt(r.base_rows)}) have ${filterText([last])}; that is ${fmt(r.value)}% of all ${fmt(r.total_rows)} rows of ${code(f.dataset)}.`;
+      }
       return f.column
         ? `**${fmt(r.value)}%** of the total of ${code(f.column)} (${fmt(r.part)} of ${fmt(r.whole)}) comes from rows where ${filterText(f.filters)}.\n_Computed on ${rowsOf(r, f)}._`
         : `**${fmt(r.value)}%** of rows (${fmt(r.rows)} of ${fmt(r.total_rows)}) of ${code(f.dataset)} have ${filterText(f.filters)}.`;
     case 'distribution':
     case 'values':
       if (r.stats) return `Distribution of ${code(f.column!)}:\n${table(['statistic', 'value'], r.stats.map(([k, v]) => [k, fmt(v)]))}\nHistogram (from–to: rows): ${(r.bins ?? []).map(([a, b, n]) => `${fmt(a)}–${fmt(b)}: ${n}`).join('; ')}.\n_Computed on ${fmt(r.used)} non-missing values, of ${rowsOf(r, f)}${where(f)}._`;
-      if (f.top) return `${f.top.desc ? 'Largest' : 'Smallest'} ${f.top.n} values of ${code(f.column!)}:\n${table(['row', f.column!], groupRows(r, false))}\n${on}`;
+      if (f.top) return `${f.top.desc ? 'Largest' : 'Smallest'} ${f.top.n} values of ${code(f.column!)}${where(f)}:\n${table(['row', f.column!], groupRows(r, false))}\n${on}`;
       return `${f.op === 'values' ? 'Values' : 'Distribution'} of ${code(f.column!)} (${fmt(r.groups_total)} distinct; rows each):\n${table([f.column!, 'rows'], groupRows(r, false))}${more}\n${on}`;
     default:
       break;

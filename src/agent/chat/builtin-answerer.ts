@@ -126,7 +126,7 @@ function validResult(raw: Record<string, unknown>): Result {
     bins: pairs(raw.bins)?.map((x) => [num(x[0]) ?? NaN, num(x[1]) ?? NaN, num(x[2]) ?? 0]),
     min: numOrText(raw.min),
     max: numOrText(raw.max),
-    ...Object.fromEntries(['part', 'whole', 'q1', 'q3', 'lo', 'hi', 'low', 'high'].map((k) => [k, num(raw[k])])),
+    ...Object.fromEntries(['part', 'whole', 'q1', 'q3', 'lo', 'hi', 'low', 'high', 'base_rows', 'base_value'].map((k) => [k, num(raw[k])])),
     examples: Array.isArray(raw.examples) ? raw.examples.map(num).filter((x): x is number => x !== undefined).slice(0, 5) : undefined,
   };
 }

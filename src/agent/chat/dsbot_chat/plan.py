@@ -137,7 +137,12 @@ def _compute(df, f):
             whole = pd.to_numeric(df[col], errors="coerce").sum()
             part = pd.to_numeric(sub[col], errors="coerce").sum()
             return dict(out, value=scalar(100.0 * part / whole) if whole else None, part=scalar(part), whole=scalar(whole))
-        return dict(out, value=scalar(100.0 * len(sub) / len(df)) if len(df) else None)
+        res = dict(out, value=scalar(100.0 * len(sub) / len(df)) if len(df) else None)
+        if not col and len(f.get("filters") or []) > 1:
+            # "percentage of Nintendo games on the Wii": also the share among rows matching the other filters.
+            base = int(_mask(df, f["filters"][:-1]).sum())
+            res.update(base_rows=base, base_value=scalar(100.0 * len(sub) / base) if base else None)
+        return res
     if op == "distribution" or (op == "values" and not f.get("top")):
         s = sub[col]
         if op == "distribution" and pd.api.types.is_numeric_dtype(s) and s.nunique() > 12:

@@ -64,18 +64,20 @@ export function buildFrame(p: Pieces, schema: Schema): Frame | Refusal {
     return { ...base, op, column: op === 'count' ? undefined : column, compare: p.compare };
   }
   const needsMeasure = p.ambiguousWeak[0];
-  const isTop = p.top || p.mostCommon || (p.which && rankWords.length > 0 && (strong.length + p.groupBy.length >= 2 || ops.includes('count') || Boolean(needsMeasure)));
+  const isTop = p.top || p.mostCommon || (p.mostEntities && p.which) || (p.which && rankWords.length > 0 && (strong.length + p.groupBy.length >= 2 || ops.includes('count') || Boolean(needsMeasure)));
   if (isTop) {
     const group = p.groupBy[0] ?? strong.find((c) => groupable(schema, c));
     const measure = strong.find((c) => c !== group && numeric(schema, c) && !p.groupBy.includes(c));
-    const desc = p.top?.desc ?? !rankWords.some((o) => !DESC_WORDS.test(o.word));
+    const desc = p.top?.desc ?? (rankWords.length ? !rankWords.some((o) => !DESC_WORDS.test(o.word)) : !/\b(fewest|least)\b/i.test(p.text));
     const n = p.top?.n ?? 1;
     if (!measure && needsMeasure && !p.mostCommon && !ops.includes('count')) return refuse(schema, `"${needsMeasure.text}"`, 'it could mean several columns; name the one you mean', needsMeasure.columns.map(code));
     const op: Op = p.mostCommon || !measure ? 'count' : (aggWord?.op ?? (ops.includes('count') ? 'count' : 'sum'));
-    if (!group) {
+    if (!group || (p.topWord && !measure)) {
       const only = measure ?? strong[0];
       if (!only) return refuse(schema, 'what to rank', 'I cannot tell which column to rank by', numericCandidates(schema));
-      return { ...base, op: 'values', column: only, top: { n, desc } };
+      // "the 5 youngest": smallest ages, but the 5 oldest years are the smallest years.
+      const dir = p.topWord ? (info(schema, only).isAge ? /oldest/.test(p.topWord) : /latest|newest/.test(p.topWord)) : desc;
+      return { ...base, op: 'values', column: only, top: { n, desc: dir } };
     }
     return { ...base, op, column: op === 'count' ? undefined : measure, groupBy: [group, ...p.groupBy.filter((g) => g !== group)].slice(0, 2), top: { n, desc } };
   }

@@ -74,7 +74,12 @@ export interface Pieces {
   meaning: boolean;
   schemaAsk: boolean;
   which: boolean;
+  /** "the 5 youngest": the word, whose direction depends on the column (age or time). */
+  topWord?: string;
+  /** "most common …": a ranking by row count. */
   mostCommon: boolean;
+  /** "the most games", "fewest customers": a ranking by row count unless a measure is named. */
+  mostEntities: boolean;
   /** How much of the question the dataset explained (spans matched). */
   matched: number;
   /** The question. */
@@ -120,7 +125,10 @@ export function questionPieces(text: string, schema: Schema): Pieces {
   const p: Pieces = {
     dataset: schema.dataset, ops: [], columns: [], ambiguous: [], ambiguousWeak: [], valueMatches: 0, constantColumns: 0, filters: [], groupBy: [], compareWord: false, unknown: [],
     orphanNumbers: [], ambiguousValues: [], datasetNamed: false, meaning: MEANING.test(text), schemaAsk: false, which: /^\s*(which|what (are|were))\b/i.test(text),
-    mostCommon: /\bmost (common|frequent|popular)\b|\b(commonest|most often)\b/i.test(text), matched: 0, text,
+    mostCommon: /\bmost (common|frequent|popular)\b|\b(commonest|most often)\b/i.test(text),
+    mostEntities: new RegExp(`\\b(most|fewest|least)\\s+(${[...ENTITY_NOUNS, ...[...schema.datasetWords].flatMap((w) => [w, `${w}s`])].join('|')})\\b`, 'i').test(text),
+    matched: 0,
+    text,
   };
   // One reading per position: a word that is both a column and a value (e.g. "platform") is the
   // column after by/per/of, the value before a noun ("platform games").
@@ -172,16 +180,18 @@ export function questionPieces(text: string, schema: Schema): Pieces {
   };
   const addNumeric = (cmpAt: number, numAt: number, op: FilterOp, nums: Token[], word: string) => {
     // A comparator that says which column it is about ("older than", "after 2010") wins over a column nearby.
-    const implied = impliedColumn(word, nums[0], cmpAt);
+    // Order: a comparator that names its column ("older than", "after 2010"), a column next to it, then a person ("customers over 60": age).
+    let implied = impliedColumn(word, nums[0]);
     let k = implied.length === 1 ? -1 : columnNear(cmpAt, -1, 3);
     if (k < 0 && implied.length !== 1) k = columnNear(numAt, 1, 2);
+    if (k < 0 && implied.length !== 1) implied = impliedColumn(word, nums[0], cmpAt);
     let name: string | undefined;
     if (implied.length === 1) {
       name = implied[0].name;
       // The same column named next to it is part of the filter ("released after 2010").
       for (const j of [cmpAt - 1, cmpAt - 2]) {
         const s = at(j);
-        if (s?.kind === 'column' && s.columns.includes(name)) take(j);
+        if (s?.kind === 'column' && s.columns.includes(name) && at(j - 1)?.kind !== 'group') take(j);
       }
     } else if (k >= 0) {
       const s = at(k);
@@ -257,6 +267,14 @@ export function questionPieces(text: string, schema: Schema): Pieces {
         i += 2;
         continue;
       }
+    }
+    if (next?.kind === 'op' && /^(highest|lowest|largest|smallest|biggest|youngest|oldest|earliest|latest|newest)$/.test(next.word.toLowerCase()) && (prev?.kind === 'word' || !prev)) {
+      const w = next.word.toLowerCase();
+      p.top = { n: s.value, desc: /^(highest|largest|biggest|oldest|latest|newest)$/.test(w) };
+      if (/^(oldest|youngest|earliest|latest|newest)$/.test(w)) p.topWord = w;
+      take(i);
+      take(i + 1);
+      continue;
     }
     if (prev?.kind === 'op' && /^(highest|lowest|largest|smallest|most|least|biggest|fewest)$/.test(prev.word.toLowerCase())) {
       p.top = { n: s.value, desc: /^(highest|largest|most|biggest)$/.test(prev.word.toLowerCase()) };

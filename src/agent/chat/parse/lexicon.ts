@@ -40,11 +40,12 @@ export const COMPARATORS: [string, 'gt' | 'ge' | 'lt' | 'le' | 'eq' | 'ne'][] = 
 /** Phrases after a number: "60 or over", "30 and above". */
 export const TRAILING_COMPARATORS: [string, 'ge' | 'le' | 'gt' | 'lt'][] = [
   ['or more', 'ge'], ['or over', 'ge'], ['or above', 'ge'], ['or older', 'ge'], ['and over', 'ge'], ['and above', 'ge'], ['and older', 'ge'], ['plus', 'ge'], ['+', 'ge'],
-  ['or less', 'le'], ['or fewer', 'le'], ['or under', 'le'], ['or below', 'le'], ['or younger', 'le'], ['and under', 'le'], ['and below', 'le'], ['and younger', 'le'],
+  ['onwards', 'ge'], ['onward', 'ge'], ['or later', 'ge'], ['and later', 'ge'], ['or newer', 'ge'],
+  ['or less', 'le'], ['or earlier', 'le'], ['and earlier', 'le'], ['or before', 'le'], ['or fewer', 'le'], ['or under', 'le'], ['or below', 'le'], ['or younger', 'le'], ['and under', 'le'], ['and below', 'le'], ['and younger', 'le'],
 ];
 
 /** Words that negate the value after them ("not PhD", "without a PhD", "excluding Nintendo"). */
-export const NEGATIONS = ['other than', 'apart from', 'not', 'non', 'no', 'without', 'excluding', 'except', 'besides', "aren't", "isn't", "don't", "doesn't"];
+export const NEGATIONS = ['other than', 'apart from', 'neither', 'not', 'non', 'no', 'without', 'excluding', 'except', 'besides', "aren't", "isn't", "don't", "doesn't"];
 
 /** Words that introduce a comparison of two groups. */
 export const COMPARE_WORDS = ['compare', 'compared', 'comparison', 'versus', 'vs', 'difference', 'differ', 'than'];
@@ -56,7 +57,7 @@ export const FILLERS = new Set(
   get gets got about as at from into than then so only just also all any some much many each every data dataset datasets set table
   file files sheet csv column columns field fields value values number numbers amount level levels group groups category categories
   overall come comes came make makes made based here kind kinds sort type types let see know want need can could would should will
-  one ones out up s per among between both either whether if whose him her his she he someone anyone people person persons
+  one ones out up s per among between both either nor whether if whose him her his she he someone anyone people person persons
   customer customers client clients user users buyer buyers shopper shoppers reviewer reviewers game games title titles item items
   product products row rows record records entry entries observation observations line lines holder holders member members
   released published reviewed placed submitted recorded registered listed sold spend spent earn earns earned earning currently right now today overall roughly approximately
