@@ -183,7 +183,11 @@ export async function answerBuiltin(o: BuiltinChatOptions, q: ChatQuestion, sign
     const pieces = questionPieces(q.text, schema);
     if (looksLikeFollowUp(q.text, pieces)) {
       const merged = mergeFollowUp(prev, pieces, schema);
-      return isRefusal(merged) ? refused(merged) : compute(o, merged, schema, signal);
+      if (!isRefusal(merged)) return compute(o, merged, schema, signal);
+      // Not a follow-up after all ("Wii games?" after a question on another dataset): read it on its own.
+      const alone = await bestPieces(o, q.text, named.length ? named : names, signal);
+      const frame = buildFrame(alone[0].pieces, alone[0].schema);
+      return isRefusal(frame) ? refused(merged) : compute(o, frame, alone[0].schema, signal);
     }
   }
   const ranked = await bestPieces(o, q.text, named.length ? named : names, signal);

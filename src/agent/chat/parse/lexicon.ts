@@ -62,7 +62,7 @@ export const FILLERS = new Set(
   product products row rows record records entry entries observation observations line lines holder holders member members
   released published reviewed placed submitted recorded registered listed sold spend spent earn earns earned earning currently right now today overall roughly approximately
   around ever yet still them whole entire including included include given respectively figure figures stat stats
-  statistic statistics metric metrics info information numbers`.split(/\s+/),
+  statistic statistics metric metrics info information numbers mention mentions mentioned regarding concerning`.split(/\s+/),
 );
 
 /** Words that name things to count ("how many customers"): no column of their own. */

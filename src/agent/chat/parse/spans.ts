@@ -26,12 +26,12 @@ export type Span = { start: number; end: number; text: string } & (
   | { kind: 'word'; word: string }
 );
 
-type Keyword = { words: string[]; make: (text: string) => Omit<Span, 'start' | 'end' | 'text'> };
+type Keyword = { words: string[]; trailing?: boolean; make: (text: string) => Omit<Span, 'start' | 'end' | 'text'> };
 
 const KEYWORDS: Keyword[] = [
   ...['top', 'best', 'highest ranked', 'leading'].map((w) => ({ words: w.split(' '), make: () => ({ kind: 'top' as const, desc: true }) })),
   ...['bottom', 'worst', 'lowest ranked'].map((w) => ({ words: w.split(' '), make: () => ({ kind: 'top' as const, desc: false }) })),
-  ...TRAILING_COMPARATORS.filter(([p]) => !['+'].includes(p)).map(([p, cmp]) => ({ words: p.split(' '), make: () => ({ kind: 'trailing' as const, cmp }) })),
+  ...TRAILING_COMPARATORS.filter(([p]) => !['+'].includes(p)).map(([p, cmp]) => ({ words: p.split(' '), trailing: true, make: () => ({ kind: 'trailing' as const, cmp }) })),
   ...COMPARATORS.map(([p, cmp]) => ({ words: p.split(' '), make: (text: string) => ({ kind: 'cmp' as const, cmp, word: text }) })),
   ...GROUP_MARKERS.map((p) => ({ words: p.split(' '), make: (text: string) => ({ kind: 'group' as const, word: text }) })),
   ...NEGATIONS.map((p) => ({ words: p.split(' '), make: () => ({ kind: 'negation' as const }) })),
@@ -58,7 +58,9 @@ export function findSpans(tokens: Token[], schema: Schema): Span[] {
       continue;
     }
     const phrase = schema.phrases.find((p) => matchAt(tokens, i, p.words));
-    const keyword = KEYWORDS.find((k) => matchAt(tokens, i, k.words.map(singular)) || matchAt(tokens, i, k.words));
+    // A trailing comparator ("or more", "and younger") only follows a number.
+    const afterNumber = i > 0 && tokens[i - 1].num !== undefined;
+    const keyword = KEYWORDS.find((k) => (afterNumber || !k.trailing) && (matchAt(tokens, i, k.words.map(singular)) || matchAt(tokens, i, k.words)));
     const pLen = phrase?.words.length ?? 0;
     const kLen = keyword?.words.length ?? 0;
     if (keyword && (kLen > pLen || (kLen === pLen && STRONG.has(t.w)))) {
