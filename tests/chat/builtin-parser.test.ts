@@ -74,6 +74,8 @@ describe('builtin parser on any dataset', () => {
     expect(a.refused).toMatchObject({ missing: '"discount"' });
     expect(a.text).toMatch(/^I can't answer that from `shop_orders`: I could not resolve "discount" — nothing in `shop_orders` matches it/);
     expect(a.text).toMatch(/Closest: /);
+    const rel = await ask('total amount of orders last year');
+    expect(rel.refused).toBeDefined();
     const n = await ask('how many orders are over 100?');
     expect(n.refused?.missing).toBe('the column for "over 100"');
     expect(n.text).toContain('`amount`');

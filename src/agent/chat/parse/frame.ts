@@ -110,7 +110,8 @@ export function questionPieces(text: string, schema: Schema): Pieces {
   if (schema.columns.some((c) => c.kind === 'date')) {
     for (const r of chrono.parse(text, new Date(2000, 0, 1)).reverse()) {
       const start = r.start.date();
-      if (!r.start.isCertain('year')) continue;
+      // Only dates with a written year: "last year" would be relative to a clock the data does not share.
+      if (!r.start.isCertain('year') || !/\b\d{4}\b/.test(r.text)) continue;
       const end = r.start.isCertain('day') ? start : r.start.isCertain('month') ? new Date(start.getFullYear(), start.getMonth() + 1, 0) : new Date(start.getFullYear(), 11, 31);
       const iso = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
       plain = `${plain.slice(0, r.index)} dsbotdate${dates.length} ${plain.slice(r.index + r.text.length)}`;
