@@ -20,6 +20,12 @@ export interface CleaningRunInput {
   options?: Partial<AgentConfig>;
   /** Fences this attempt's chunk commits against other attempts of the run (queued runs; see commit-log.ts). */
   fence?: CommitFence;
+  /** Host path of corrected example rows (CSV: the file's header plus `row`; or JSON cells); see run-examples.ts. */
+  examplesPath?: string;
+  /** A follow-up of a finished run on the same input: its profile is reused and its changes compared. */
+  followUp?: { runId: string; outDir: string };
+  /** Keep the profile in the run dir (`state/`) so a follow-up run can reuse it. */
+  keepState?: boolean;
 }
 
 export interface RunDeps {
