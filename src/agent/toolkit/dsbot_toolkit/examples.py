@@ -231,7 +231,8 @@ def refine_recipe(steps, profile, examples=None):
     if not examples:
         return steps
     from .detect.learn import refine
-    recipe, notes = refine(steps, profile, examples, labelled_rows(list(examples)))
+    from .session import load_sample
+    recipe, notes = refine(steps, profile, examples, labelled_rows(list(examples)), load_sample())
     try:
         session().learned = notes
     except RuntimeError:

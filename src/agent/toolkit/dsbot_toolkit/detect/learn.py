@@ -14,7 +14,9 @@ corrections, cell by cell:
      that determines this one (a dependency of the file), and a value the corrections showed
      wrong (a suspect, repaired where its dependency group clearly holds another value).
      A rule is kept only when no corrected cell contradicts it (it applies there and gives
-     another value); programs that add text need two distinct examples. Each kept rule says
+     another value); a rule that would rewrite a third or more of the column (measured on the
+     sample), or add text around any value of a shape, needs two different corrected values.
+     Each kept rule says
      where it applies (repair/learned.py): its evidence must hold there.
   3. The corrected rows take their corrected values, and rows identical to them (as read) the same.
 What was learned is returned as sentences for the report and lives in the recipe."""
@@ -43,10 +45,11 @@ MAX_TOKENS = 8
 TYPED = ("integer", "float", "date", "datetime", "time")
 
 
-def refine(recipe, profile, examples, dirty):
+def refine(recipe, profile, examples, dirty, sample=None):
     """(recipe with the learned edits and steps, [sentences of what was learned]).
 
-    `examples` {row: {column: corrected value}}; `dirty` the corrected rows as read (indexed by row)."""
+    `examples` {row: {column: corrected value}}; `dirty` the corrected rows as read (indexed by row);
+    `sample` rows of the file as read (how far a rule would reach is measured on them)."""
     recipe = copy.deepcopy(recipe)
     notes = []
     cells = [(r, c, w) for r, vals in sorted(examples.items()) for c, w in vals.items() if c in dirty.columns]
@@ -54,6 +57,7 @@ def refine(recipe, profile, examples, dirty):
     recipe, distrusted = _distrust(recipe, cells, dirty, p0, last, notes)
     vsteps = _value_steps(recipe)
     p1, _ = _run(vsteps, dirty)
+    ps = _run(vsteps, sample)[0] if sample is not None and len(sample) else p1
     learned = []
     typed = {c["name"] for c in profile.get("columns", []) if c.get("base_type") in TYPED}
     fds = profile.get("functional_dependencies", [])
@@ -65,7 +69,7 @@ def refine(recipe, profile, examples, dirty):
         step = None
         if labelled and any(p != w for _, _, p, w in labelled):
             lhs = [f["lhs"] for f in sorted(fds, key=lambda f: -f["confidence"]) if f["rhs"] == col and f["lhs"] in dirty.columns]
-            step = _learn_column(col, labelled, p1, lhs, recipe, notes)
+            step = _learn_column(col, labelled, p1, lhs, recipe, notes, ps[col].astype(str).values)
         if col in typed and (step or col in distrusted or _rejects(profile, col, [w for _, _, _, w in labelled or []])):
             # values the type rejects that are now kept (or given) are flagged, not left unreported
             step = step or {"op": "learned", "column": col, "rules": [], "why": "values the column's type rejects are flagged"}
@@ -227,15 +231,18 @@ def _is_null(v):
     return v.strip().lower() in V.NULL_TOKENS
 
 
-def _learn_column(col, labelled, p1, lhs, recipe, notes):
-    """The `learned` step of one column, or None."""
+def _learn_column(col, labelled, p1, lhs, recipe, notes, sample):
+    """The `learned` step of one column, or None. `sample`: the column's values in the sample rows
+    after the recipe (how much of the column a rule would rewrite)."""
+    su, sn = np.unique(sample, return_counts=True)
+    filled = sn[np.array([bool(str(v).strip()) for v in su], dtype=bool)].sum() if len(su) else 0
     texts = np.array([p for _, _, p, _ in labelled], dtype=object)
     truth = np.array([w for _, _, _, w in labelled], dtype=object)
     wrong = texts != truth
     cands = {}
     for (r, d, p, w) in [x for x, bad in zip(labelled, wrong) if bad]:
         for rule in _value_candidates(p, w):
-            sig = json.dumps({k: v for k, v in rule.items() if k != "shapes"}, sort_keys=True)
+            sig = json.dumps(dict({k: v for k, v in rule.items() if k != "shapes"}, shaped="shapes" in rule), sort_keys=True)
             got = cands.setdefault(sig, rule)
             if got is not rule and "shapes" in rule:
                 got["shapes"] = sorted(set(got["shapes"]) | set(rule["shapes"]))
@@ -247,9 +254,8 @@ def _learn_column(col, labelled, p1, lhs, recipe, notes):
         if (applies & ~right).any():
             continue   # a corrected cell contradicts it
         fixes = right & wrong
-        inputs = set(texts[fixes])
-        if not fixes.any() or (rule["kind"] in ("affix",) and len(inputs) < 2):
-            continue
+        if not fixes.any() or (_broad(rule, su, sn, filled) and len(set(texts[fixes])) < 2):
+            continue   # a rule rewriting much of the column needs two different corrected values
         if rule["kind"] == "map" and not _map_generalises(rule, int(fixes.sum())):
             continue
         kept.append((rule, fixes))
@@ -330,6 +336,18 @@ def _rejects(profile, col, values):
     from ..validate import invalid_mask
     c = next((c for c in profile.get("columns", []) if c["name"] == col), None)
     return bool(c and values and invalid_mask(pd.Series(values, dtype=object), c).any())
+
+
+def _broad(rule, su, sn, filled):
+    """A rule that adds or removes text around any value of a shape, or would rewrite a third or
+    more of the column's values (measured on the sample)."""
+    if rule["kind"] == "affix":
+        return True
+    if rule["kind"] == "map" or not filled:
+        return False
+    out = value_rule_outputs(rule, np.asarray(su, dtype=object))
+    hit = np.array([o is not None and o != v for o, v in zip(out, su)], dtype=bool)
+    return sn[hit].sum() >= filled / 3.0
 
 
 def _map_generalises(rule, support):
