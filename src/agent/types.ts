@@ -17,6 +17,8 @@ export interface CleaningRunInput {
   outDir: string;
   /** Per-run overrides of agent settings (chunk rows, outlier policy…). */
   options?: Partial<AgentConfig>;
+  /** OpenTelemetry trace id of this attempt, written into report.md/report.json (the worker sets it). */
+  traceId?: string;
 }
 
 export interface RunDeps {

@@ -21,6 +21,9 @@ import type { RunRegistry } from './run-registry.js';
 import type { RunControl } from './control.js';
 import { decideFailure } from './failure-policy.js';
 import { createRunDeps } from './run-deps.js';
+import { logLines } from '../observability/logger.js';
+import { traceRunEvents, traceRunJob } from '../observability/run-trace.js';
+import { currentTraceId } from '../observability/spans.js';
 
 /** The engine's signature (src/agent/run.ts). */
 export type RunFunction = (input: CleaningRunInput, deps: RunDeps, signal?: AbortSignal) => AsyncGenerator<RunEvent>;
@@ -91,7 +94,7 @@ export function toRunInput(config: Config, request: RunRequest): CleaningRunInpu
 export function createRunWorker(deps: RunWorkerDeps): RunWorker {
   const { config, registry, control } = deps;
   const run = deps.run ?? runCleaning;
-  const log = deps.log ?? ((line: string) => console.error(line));
+  const log = deps.log ?? logLines('warn');
   const makeSink = deps.createSink ?? ((threadRef: string, runId: string) => createThreadSink(threadRef, config, { runId }));
   const running = new Map<string, AbortController>();
   let runDepsPromise: Promise<RunDeps> | undefined;
@@ -124,7 +127,7 @@ export function createRunWorker(deps: RunWorkerDeps): RunWorker {
     signal?.addEventListener('abort', () => ac.abort({ kind: 'interrupted' } satisfies AbortReason), { once: true });
     running.set(runId, ac);
     try {
-      return await runJob(job, token, request, ac);
+      return await traceRunJob(job, runId, () => runJob(job, token, request, ac));
     } finally {
       running.delete(runId);
     }
@@ -164,9 +167,9 @@ export function createRunWorker(deps: RunWorkerDeps): RunWorker {
       if (record?.cancelRequested) ac.abort({ kind: 'stop' } satisfies AbortReason);
       let finished: Extract<RunEvent, { type: 'run_finished' }> | undefined;
       try {
-        const input = toRunInput(config, request);
+        const input = { ...toRunInput(config, request), traceId: currentTraceId() };
         const runDeps = await getRunDeps();
-        for await (const event of run(input, runDeps, ac.signal)) {
+        for await (const event of traceRunEvents(run(input, runDeps, ac.signal))) {
           if (event.type === 'run_finished') finished = event;
           if (event.type === 'run_finished' && event.status === 'stopped' && reasonOf()?.kind === 'interrupted') break;
           await reporter.handle(event);

@@ -19,6 +19,7 @@ import { ChatHistory, type HistoryLimits } from './history.js';
 import { answerWithModel } from './model-agent.js';
 import { createChatTools, type RunStatusFn } from './tools.js';
 import type { ChatAgent, ChatAnswer } from './types.js';
+import { tracedTools } from '../../observability/chat-trace.js';
 
 export type { ChatAgent, ChatAnswer, ChatQuestion } from './types.js';
 export type { RunStatusFn } from './tools.js';
@@ -53,7 +54,7 @@ export function createChatAgent(config: Config, deps: ChatAgentDeps = {}): ChatA
   const knowledge = deps.knowledge ?? new MemoryKnowledgeStore(createBuiltinEmbedding());
   const data = createChatData(config, { createSandbox: deps.createSandbox ?? (() => createConfiguredSandbox(config.sandbox)), datasets: deps.datasets });
   const history = new ChatHistory(deps.history);
-  const tools = createChatTools({ data, knowledge, runStatus: deps.runStatus, maxChars: config.agent.maxObservationChars });
+  const tools = tracedTools(createChatTools({ data, knowledge, runStatus: deps.runStatus, maxChars: config.agent.maxObservationChars }));
   const indexed = new Map<string, string>();
 
   /** Dataset docs (dictionary per column + profile summary) in the knowledge store, once per file version. */
