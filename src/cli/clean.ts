@@ -17,6 +17,10 @@ import type { KnowledgeStore } from '../knowledge/types.js';
 import { createSandbox } from '../sandbox/index.js';
 import { scoreCleaning, type EvalScores } from './score.js';
 import { renderEvent } from './render-terminal.js';
+import { startTelemetry } from './observe.js';
+import { logger } from '../observability/logger.js';
+import { traceRun, traceRunEvents } from '../observability/run-trace.js';
+import { currentTraceId } from '../observability/spans.js';
 
 interface CleanOptions {
   out?: string;
@@ -51,13 +55,15 @@ export async function cleanFile(
   process.once('SIGINT', onSigint);
   try {
     let last: Extract<RunEvent, { type: 'run_finished' }> | undefined;
-    const input = { runId: opts.runId, inputPath: path.resolve(file), dictionaryPath: opts.dictionary ? path.resolve(opts.dictionary) : undefined, outDir: opts.outDir, options: opts.options };
-    for await (const e of runCleaning(input, deps, controller.signal)) {
-      for (const line of renderEvent(e, opts.verbose)) print(line);
-      if (e.type === 'run_finished') last = e;
-    }
-    if (!last) throw new DsbotError('internal', 'The run ended without a result.');
-    return last;
+    return await traceRun(opts.runId, async () => {
+      const input = { runId: opts.runId, inputPath: path.resolve(file), dictionaryPath: opts.dictionary ? path.resolve(opts.dictionary) : undefined, outDir: opts.outDir, options: opts.options, traceId: currentTraceId() };
+      for await (const e of traceRunEvents(runCleaning(input, deps, controller.signal))) {
+        for (const line of renderEvent(e, opts.verbose)) print(line);
+        if (e.type === 'run_finished') last = e;
+      }
+      if (!last) throw new DsbotError('internal', 'The run ended without a result.');
+      return last;
+    });
   } finally {
     process.off('SIGINT', onSigint);
   }
@@ -68,7 +74,7 @@ async function openKnowledge(config: Config, useMemory: boolean | undefined): Pr
   try {
     return await createKnowledgeStore(config);
   } catch (err) {
-    console.error(`dsbot: knowledge store unavailable (${(err as Error).message}); continuing without memory.`);
+    logger.warn(`dsbot: knowledge store unavailable (${(err as Error).message}); continuing without memory.`);
     return new MemoryKnowledgeStore();
   }
 }
@@ -98,6 +104,7 @@ export function registerCleanCommands(program: Command): void {
         if (!/^[\w.-]{1,80}$/.test(runId)) throw new DsbotError('input', `--run-id may only use letters, digits, "_", "-" and "." (got "${runId}").`);
         if (o.outliers && !['flag', 'remove'].includes(o.outliers)) throw new DsbotError('input', `--outliers must be flag or remove, got "${o.outliers}".`);
         const options = { ...(o.chunkRows ? { chunkRows: positiveInt(o.chunkRows, '--chunk-rows') } : {}), ...(o.outliers ? { outliers: o.outliers } : {}) };
+        const tracing = startTelemetry(config, 'clean');
         const knowledge = await openKnowledge(config, o.memory);
         try {
           const outDir = path.resolve(o.out ?? path.join('runs', runId));
@@ -105,6 +112,7 @@ export function registerCleanCommands(program: Command): void {
           if (last.status !== 'succeeded') process.exitCode = 1;
         } finally {
           await knowledge.close();
+          await tracing.shutdown();
         }
       } catch (err) {
         fail(err);
