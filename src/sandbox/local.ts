@@ -31,13 +31,14 @@ import { KernelRunner, type KernelIO, type KernelProcess } from './kernel-runner
 import { bwrapArgv, kernelEnv, SANDBOX_PATHS, unisolatedArgv } from './local-command.js';
 import type { ExecOptions, ExecResult, Sandbox, SandboxPaths, SandboxStartOptions } from './types.js';
 import { chownTree, readInside, writeInside } from './work-dir.js';
+import { logger } from '../observability/logger.js';
 
 export const INSTALL_BWRAP = 'apt-get install -y bubblewrap';
 export const INSTALL_PANDAS = 'apt-get install -y python3-pandas python3-numpy';
 
 /** Extra knobs for LocalSandbox (tests). */
 export interface LocalSandboxOptions {
-  /** Where the unisolated warning goes; default console.warn. */
+  /** Where the unisolated warning goes; default the process logger (warn). */
   warn?: (message: string) => void;
 }
 
@@ -130,7 +131,7 @@ export class LocalSandbox implements Sandbox {
         runAs: this.owner,
       });
     } else {
-      (this.options.warn ?? console.warn)(
+      (this.options.warn ?? ((line: string) => logger.warn(line)))(
         'dsbot: WARNING: the local sandbox runs WITHOUT isolation (sandbox.local.allowUnisolated: true): ' +
           'model-written code can read your files, use the network and see this machine. Install bubblewrap and unset it.',
       );
