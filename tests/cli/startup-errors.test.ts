@@ -23,13 +23,17 @@ interface Outcome {
   stdout: string;
 }
 
-/** Runs `dsbot <args>` in a fresh directory with only the variables given (plus PATH/HOME). */
+/**
+ * Runs `dsbot <args>` in a fresh directory with only the variables given (plus PATH/HOME). The
+ * default config file keeps knowledge in memory, so a process that wrongly starts leaves no
+ * embedded Chroma behind when it is killed.
+ */
 async function dsbot(args: string[], env: Record<string, string>, files: Record<string, string> = {}): Promise<Outcome> {
   const cwd = mkdtempSync(path.join(tmpdir(), 'dsbot-start-'));
-  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(cwd, name), text);
+  for (const [name, text] of Object.entries({ 'dsbot.yaml': configYaml(), ...files })) writeFileSync(path.join(cwd, name), text);
   const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/dsbot.js'), ...args], {
     cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? cwd, DSBOT_DATA_DIR: path.join(cwd, 'data'), DSBOT_HTTP_PORT: '0', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? cwd, DSBOT_DATA_DIR: path.join(cwd, 'data'), DSBOT_HTTP_PORT: '0', DSBOT_CONFIG: 'dsbot.yaml', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
