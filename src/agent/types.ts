@@ -17,6 +17,13 @@ export interface CleaningRunInput {
   outDir: string;
   /** Per-run overrides of agent settings (chunk rows, outlier policy…). */
   options?: Partial<AgentConfig>;
+  /**
+   * Plan approval, a phase boundary after the draft. `plan`: draft, then end with a `plan` event
+   * and status `awaiting_approval` (the recipe stays in the run directory). `approved`: continue
+   * from that recipe without drafting again. `change`: draft again from it, following a
+   * person's instruction, then end with a new plan. Absent: run straight through.
+   */
+  approval?: { stage: 'plan' } | { stage: 'approved' } | { stage: 'change'; instruction: string };
 }
 
 export interface RunDeps {
