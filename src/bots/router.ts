@@ -352,9 +352,11 @@ export function createRouter(deps: RouterDeps): MessageHandler {
     const by = m.user.name ?? m.user.id;
     if (rec.approval?.state !== 'pending' || !(await registry.decideApproval(runId, { state: decision, by, ...(instruction ? { instruction: instruction.slice(0, 2000) } : {}) }))) {
       const now = (await registry.get(runId)) ?? rec;
-      const why = now.approval && now.approval.state !== 'pending'
-        ? `its plan was already ${now.approval.state === 'change' ? 'sent back for a change' : now.approval.state}${now.approval.by ? ` by ${now.approval.by}` : ''}`
-        : isActiveState(now.state) ? `it is ${now.state}, not waiting for approval` : `it already ${now.state}`;
+      const why = !isActiveState(now.state)
+        ? `it already ${now.state}`
+        : now.approval && now.approval.state !== 'pending'
+          ? `its plan was already ${now.approval.state === 'change' ? 'sent back for a change' : now.approval.state}${now.approval.by ? ` by ${now.approval.by}` : ''}`
+          : `it is ${now.state}, not waiting for approval`;
       return void (await ctx.reply({ text: `Run \`${runId}\`: ${why}; there is no plan to ${action}.`, ephemeral: true })), true;
     }
     if (decision === 'cancelled') await registry.setCancelRequested(runId, true);

@@ -62,31 +62,31 @@ export interface TrimmedTable {
 }
 
 /**
- * Keeps a markdown table within `maxRows` data rows and `maxChars`: the rows with most problems
- * first (the table's `problems` column, "before → after"), cells cut to 40 characters, then a
- * line naming how many columns were left out and that report.md has them all. Text that is not
- * a table is cut to `maxChars`.
+ * Keeps a markdown table within `maxRows` column rows and `maxChars`: the columns with most
+ * problems first (the table's `problems` column, "before → after"), cells cut to 40 characters,
+ * summary rows (`(duplicate rows)`, `(rule …)`) that count something after them, then a line
+ * naming how many columns were left out and that report.md has them all. Text that is not a
+ * table is cut to `maxChars`.
  */
 export function trimTable(markdown: string, maxRows: number, maxChars: number): TrimmedTable {
   const lines = markdown.trim().split('\n');
   if (lines.length < 2 || !RULE.test(lines[1])) return { text: clip(markdown.trim(), maxChars), shown: 0, hidden: 0 };
   const header = cellsOf(lines[0]);
   const problemsAt = header.findIndex((h) => /^problems?$/i.test(h));
-  const rows = lines.slice(2).filter((l) => l.trim().startsWith('|')).map((l, i) => ({ cells: cellsOf(l), i }));
-  const ranked = rows.map((r) => ({ ...r, w: weight(r.cells, problemsAt) })).sort((a, b) => b.w - a.w || a.i - b.i);
-  const render = (picked: typeof ranked) => {
-    const body = picked.map((r) => `| ${r.cells.map((c) => clip(c, 40)).join(' | ')} |`);
-    const left = ranked.slice(picked.length);
-    const cols = left.filter((r) => !r.cells[0]?.startsWith('(')).length;
-    const other = left.length - cols;
-    const tail = left.length
-      ? [`… and ${num(cols)} more column${cols === 1 ? '' : 's'}${other ? ` (and ${num(other)} more row${other === 1 ? '' : 's'})` : ''} in report.md`]
-      : [];
+  const rows = lines.slice(2).filter((l) => l.trim().startsWith('|')).map((l, i) => ({ cells: cellsOf(l), i, w: 0 }));
+  for (const r of rows) r.w = weight(r.cells, problemsAt);
+  // Column rows are ranked and cut; summary rows like `(duplicate rows)` stay when they count something.
+  const ranked = rows.filter((r) => !r.cells[0]?.startsWith('(')).sort((a, b) => b.w - a.w || a.i - b.i);
+  const extra = rows.filter((r) => r.cells[0]?.startsWith('(') && r.w > 0).slice(0, 3);
+  const render = (n: number) => {
+    const body = [...ranked.slice(0, n), ...extra].map((r) => `| ${r.cells.map((c) => clip(c, 40)).join(' | ')} |`);
+    const left = ranked.length - n;
+    const tail = left ? [`… and ${num(left)} more column${left === 1 ? '' : 's'} in report.md`] : [];
     return [`| ${header.map((h) => clip(h, 40)).join(' | ')} |`, lines[1].trim(), ...body, ...tail].join('\n');
   };
   let n = Math.min(maxRows, ranked.length);
-  let text = render(ranked.slice(0, n));
-  while (n > 0 && text.length > maxChars) text = render(ranked.slice(0, --n));
+  let text = render(n);
+  while (n > 0 && text.length > maxChars) text = render(--n);
   if (text.length > maxChars) text = clip(text, maxChars);
   return { text, shown: n, hidden: ranked.length - n };
 }
@@ -161,8 +161,8 @@ export function planText(runId: string, plan: RunPlan, tableColumns: number, max
     `${num(plan.cellsChanged)} cell${plan.cellsChanged === 1 ? '' : 's'} changed in ${num(changedCols)} column${changedCols === 1 ? '' : 's'}; ${num(removed)} row${removed === 1 ? '' : 's'} removed.`,
   ];
   const tail: string[] = [];
-  if (plan.removed.length) tail.push(`Removed: ${plan.removed.slice(0, 5).map((r) => `${num(r.rows)} (${clip(r.reason, 80)})`).join(', ')}.`);
-  if (plan.flagged.length) tail.push(`Flagged for review, kept: ${plan.flagged.slice(0, 5).map((f) => `${num(f.cells)} (${clip(f.rule, 60)})`).join(', ')}.`);
+  if (plan.removed.length) tail.push(`Removed: ${plan.removed.slice(0, 5).map((r) => `${num(r.rows)} row${r.rows === 1 ? '' : 's'} (${clip(r.reason, 80)})`).join(', ')}.`);
+  if (plan.flagged.length) tail.push(`Flagged for review, kept: ${plan.flagged.slice(0, 5).map((f) => `${num(f.cells)} cell${f.cells === 1 ? '' : 's'} (${clip(f.rule, 60)})`).join(', ')}.`);
   tail.push('**Approve** to clean every row this way, **Cancel** to stop, or reply `change …` to ask for something different.');
   const column = (c: RunPlan['columns'][number]) => {
     const rules = c.rules.map((r) => clip(r.rule, 40)).join(', ');

@@ -179,7 +179,7 @@ async function demo(opts: DemoOptions): Promise<number> {
     }
   }
   if (opts.interactive) {
-    console.log('\nYour turn. Type a question, `clean <dataset>`, `stop`, `status`, `/as <user>`, `/upload <file.csv>`, `/quit`.');
+    console.log('\nYour turn. Type a question, `clean <dataset>` (add `approve=yes` to review the plan first), `stop`, `status`, `approve`, `change <what you want>`, `/click stop|resume|approve|cancel <run>` (the buttons), `/as <user>`, `/upload <file.csv>`, `/quit`.');
     await quitting;
   }
   await shutdown();

@@ -184,8 +184,8 @@ export function createRunWorker(deps: RunWorkerDeps): RunWorker {
           if (event.type === 'plan') await registry.setApproval(runId, { state: 'pending', deadline: Date.now() + config.approval.timeoutMs, round: (record?.approval?.round ?? 0) + 1 });
           if (event.type === 'run_finished' && event.status === 'stopped' && reasonOf()?.kind === 'interrupted') break;
           await reporter.handle(event);
-          // Record the outcome at once: the engine may still be releasing its sandbox.
-          if (event.type === 'run_finished') await registry.setState(runId, event.status, event.message);
+          // Record the outcome at once: the engine may still be releasing its sandbox (a run that waits is recorded once parked).
+          if (event.type === 'run_finished' && event.status !== 'awaiting_approval') await registry.setState(runId, event.status, event.message);
         }
       } catch (err) {
         if (!ac.signal.aborted) throw err;

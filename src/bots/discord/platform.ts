@@ -201,7 +201,10 @@ export function createDiscordPlatform(config: Config, deps: DiscordPlatformDeps 
 
   async function handleCommand(handler: MessageHandler, c: Client, interaction: ChatInputCommandInteraction): Promise<void> {
     const strings: Record<string, string | undefined> = {};
-    for (const o of interaction.options.data) if (typeof o.value === 'string') strings[o.name] = o.value;
+    for (const o of interaction.options.data) {
+      if (typeof o.value === 'string') strings[o.name] = o.value;
+      else if (typeof o.value === 'boolean') strings[o.name] = o.value ? 'yes' : 'no';
+    }
     const text = commandText({ name: interaction.commandName, strings })!;
     const attachment = interaction.options.getAttachment('file');
     const guild = interaction.guild;
