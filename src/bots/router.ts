@@ -15,6 +15,7 @@ import type { RunControl } from '../queue/control.js';
 import { checkAction } from './admin-guard.js';
 import type { AuditLog } from './audit.js';
 import { acceptUpload } from './uploads.js';
+import { createPlanDecisions } from './plan-decisions.js';
 import type { IncomingMessage, MessageHandler, RouterContext, RunAction } from './types.js';
 
 export interface RouterDeps {
@@ -159,6 +160,7 @@ export function createRouter(deps: RouterDeps): MessageHandler {
   const log = deps.log ?? ((line: string) => console.error(line));
   const policy = config.admin;
   const base = (m: IncomingMessage) => ({ platform: m.platform, userId: m.user.id, channelRef: m.channelRef, threadRef: m.threadRef });
+  const plans = createPlanDecisions({ config, registry, producer, audit });
 
   async function stop(m: IncomingMessage, ctx: RouterContext, explicit: string | undefined, quietIfNone: boolean) {
     // A reaction names the message it is on; one on a message the worker did not post (a person's
@@ -198,7 +200,7 @@ export function createRouter(deps: RouterDeps): MessageHandler {
     // A run waiting at its plan holds no worker: its plan is cancelled, and the worker woken to say so.
     if (rec.approval?.state === 'pending' && (await registry.decideApproval(runId, { state: 'cancelled', by: m.user.id }))) {
       await registry.setCancelRequested(runId, true);
-      await wakeParked(runId);
+      await plans.wakeParked(runId);
       await audit.write({ ...base(m), action: 'stop', runId, text: m.text || m.reaction || 'button:stop' });
       return void (await ctx.reply({ text: `Cancelling \`${runId}\` at its plan; nothing was changed.`, ephemeral: true }));
     }
@@ -327,49 +329,6 @@ export function createRouter(deps: RouterDeps): MessageHandler {
     await ctx.reply({ text: `↩️ Resuming \`${runId}\` from its first uncommitted chunk.` });
   }
 
-  /** Wakes a run parked at its plan, so a worker acts on the decision now (no-op when it is not parked yet: the worker re-checks). */
-  async function wakeParked(runId: string) {
-    if ((await registry.get(runId))?.state !== 'awaiting_approval') return;
-    await registry.setState(runId, 'queued', 'A decision on the plan was made; the run continues.');
-    await producer.wake(runId);
-  }
-
-  /**
-   * Approve, cancel or change a run's pending plan (admins). Returns false when `quiet` and the
-   * thread has no pending plan (a `change …` that was a chat question after all).
-   */
-  async function decide(m: IncomingMessage, ctx: RouterContext, explicit: string | undefined, decision: 'approved' | 'cancelled' | 'change', instruction?: string, quiet = false): Promise<boolean> {
-    const runId = explicit ?? ((m.targetRef && (await registry.findByRef(m.targetRef))) || (await registry.findByRef(m.threadRef)));
-    const rec = runId ? await registry.get(runId) : undefined;
-    if (quiet && rec?.approval?.state !== 'pending') return false;
-    if (!runId || !rec) return void (await ctx.reply({ text: runId ? `I don't know run \`${runId}\`.` : 'There is no run in this thread. Use `approve <run-id>`.', ephemeral: true })), true;
-    const action = decision === 'approved' ? 'approve' : decision === 'cancelled' ? 'cancel' : 'change';
-    const guard = checkAction(policy, { action, platform: m.platform, userId: m.user.id, roles: m.user.roles, channelRef: m.channelRef });
-    if (!guard.allowed) {
-      await audit.write({ ...base(m), action: 'refusal', runId, reason: `${action}:${guard.reason}`, text: m.text || `button:${action}` });
-      return void (await ctx.reply({ text: guard.message, ephemeral: true })), true;
-    }
-    const by = m.user.name ?? m.user.id;
-    if (rec.approval?.state !== 'pending' || !(await registry.decideApproval(runId, { state: decision, by, ...(instruction ? { instruction: instruction.slice(0, 2000) } : {}) }))) {
-      const now = (await registry.get(runId)) ?? rec;
-      const why = !isActiveState(now.state)
-        ? `it already ${now.state}`
-        : now.approval && now.approval.state !== 'pending'
-          ? `its plan was already ${now.approval.state === 'change' ? 'sent back for a change' : now.approval.state}${now.approval.by ? ` by ${now.approval.by}` : ''}`
-          : `it is ${now.state}, not waiting for approval`;
-      return void (await ctx.reply({ text: `Run \`${runId}\`: ${why}; there is no plan to ${action}.`, ephemeral: true })), true;
-    }
-    if (decision === 'cancelled') await registry.setCancelRequested(runId, true);
-    await wakeParked(runId);
-    await audit.write({ ...base(m), action, runId, text: m.text || `button:${action}` });
-    const text =
-      decision === 'approved' ? `✅ Plan of \`${runId}\` approved by ${by}: cleaning every row now.`
-      : decision === 'cancelled' ? `🛑 Plan of \`${runId}\` cancelled by ${by}; nothing was changed.`
-      : `✏️ ${by} asked for a change; the agent adapts the plan: "${instruction!.slice(0, 300)}"`;
-    await ctx.reply({ text });
-    return true;
-  }
-
   /** A button click: audited first, then the same paths as the typed commands. */
   async function click(m: IncomingMessage, ctx: RouterContext, action: RunAction) {
     await audit.write({ ...base(m), action: 'click', button: action.name, runId: action.runId, text: `button:${action.name}` });
@@ -379,9 +338,9 @@ export function createRouter(deps: RouterDeps): MessageHandler {
       case 'resume':
         return resume(m, ctx, action.runId);
       case 'approve':
-        return void (await decide(m, ctx, action.runId, 'approved'));
+        return void (await plans.decide(m, ctx, action.runId, 'approved'));
       case 'cancel':
-        return void (await decide(m, ctx, action.runId, 'cancelled'));
+        return void (await plans.decide(m, ctx, action.runId, 'cancelled'));
     }
   }
 
@@ -422,9 +381,9 @@ export function createRouter(deps: RouterDeps): MessageHandler {
       case 'status':
         return status(m, ctx, parsed.arg);
       case 'approve':
-        return void (await decide(m, ctx, parsed.arg, 'approved'));
+        return void (await plans.decide(m, ctx, parsed.arg, 'approved'));
       case 'change':
-        if (await decide(m, ctx, undefined, 'change', parsed.arg, true)) return;
+        if (await plans.decide(m, ctx, undefined, 'change', parsed.arg, true)) return;
         return answer(m, ctx, m.text.trim());
       case 'help':
         return void (await ctx.reply({ text: helpText(config) }));
