@@ -23,6 +23,7 @@ import { createRouter, runStatusFor } from '../bots/router.js';
 import { createAuditLog } from '../bots/audit.js';
 import { createPlatforms } from '../bots/platforms.js';
 import { createConsolePlatform } from '../bots/console/platform.js';
+import { threadReporters } from '../bots/sinks.js';
 import type { MessageHandler } from '../bots/types.js';
 
 /** The pieces every chat-ops process shares. */
@@ -84,6 +85,7 @@ function startWorker(stack: Stack, url: string): RunWorker {
     registry: stack.registry,
     control: createRunControl(stack.redis, stack.config.queue.prefix, () => createRedis(url)),
     runDeps: { config: stack.config, model: createModel(stack.config.model), knowledge: stack.knowledge, createSandbox: () => createSandbox(stack.config.sandbox) },
+    createReporter: threadReporters(stack.config),
   });
   return {
     ...worker,
@@ -177,7 +179,7 @@ async function demo(opts: DemoOptions): Promise<number> {
     }
   }
   if (opts.interactive) {
-    console.log('\nYour turn. Type a question, `clean <dataset>`, `stop`, `status`, `/as <user>`, `/upload <file.csv>`, `/quit`.');
+    console.log('\nYour turn. Type a question, `clean <dataset>` (add `approve=yes` to review the plan first), `stop`, `status`, `approve`, `change <what you want>`, `/click stop|resume|approve|cancel <run>` (the buttons), `/as <user>`, `/upload <file.csv>`, `/quit`.');
     await quitting;
   }
   await shutdown();
@@ -219,8 +221,10 @@ export function registerChatopsCommands(program: Command): void {
     .description('Connect to Slack and/or Discord (by the tokens set) and route messages')
     .action(async () => {
       const config = loadConfig();
-      const platforms = createPlatforms(config);
+      let registry: RunRegistry | undefined; // the App Home lists recent runs once Redis is open
+      const platforms = createPlatforms(config, { runs: { recent: async (n) => (registry ? registry.recent(n) : []) } });
       const stack = await openStack(config, await connectRedis(config.queue.redisUrl), config.queue.redisUrl);
+      registry = stack.registry;
       const router = routerFor(stack);
       onSignals(async () => {
         for (const p of platforms) await p.stop();

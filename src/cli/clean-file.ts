@@ -14,7 +14,7 @@ import { renderEvent } from './render-terminal.js';
 export async function cleanFile(
   file: string,
   config: Config,
-  opts: { outDir: string; runId: string; dictionary?: string; options?: Partial<Config['agent']>; knowledge: KnowledgeStore; print?: (line: string) => void; verbose?: boolean },
+  opts: { outDir: string; runId: string; dictionary?: string; datasetName?: string; options?: Partial<Config['agent']>; knowledge: KnowledgeStore; print?: (line: string) => void; verbose?: boolean },
 ): Promise<Extract<RunEvent, { type: 'run_finished' }>> {
   const print = opts.print ?? ((l: string) => console.log(l));
   const deps: RunDeps = { config, model: createModel(config.model), knowledge: opts.knowledge, createSandbox: () => createSandbox(config.sandbox) };
@@ -26,7 +26,7 @@ export async function cleanFile(
   process.once('SIGINT', onSigint);
   try {
     let last: Extract<RunEvent, { type: 'run_finished' }> | undefined;
-    const input = { runId: opts.runId, inputPath: path.resolve(file), dictionaryPath: opts.dictionary ? path.resolve(opts.dictionary) : undefined, outDir: opts.outDir, options: opts.options };
+    const input = { runId: opts.runId, inputPath: path.resolve(file), datasetName: opts.datasetName, dictionaryPath: opts.dictionary ? path.resolve(opts.dictionary) : undefined, outDir: opts.outDir, options: opts.options };
     for await (const e of runCleaning(input, deps, controller.signal)) {
       for (const line of renderEvent(e, opts.verbose)) print(line);
       if (e.type === 'run_finished') last = e;

@@ -155,6 +155,20 @@ export const discordSchema = z.object({
   apiUrl: z.string().optional(),
 });
 
+export const approvalSchema = z.object({
+  /** Every run stops after its draft and posts its plan for an admin to approve (a trigger's `approve=yes|no` overrides it). */
+  required: z.boolean().default(false),
+  /** A plan with no decision by then ends the run (nothing changed). Default 24 h. */
+  timeoutMs: z.number().int().positive().default(86_400_000),
+});
+
+export const threadSchema = z.object({
+  /** Posts one run attempt makes into its thread besides editing its status message, the final summary and files included. */
+  maxPosts: z.number().int().min(3).default(5),
+  /** Columns of the before/after table (and of a plan) shown in the thread: those with most problems; the rest are in report.md. */
+  tableColumns: z.number().int().positive().default(10),
+});
+
 export const configSchema = z.object({
   /** Where runs, uploads, the embedded Chroma and the audit log live (the artifact store). */
   dataDir: z.string().default('.dsbot'),
@@ -173,6 +187,8 @@ export const configSchema = z.object({
   admin: adminSchema.prefault({}),
   slack: slackSchema.prefault({}),
   discord: discordSchema.prefault({}),
+  approval: approvalSchema.prefault({}),
+  thread: threadSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -182,3 +198,4 @@ export type AgentConfig = z.infer<typeof agentSchema>;
 export type KnowledgeConfig = z.infer<typeof knowledgeSchema>;
 export type QueueConfig = z.infer<typeof queueSchema>;
 export type AdminConfig = z.infer<typeof adminSchema>;
+export type ThreadConfig = z.infer<typeof threadSchema>;
