@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 
-export type PromptName = 'system' | 'task' | 'plan' | 'adapt' | 'no_code' | 'refused_final' | 'memory_recipe' | 'memory_insights';
+export type PromptName = 'system' | 'task' | 'plan' | 'adapt' | 'change' | 'no_code' | 'refused_final' | 'memory_recipe' | 'memory_insights';
 
 let cached: Record<PromptName, string> | undefined;
 
@@ -31,6 +31,7 @@ export function fill(template: string, values: Record<string, string | number>):
  */
 export function untrusted(source: string, text: string, maxChars = 6000): string {
   let body = text.length > maxChars ? `${text.slice(0, maxChars)}\n[truncated ${text.length - maxChars} chars]` : text;
-  body = body.replace(/<(\/?)\s*untrusted-data/gi, '&lt;$1untrusted-data');
-  return `<untrusted-data source="${source}">\n${body}\n</untrusted-data>`;
+  // Any `<` that could start one of our tags, whatever the case, spacing or separator.
+  body = body.replace(/<(?=[\s/]*untrusted[\s_-]*data)/gi, '&lt;');
+  return `<untrusted-data source="${source.replace(/[^\w.:-]/g, '_')}">\n${body}\n</untrusted-data>`;
 }

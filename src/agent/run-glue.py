@@ -39,10 +39,10 @@ def describe_recipe(recipe):
     """One line per step: the op and what it touches."""
     out = []
     for i, step in enumerate(recipe or [], 1):
-        target = step.get("column") or step.get("columns") or step.get("lhs") or ""
+        target = step.get("column") or step.get("columns") or step.get("key") or [f"{f.get('lhs')}->{f.get('rhs')}" for f in step.get("fds", [])] or ""
         if isinstance(target, list):
             target = ", ".join(map(str, target[:6])) + (" …" if len(target) > 6 else "")
-        extra = {k: v for k, v in step.items() if k in ("unit", "kind", "format", "action", "min", "max", "rhs", "reason")}
+        extra = {k: v for k, v in step.items() if k in ("unit", "kind", "target", "format", "action", "min", "max", "rule", "reason")}
         out.append("%d. %s %s %s" % (i, step.get("op"), target, _json.dumps(extra, default=str) if extra else ""))
     return "\n".join(out) if out else "(empty recipe)"
 
@@ -62,8 +62,70 @@ def recipe_insights(recipe):
             notes.append("Column %r: values outside [%s, %s] are %s." % (col, step.get("min", step.get("lo")), step.get("max", step.get("hi")), verb))
         elif op == "dominant_format":
             notes.append("Column %r uses the format %r; other formats are converted." % (col, step.get("format")))
-        elif op == "fd_repair":
-            notes.append("%r determines %r; violations repaired by majority." % (step.get("lhs"), step.get("rhs")))
-        elif op == "canonical_categories":
-            notes.append("Column %r has spelling/case variants mapped to canonical values." % (col,))
+        elif op == "dependencies":
+            fds = ", ".join("%s -> %s" % (f.get("lhs"), f.get("rhs")) for f in step.get("fds", [])[:6])
+            notes.append("Dependencies that hold in this kind of file: %s; violations repaired by the group's clear majority." % fds)
+        elif op == "sources":
+            notes.append("Rows of %r are reported by several %r sources; truth discovery weighs them by reliability." % (step.get("key"), step.get("source")))
+        elif op in ("canonical_categories", "map_values", "fix_values"):
+            notes.append("Column %r has %s mapped to canonical values." % (col, {"typo": "rare typos", "pattern": "values its pattern rejects",
+                                                                              "allowed_value": "values outside the dictionary's list"}.get(step.get("rule"), "spelling/case variants")))
     return "\n".join(notes) or "The suggested recipe applied without special cases."
+
+
+def _shown(v, limit=60):
+    """A cell value for a person: empty and missing cells named, long ones cut."""
+    if v is None or (isinstance(v, float) and v != v):
+        return "(empty)"
+    t = str(v)
+    if t == "":
+        return "(empty)"
+    return t if len(t) <= limit else t[: limit - 1] + "…"
+
+
+def plan_summary(total_rows=None, max_columns=40, max_steps=20, examples=2):
+    """What the current `clean_chunk` would do, measured on the sample with a fresh context and
+    read from its lineage: per column the cells it changes (by rule, with before → after
+    examples), the rows it removes (by reason) and the cells it flags. Changes nothing."""
+    fn = globals().get("clean_chunk")
+    if not callable(fn):
+        raise RuntimeError("there is no clean_chunk to summarise")
+    original = load_sample()
+    ctx = sample_context(original)
+    cleaned = fn(original.copy(), ctx)
+    ch = ctx.changes_frame()
+    columns, more, cells = [], 0, int(len(ch))
+    if len(ch):
+        ch = ch.astype({"column": str, "rule": str})
+        counts = ch.groupby("column", sort=False).size().sort_values(ascending=False, kind="stable")
+        more = max(0, len(counts) - max_columns)
+        for name, n in counts.head(max_columns).items():
+            part = ch[ch["column"] == name]
+            rules = part["rule"].value_counts()
+            pairs, seen = [], set()
+            for old, new in zip(part["old"].values, part["new"].values):
+                key = (_shown(old), _shown(new))
+                if key in seen or key[0] == key[1]:
+                    continue
+                seen.add(key)
+                pairs.append({"before": key[0], "after": key[1]})
+                if len(pairs) >= examples:
+                    break
+            columns.append({"name": str(name), "cells": int(n), "examples": pairs,
+                            "rules": [{"rule": str(r), "cells": int(c)} for r, c in rules.head(3).items()]})
+    recipe = getattr(fn, "recipe", None)
+    if recipe is None and isinstance(globals().get("RECIPE"), list):
+        recipe = globals()["RECIPE"]
+    steps = describe_recipe(recipe).split("\n") if recipe else []
+    return {
+        "sampleRows": int(len(original)),
+        "totalRows": int(total_rows if total_rows is not None else len(original)),
+        "rowsKept": int(len(cleaned)) if hasattr(cleaned, "__len__") else int(len(original)),
+        "cellsChanged": cells,
+        "columns": columns,
+        "moreColumns": int(more),
+        "removed": [{"reason": str(k), "rows": int(v)} for k, v in ctx.removed_by_reason().items()],
+        "flagged": [{"rule": str(k), "cells": int(v)} for k, v in ctx.flags_by_rule().items()],
+        "steps": steps[:max_steps],
+        "totalSteps": len(steps),
+    }

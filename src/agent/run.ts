@@ -6,16 +6,17 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CancelledError, toDsbotError } from '../errors.js';
-import type { Sandbox } from '../sandbox/types.js';
+import { CancelledError, SandboxError, toDsbotError } from '../errors.js';
 import { AgentMemory, runCodeAgent, type CodeAgentResult } from './code-agent.js';
-import { CommitLog } from './commit-log.js';
+import { CommitLog, StaleAttemptError } from './commit-log.js';
 import { createContextRefresher } from './context/refresher.js';
-import type { Phase, RunEvent, ValidationCheck } from './events.js';
-import { checkInputFile } from './input-check.js';
+import type { Phase, RunEvent, RunPlan, ValidationCheck } from './events.js';
+import { checkDictionaryFile, checkInputFile } from './input-check.js';
 import { CellFailedError, kernelJson } from './kernel-calls.js';
-import { collectArtifacts, mirrorParts, pinRunIdentity, recipeSource, restoreParts } from './run-files.js';
-import { consultMemory, createKnowledgeTools, rememberRecipe, schemaFingerprint } from './run-memory.js';
+import { collectArtifacts, isCustomRecipe, mirrorParts, pinRunIdentity, recipeJson, recipeSource, restoreParts } from './run-files.js';
+import { columnsResult, finalizeResult, profileResult, replayResult, verdictResult } from './kernel-results.js';
+import { guardSandbox } from './work-files.js';
+import { consultMemory, createKnowledgeTools, rememberRecipe, schemaFingerprint, type Remembered } from './run-memory.js';
 import type { TokenUsage } from './models/types.js';
 import { codeAgentPrompts, fill, untrusted } from './prompt.js';
 import type { CleaningRunInput, RunDeps } from './types.js';
@@ -37,7 +38,7 @@ interface ReplayResult extends Verdict {
 }
 
 interface FinalizeResult {
-  artifacts: string[];
+  artifacts: unknown[];
   rows_in: number;
   rows_out: number;
   rows_removed: number;
@@ -76,9 +77,11 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
   const { config, model, knowledge } = deps;
   const agent = { ...config.agent, ...(input.options ?? {}) };
   checkInputFile(input.inputPath);
+  if (input.dictionaryPath) checkDictionaryFile(input.dictionaryPath);
   const workDir = path.join(input.outDir, 'work');
   mkdirSync(workDir, { recursive: true });
-  const log = new CommitLog(input.outDir);
+  const log = new CommitLog(input.outDir, input.fence);
+  await log.begin(); // from here on, an earlier attempt of this run can no longer commit
   const resumed = log.indices().length > 0;
   const pinnedRows = pinRunIdentity(input.outDir, input.runId, input.inputPath, agent.chunkRows, resumed);
   const resizeNote = pinnedRows !== agent.chunkRows ? `Resuming with the chunk size this run started with (${pinnedRows} rows), not ${agent.chunkRows}.` : undefined;
@@ -97,7 +100,9 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
     onInsight: (text) => pending.push({ type: 'insight', text, at: now() }),
   });
 
-  const sandbox: Sandbox = deps.createSandbox();
+  // Every host read of the work dir goes through the guard: no links, regular files, size caps.
+  const maxFileBytes = agent.maxArtifactMb * 2 ** 20;
+  const sandbox = guardSandbox(deps.createSandbox(), workDir, maxFileBytes);
   // Inside the sandbox the file keeps its own (sanitised) name, so reports name it.
   const csvName = path.basename(input.inputPath).replace(/[^\w.-]/g, '_').replace(/^\.+/, '') || 'input.csv';
   const dictName = csvName === 'data-dictionary.txt' ? 'dictionary-of-data.txt' : 'data-dictionary.txt';
@@ -129,12 +134,13 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
 
     // 1. Consult memory.
     yield phase('memory', 'started');
-    const columns = await kernelJson<string[]>(sandbox, 'reading the file', raiseInit, '[str(c) for c in load_sample().columns]', { signal, valueErrorIsInput: true });
+    const columns = await kernelJson<string[]>(sandbox, 'reading the file', raiseInit, '[str(c) for c in load_sample().columns]', { signal, valueErrorIsInput: true, schema: columnsResult });
     fingerprint = schemaFingerprint(columns);
-    const remembered = await consultMemory(deps, fingerprint).catch((err) => {
+    const remembered: Remembered = await consultMemory(deps, fingerprint).catch((err) => {
       pending.push({ type: 'log', level: 'warn', message: `Knowledge store unavailable, continuing without memory: ${(err as Error).message}`, at: now() });
-      return { insights: [] as string[], recipe: undefined as string | undefined };
+      return { insights: [] };
     });
+    if (remembered.refused) pending.push({ type: 'log', level: 'warn', message: `The recipe remembered for this schema is not offered: ${remembered.refused}.`, at: now() });
     yield* drain(pending);
     yield phase('memory', 'done', `${remembered.insights.length} insight(s)${remembered.recipe ? ', a recipe for this schema' : ''} found`);
 
@@ -145,7 +151,7 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
       'profiling',
       `${raiseInit}\n_P = profile()`,
       '{"rows": _P["rows"], "chunks": _P["chunks"], "duplicate_rows": _P.get("duplicate_rows"), "summary": profile_summary()}',
-      { signal, timeoutMs: hostTimeout, valueErrorIsInput: true },
+      { signal, timeoutMs: hostTimeout, valueErrorIsInput: true, schema: profileResult },
     );
     const totalChunks = Math.max(prof.chunks, 1);
     yield phase('profile', 'done', `${prof.rows} rows × ${columns.length} columns, ${totalChunks} chunk(s)`);
@@ -155,15 +161,16 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
     const prompts = codeAgentPrompts();
     const memory = new AgentMemory(prompts.system);
     const refresher = createContextRefresher();
-    const checkSample = () => kernelJson<Verdict>(sandbox, 'checking the recipe', '_V = check_clean_chunk()', 'dict(_V)', { signal, timeoutMs: hostTimeout });
+    const checkSample = () => kernelJson<Verdict>(sandbox, 'checking the recipe', '_V = check_clean_chunk()', 'dict(_V)', { signal, timeoutMs: hostTimeout, schema: verdictResult });
     const acceptFinal = async () => {
       const v = await checkSample();
       return v.ok ? ({ ok: true } as const) : ({ ok: false, reason: `check_clean_chunk() failed — ${failedChecks(v)}` } as const);
     };
     const agentOptions = { model, sandbox, refresher, agent, contextBudget: config.model.contextBudget, signal, acceptFinal };
     const recipeFile = path.join(input.outDir, 'recipe.py');
+    const stage = input.approval?.stage;
     let recipeReady = false;
-    if (resumed && existsSync(recipeFile)) {
+    if ((resumed || stage === 'approved' || stage === 'change') && existsSync(recipeFile)) {
       const r = await sandbox.exec(readFileSync(recipeFile, 'utf8'), { signal, timeoutMs: hostTimeout });
       if (r.killed === 'aborted') throw new CancelledError();
       let problem = r.error?.message ?? r.killed;
@@ -172,13 +179,14 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
         if (!v.ok) problem = `it fails its check on the sample: ${failedChecks(v)}`;
       }
       recipeReady = !problem;
-      yield { type: 'log', level: recipeReady ? 'info' : 'warn', message: recipeReady ? 'Resuming with the recipe drafted before the interruption.' : `The saved recipe cannot be reused (${problem}); drafting again.`, at: now() };
+      const reused = stage === 'approved' ? 'Continuing with the approved recipe.' : stage === 'change' ? 'Adapting the drafted recipe as asked.' : `Resuming with the recipe saved by an earlier attempt (${log.indices().length} of ${totalChunks} chunk(s) committed).`;
+      yield { type: 'log', level: recipeReady ? 'info' : 'warn', message: recipeReady ? reused : `The saved recipe cannot be reused (${problem}); drafting again.`, at: now() };
     }
     let cells: string[] = recipeReady ? [readFileSync(recipeFile, 'utf8')] : [];
     let usedFallback = false;
-    if (!recipeReady) {
+    if (!recipeReady || stage === 'change') {
       const memoryText = [
-        remembered.recipe ? fill(prompts.memory_recipe, { fingerprint, source: remembered.recipe }) : '',
+        remembered.recipe ? fill(prompts.memory_recipe, { fingerprint, recipe: untrusted('remembered-recipe', `[\n${remembered.recipe.map((st) => JSON.stringify(st)).join(',\n')}\n]`, 30_000) }) : '',
         remembered.insights.length ? fill(prompts.memory_insights, { insights: untrusted('insights', remembered.insights.map((t) => `- ${t}`).join('\n'), 3000) }) : '',
       ].filter(Boolean).join('\n');
       memory.steps.push({
@@ -194,9 +202,14 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
           profile: untrusted('profile', prof.summary, agent.maxObservationChars),
         }),
       });
+      // A person's instruction (an admin's reply to the plan): trusted, so not quoted as data.
+      if (input.approval?.stage === 'change') {
+        memory.steps.push({ kind: 'task', text: fill(prompts.change, { instruction: input.approval.instruction.slice(0, 2000), recipe: recipeReady ? cells[0].slice(0, 6000) : '(it could not be loaded: draft a new one)' }) });
+        if (model.name === 'builtin') pending.push({ type: 'log', level: 'warn', message: 'The builtin model does not follow written instructions: it drafts the same plan again. Configure an LLM (README, Models) to adapt plans to requests.', at: now() });
+      }
       const episode = yield* tapSteps(runCodeAgent(memory, { ...agentOptions, phase: 'draft', firstStep: 1 }), stats);
       stats.add(episode);
-      cells = episode.cells;
+      cells = stage === 'change' && recipeReady ? [...cells, ...episode.cells] : episode.cells;
       yield* drain(pending);
       if (!episode.done) {
         yield { type: 'log', level: 'warn', message: `The agent did not finish a checked recipe in ${agent.maxSteps} steps; using the toolkit's suggested recipe.`, at: now() };
@@ -211,6 +224,14 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
     yield { type: 'validation', phase: 'draft', scope: 'sample', ok: sampleVerdict.ok, checks: sampleVerdict.checks, at: now() };
     yield phase('draft', 'done', `recipe checked on the sample: ${sampleVerdict.ok ? 'passed' : 'failed — ' + failedChecks(sampleVerdict)}`);
 
+    // Plan approval: stop at this phase boundary; the recipe waits in the run directory.
+    if (stage === 'plan' || stage === 'change') {
+      const plan = await kernelJson<RunPlan>(sandbox, 'summarising the plan', '', `plan_summary(${prof.rows})`, { signal, timeoutMs: hostTimeout });
+      yield { type: 'plan', plan, at: now() };
+      yield { type: 'run_finished', runId: input.runId, status: 'awaiting_approval', message: 'The plan waits for approval; nothing was changed yet.', artifacts: [], at: now() };
+      return;
+    }
+
     // 4. Replay the recipe over every chunk, without model calls; commit each chunk once.
     yield phase('replay', 'started', resumed ? `resuming after ${log.indices().length} committed chunk(s)` : undefined);
     if (sandbox.kind !== 'local' && resumed) await restoreParts(sandbox, workDir, log.indices());
@@ -223,7 +244,8 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
       if (signal?.aborted) throw new CancelledError();
       let res: ReplayResult;
       try {
-        res = await kernelJson<ReplayResult>(sandbox, `replaying chunk ${i}`, '', `replay_chunk(${i})`, { signal, timeoutMs: config.sandbox.cellTimeoutMs });
+        res = await kernelJson<ReplayResult>(sandbox, `replaying chunk ${i}`, '', `replay_chunk(${i})`, { signal, timeoutMs: config.sandbox.cellTimeoutMs, schema: replayResult });
+        if (res.index !== i) throw new SandboxError(`replaying chunk ${i}: the kernel answered for chunk ${res.index}`);
       } catch (err) {
         // The recipe raised on this chunk: the model's mistake, handled like a failed validation.
         if (!(err instanceof CellFailedError)) throw err;
@@ -261,8 +283,8 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
         continue;
       }
       if (!res.ok) yield { type: 'log', level: 'warn', message: `Chunk ${i} committed with failed checks after ${agent.maxAdaptations} adaptation(s): ${failedChecks(res)}.`, at: now() };
-      if (sandbox.kind !== 'local') await mirrorParts(sandbox, workDir, i);
-      log.commit({ index: i, rowsIn: res.rows_in, rowsOut: res.rows_out, rowsRemoved: res.rows_removed, hash: res.hash, ok: res.ok, at: now() });
+      if (sandbox.kind !== 'local') await mirrorParts(sandbox, workDir, i, maxFileBytes);
+      await log.commit({ index: i, rowsIn: res.rows_in, rowsOut: res.rows_out, rowsRemoved: res.rows_removed, hash: res.hash, ok: res.ok, at: now() });
       rowsProcessed += res.rows_in;
       yield { type: 'chunk_committed', index: i, rowsIn: res.rows_in, rowsOut: res.rows_out, hash: res.hash, at: now() };
       yield { type: 'progress', phase: 'replay', chunksDone: log.indices().length, totalChunks, rowsProcessed, elapsedMs: now() - started, modelCalls: stats.modelCalls, at: now() };
@@ -288,13 +310,18 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
       durations_ms: { ...stats.durations, total: now() - started },
       chunks: log.all(),
     };
-    const fin = await kernelJson<FinalizeResult>(sandbox, 'writing the outputs', '', `finalize(${JSON.stringify(log.indices())}, __import__('json').loads(${JSON.stringify(JSON.stringify(meta))}))`, { signal, timeoutMs: hostTimeout });
-    const artifacts = await collectArtifacts(sandbox, workDir, input.outDir, [...fin.artifacts, 'recipe.py']);
-    // Only a recipe that passed everywhere is offered to later runs (it would replace a good one).
-    const recipeWorked = !usedFallback && log.all().every((c) => c.ok);
-    if (recipeWorked) await rememberRecipe(deps, input, fingerprint, readFileSync(recipeFile, 'utf8'), fin).catch((err) =>
-      pending.push({ type: 'log', level: 'warn', message: `Could not store the recipe in the knowledge store: ${(err as Error).message}`, at: now() }),
-    );
+    await log.assertCurrent();
+    const fin = await kernelJson<FinalizeResult>(sandbox, 'writing the outputs', '', `finalize(${JSON.stringify(log.indices())}, __import__('json').loads(${JSON.stringify(JSON.stringify(meta))}))`, { signal, timeoutMs: hostTimeout, schema: finalizeResult });
+    const artifacts = await collectArtifacts(sandbox, workDir, input.outDir, fin.artifacts, maxFileBytes, (message) => pending.push({ type: 'log', level: 'warn', message, at: now() }));
+    // Only a recipe that passed everywhere is offered to later runs (it would replace a good one),
+    // and only as the toolkit's JSON steps: code the agent wrote is never remembered.
+    if (!usedFallback && !isCustomRecipe(cells) && log.all().every((c) => c.ok)) {
+      const recipe = await recipeJson(sandbox, signal, hostTimeout);
+      if (recipe.ok) await rememberRecipe(deps, input, fingerprint, recipe.json, fin).catch((err) =>
+        pending.push({ type: 'log', level: 'warn', message: `Could not store the recipe in the knowledge store: ${(err as Error).message}`, at: now() }),
+      );
+      else pending.push({ type: 'log', level: 'info', message: `The recipe is not remembered: ${recipe.reason}.`, at: now() });
+    }
     yield* drain(pending);
     yield phase('reflect', 'done');
     yield {
@@ -321,6 +348,7 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
     };
   } catch (err) {
     const e = toDsbotError(err);
+    if (e instanceof StaleAttemptError) throw e; // a newer attempt owns the run: report nothing
     if (e.kind !== 'cancelled' && !signal?.aborted) throw e;
     yield* drain(pending);
     const kept = log.indices().length;

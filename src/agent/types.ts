@@ -2,6 +2,7 @@
 import type { AgentConfig, Config } from '../config/schema.js';
 import type { KnowledgeStore } from '../knowledge/types.js';
 import type { Sandbox } from '../sandbox/types.js';
+import type { CommitFence } from './commit-log.js';
 import type { ModelProvider } from './models/types.js';
 
 export interface CleaningRunInput {
@@ -19,6 +20,15 @@ export interface CleaningRunInput {
   options?: Partial<AgentConfig>;
   /** OpenTelemetry trace id of this attempt, written into report.md/report.json (the worker sets it). */
   traceId?: string;
+  /** Fences this attempt's chunk commits against other attempts of the run (queued runs; see commit-log.ts). */
+  fence?: CommitFence;
+  /**
+   * Plan approval, a phase boundary after the draft. `plan`: draft, then end with a `plan` event
+   * and status `awaiting_approval` (the recipe stays in the run directory). `approved`: continue
+   * from that recipe without drafting again. `change`: draft again from it, following a
+   * person's instruction, then end with a new plan. Absent: run straight through.
+   */
+  approval?: { stage: 'plan' } | { stage: 'approved' } | { stage: 'change'; instruction: string };
 }
 
 export interface RunDeps {

@@ -26,6 +26,8 @@ export function registerAskCommand(program: Command): void {
         try {
           const answer = await agent.answer({ threadRef: 'console:ask', userId: 'cli', text: question });
           console.log(answer.text);
+          // No answer at all (the model returned nothing) is a failure for scripts.
+          if (answer.failed) process.exitCode = 1;
         } finally {
           await agent.close?.();
         }

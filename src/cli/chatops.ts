@@ -23,6 +23,7 @@ import { createRouter, runStatusFor } from '../bots/router.js';
 import { createAuditLog } from '../bots/audit.js';
 import { createPlatforms } from '../bots/platforms.js';
 import { createConsolePlatform } from '../bots/console/platform.js';
+import { threadReporters } from '../bots/sinks.js';
 import type { MessageHandler } from '../bots/types.js';
 import { logger } from '../observability/logger.js';
 import { tracedChat } from '../observability/chat-trace.js';
@@ -92,6 +93,7 @@ function startWorker(stack: Stack, url: string): RunWorker {
     registry: stack.registry,
     control: createRunControl(stack.redis, stack.config.queue.prefix, () => createRedis(url)),
     runDeps: { config: stack.config, model: createModel(stack.config.model), knowledge: stack.knowledge, createSandbox: () => createSandbox(stack.config.sandbox) },
+    createReporter: threadReporters(stack.config),
   });
   return {
     ...worker,
@@ -187,7 +189,7 @@ async function demo(opts: DemoOptions): Promise<number> {
     }
   }
   if (opts.interactive) {
-    console.log('\nYour turn. Type a question, `clean <dataset>`, `stop`, `status`, `/as <user>`, `/upload <file.csv>`, `/quit`.');
+    console.log('\nYour turn. Type a question, `clean <dataset>` (add `approve=yes` to review the plan first), `stop`, `status`, `approve`, `change <what you want>`, `/click stop|resume|approve|cancel <run>` (the buttons), `/as <user>`, `/upload <file.csv>`, `/quit`.');
     await quitting;
   }
   await shutdown();
@@ -234,8 +236,10 @@ export function registerChatopsCommands(program: Command): void {
     .action(async () => {
       const config = loadConfig();
       const tracing = startTelemetry(config, 'bot');
-      const platforms = createPlatforms(config);
+      let registry: RunRegistry | undefined; // the App Home lists recent runs once Redis is open
+      const platforms = createPlatforms(config, { runs: { recent: async (n) => (registry ? registry.recent(n) : []) } });
       const stack = await openStack(config, await connectRedis(config.queue.redisUrl, config.queue.connectWaitMs), config.queue.redisUrl);
+      registry = stack.registry;
       const router = routerFor(stack);
       const connected = new Map(platforms.map((p) => [p.name, false]));
       const ops = await serveOps(config, 'bot', { redis: stack.redis, knowledge: stack.knowledge, knowledgeFallback: stack.knowledgeFallback, queue: stack.producer.queue, platforms: () => Object.fromEntries(connected) });

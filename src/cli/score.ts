@@ -15,13 +15,22 @@ export interface PRF {
 export interface EvalScores {
   detection: PRF;
   correction: PRF;
-  per_column?: Record<string, { errors: number; flagged: number; detected: number; corrected: number; detection: PRF; correction: PRF }>;
+  per_column?: Record<string, {
+    errors: number; flagged: number; detected: number; corrected: number; detection: PRF; correction: PRF;
+    /** The most frequent wrong changes: dirty value, value made, value expected, how often. */
+    wrong?: { dirty: string; made: string; expected: string; count: number }[];
+    /** The most frequent errors left alone: dirty value, value expected, how often. */
+    missed?: { dirty: string; expected: string; count: number }[];
+  }>;
 }
 
 const TOOLKIT_DIR = fileURLToPath(new URL('../agent/toolkit/dsbot_toolkit', import.meta.url));
 
-/** `removed` is the run's removed_rows.csv (rows removed as duplicates/outliers are scored as unchanged, in place). */
-export async function scoreCleaning(config: Config, files: { dirty: string; clean: string; cleaned: string; removed?: string; workDir: string }): Promise<EvalScores> {
+/**
+ * `removed` is the run's removed_rows.csv and `changes` its changes.csv: a removed row is put back in
+ * place with its dirty values and the repairs the run recorded for it.
+ */
+export async function scoreCleaning(config: Config, files: { dirty: string; clean: string; cleaned: string; removed?: string; changes?: string; workDir: string }): Promise<EvalScores> {
   mkdirSync(files.workDir, { recursive: true });
   const sandbox = createSandbox(config.sandbox);
   try {
@@ -32,6 +41,7 @@ export async function scoreCleaning(config: Config, files: { dirty: string; clea
         { hostPath: path.resolve(files.clean), name: 'clean.csv' },
         { hostPath: path.resolve(files.cleaned), name: 'cleaned.csv' },
         ...(files.removed && existsSync(files.removed) ? [{ hostPath: path.resolve(files.removed), name: 'removed_rows.csv' }] : []),
+        ...(files.changes && existsSync(files.changes) ? [{ hostPath: path.resolve(files.changes), name: 'changes.csv' }] : []),
       ],
       pythonPackages: [{ hostDir: TOOLKIT_DIR, name: 'dsbot_toolkit' }],
       setupCode: 'from dsbot_toolkit import score_cells',

@@ -28,6 +28,14 @@ export const sandboxSchema = z.object({
       maxProcesses: z.number().int().positive().default(64),
       /** Largest file the kernel may write (RLIMIT_FSIZE), MiB. */
       maxFileMb: z.number().int().positive().default(2048),
+      /**
+       * Bytes the kernel may keep in its work dir, MiB (checked every 250 ms while a cell runs and
+       * when it ends; past it the kernel is stopped and what it wrote since the last check removed).
+       * 8 GiB: a 10M-row run (about 1.5 GB of CSV) peaks at 2-3× its input (chunk parts + joined outputs).
+       */
+      workDirMb: z.number().int().positive().default(8192),
+      /** Size of the kernel's private, writable /tmp (RAM), MiB. */
+      tmpMb: z.number().int().positive().default(256),
     })
     .prefault({}),
   e2b: z
@@ -76,6 +84,8 @@ export const agentSchema = z.object({
   outliers: z.enum(['flag', 'remove']).default('flag'),
   /** Largest observation (chars) sent back to the model per step. */
   maxObservationChars: z.number().int().positive().default(6_000),
+  /** Largest file the host takes from the sandbox's work dir (an output, a chunk part), MiB. */
+  maxArtifactMb: z.number().int().positive().default(2048),
 });
 
 export const knowledgeSchema = z.object({
@@ -180,6 +190,20 @@ export const observabilitySchema = z.object({
     .prefault({}),
 });
 
+export const approvalSchema = z.object({
+  /** Every run stops after its draft and posts its plan for an admin to approve (a trigger's `approve=yes|no` overrides it). */
+  required: z.boolean().default(false),
+  /** A plan with no decision by then ends the run (nothing changed). Default 24 h. */
+  timeoutMs: z.number().int().positive().default(86_400_000),
+});
+
+export const threadSchema = z.object({
+  /** Posts one run attempt makes into its thread besides editing its status message, the final summary and files included. */
+  maxPosts: z.number().int().min(3).default(5),
+  /** Columns of the before/after table (and of a plan) shown in the thread: those with most problems; the rest are in report.md. */
+  tableColumns: z.number().int().positive().default(10),
+});
+
 export const configSchema = z.object({
   /** Where runs, uploads, the embedded Chroma and the audit log live (the artifact store). */
   dataDir: z.string().default('.dsbot'),
@@ -199,6 +223,8 @@ export const configSchema = z.object({
   slack: slackSchema.prefault({}),
   discord: discordSchema.prefault({}),
   observability: observabilitySchema.prefault({}),
+  approval: approvalSchema.prefault({}),
+  thread: threadSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -209,3 +235,4 @@ export type KnowledgeConfig = z.infer<typeof knowledgeSchema>;
 export type QueueConfig = z.infer<typeof queueSchema>;
 export type AdminConfig = z.infer<typeof adminSchema>;
 export type ObservabilityConfig = z.infer<typeof observabilitySchema>;
+export type ThreadConfig = z.infer<typeof threadSchema>;

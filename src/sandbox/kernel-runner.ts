@@ -55,7 +55,16 @@ export interface KernelRunnerOptions {
   label: string;
   /** Extra hint appended to start failures (what to install or check). */
   startHint?: (stderr: string, ready?: ReadyMessage) => string | undefined;
+  /** Watches each cell beside it (the local work-dir quota); see CellWatch. */
+  watchCell?: CellWatch;
 }
+
+/**
+ * Called as a cell starts, with `stop` (kills the cell's kernel; resolves true once it is gone).
+ * Returns `end`, awaited after the cell ended and before the kernel restarts: a verdict from it
+ * replaces the cell's result with a killed one carrying its note (an abort still reads as aborted).
+ */
+export type CellWatch = (stop: (reason: KillReason) => Promise<boolean>) => () => Promise<{ reason: KillReason; note: string } | undefined>;
 
 const KILL_GRACE_MS = 3000;
 
@@ -175,7 +184,10 @@ export class KernelRunner {
     const live = await this.ensureLive();
     const stateLost = this.lostUnreported;
     this.lostUnreported = false;
-    const result = await this.runCell(live, code, options.timeoutMs ?? this.opts.cellTimeoutMs, options.signal);
+    const end = this.opts.watchCell?.(async (reason) => (await live.kill(reason), Boolean(live.exit)));
+    let result = await this.runCell(live, code, options.timeoutMs ?? this.opts.cellTimeoutMs, options.signal);
+    const verdict = await end?.();
+    if (verdict && result.killed !== 'aborted') result = killedResult(verdict.reason, result.durationMs, true, verdict.note);
     if (result.killed) {
       if (!this.closed) this.reboot();
       return result;

@@ -17,16 +17,18 @@ export interface LocalCommandSpec {
   inputs: { hostPath: string; name: string }[];
   /** Python packages: host dir → name under /app/lib. */
   pythonPackages: { hostDir: string; name: string }[];
-  /** Resource limits applied with prlimit. */
-  limits: { cpuSeconds: number; memoryMb: number; maxProcesses: number; maxFileMb: number };
+  /** Resource limits applied with prlimit, and the size of /tmp (MiB, default TMP_SIZE_MB). */
+  limits: { cpuSeconds: number; memoryMb: number; maxProcesses: number; maxFileMb: number; tmpMb?: number };
   /** When the host runs as root: the unprivileged uid/gid the kernel runs as (root ignores RLIMIT_NPROC). */
   runAs?: { uid: number; gid: number };
+  /** The fd (in bwrap) from which bwrap reads the seccomp filter (seccomp.ts); none: no filter. */
+  seccompFd?: number;
 }
 
 /** Paths inside the isolated sandbox. */
 export const SANDBOX_PATHS = { work: '/sandbox', data: '/data', lib: '/app/lib', kernel: '/app/kernel.py' } as const;
 
-/** Size of the sandbox's private /tmp (tmpfs), MiB. */
+/** Default size of the sandbox's private /tmp (tmpfs), MiB (`sandbox.local.tmpMb`). */
 export const TMP_SIZE_MB = 256;
 
 /** Environment of the kernel (everything else is cleared). */
@@ -60,10 +62,13 @@ export function bwrapArgv(spec: LocalCommandSpec): string[] {
   if (spec.runAs) {
     // As root, stay in the initial user namespace (so bwrap can read any bind source) and let
     // setpriv drop to an unprivileged uid with no capabilities at all before Python starts.
+    // No user namespace here, so no --disable-userns: the seccomp filter keeps the kernel out of new ones.
     a.push('--unshare-ipc', '--unshare-pid', '--unshare-net', '--unshare-uts', '--unshare-cgroup-try');
   } else {
-    a.push('--unshare-all');
+    // bwrap makes the user namespace; --disable-userns forbids nested ones (so does the seccomp filter).
+    a.push('--unshare-all', '--unshare-user', '--disable-userns');
   }
+  if (spec.seccompFd !== undefined) a.push('--seccomp', String(spec.seccompFd));
   // fd 3 receives {"child-pid": N}: the host kills that PID-namespace init so the outer bwrap
   // reaps it (killing the outer one first would orphan the inner one as a zombie of PID 1).
   a.push('--die-with-parent', '--new-session', '--info-fd', '3');
@@ -73,7 +78,9 @@ export function bwrapArgv(spec: LocalCommandSpec): string[] {
   // Debian's matplotlib keeps its matplotlibrc in /etc (mpl-data links to it).
   a.push('--ro-bind-try', '/etc/matplotlibrc', '/etc/matplotlibrc');
   // /tmp is RAM: cap it (a cell filling it with many small files would otherwise eat host memory).
-  a.push('--proc', '/proc', '--dev', '/dev', '--size', String(TMP_SIZE_MB * 1024 * 1024), '--tmpfs', '/tmp');
+  // World-writable and sticky: the kernel may run as another uid than the one that mounts it.
+  const tmpBytes = (spec.limits.tmpMb ?? TMP_SIZE_MB) * 1024 * 1024;
+  a.push('--proc', '/proc', '--dev', '/dev', '--perms', '1777', '--size', String(tmpBytes), '--tmpfs', '/tmp');
   a.push('--bind', spec.workDir, SANDBOX_PATHS.work);
   a.push('--dir', SANDBOX_PATHS.data);
   for (const f of spec.inputs) a.push('--ro-bind', f.hostPath, `${SANDBOX_PATHS.data}/${f.name}`);

@@ -5,19 +5,28 @@
  * - network: the kernel has its own empty network namespace (no 127.0.0.1 services, no internet);
  * - host files: only /usr (read-only), the work dir (read-write, /sandbox), the inputs
  *   (read-only, /data) and the Python packages (read-only, /app/lib) exist inside; no /etc, /root,
- *   /home or project directory; a fresh /tmp;
+ *   /home or project directory;
  * - secrets: the environment is cleared (only PATH, HOME, LANG and thread settings are set);
  * - privileges: every capability is dropped; when the host runs as root the kernel runs as an
  *   unprivileged uid of its own (so RLIMIT_NPROC applies and root-owned host files stay read-only);
+ *   it cannot create user namespaces (where it would regain every capability): a seccomp filter
+ *   refuses unshare/clone with CLONE_NEWUSER and clone3 (seccomp.ts), and on an unprivileged host
+ *   bwrap's --disable-userns forbids them too;
  * - runaway cells: CPU seconds, address space (pandas raises MemoryError), processes (fork
  *   bombs), file size (prlimit), wall-clock time per cell (host kills the whole PID namespace),
- *   stdout/stderr size (capped in the kernel) and /tmp size (a 256 MiB tmpfs);
- * - files planted by the cell: host reads and writes of the work dir never follow symlinks out of it.
+ *   stdout/stderr size (capped in the kernel);
+ * - disk: the work dir has a byte quota (`sandbox.local.workDirMb`, work-dir-quota.ts): past it
+ *   the kernel is stopped and what it wrote since the last check removed; /tmp is a private,
+ *   writable tmpfs of `sandbox.local.tmpMb` (so libraries do not spill into the work dir);
+ * - files planted by the cell: host reads and writes of the work dir never follow symlinks out of
+ *   it, nor does the quota's measuring and removing.
  *
- * What it does NOT protect against: Linux kernel exploits (it is namespaces + rlimits, not a
- * VM), reading anything under /usr, timing and other side channels, disk filling below the file
- * size limit with many files, and CPU contention with other processes. With
- * `sandbox.local.allowUnisolated: true` there is NO isolation at all (limits only).
+ * What it does NOT protect against: Linux kernel exploits through the syscalls still allowed (it
+ * is namespaces, rlimits and one seccomp rule, not a VM: use E2B for that), reading anything under
+ * /usr, timing and other side channels, a work dir briefly over quota (checked every 250 ms; a
+ * burst between checks is removed when caught), the host filling its disk by other means, and CPU
+ * contention with other processes. With `sandbox.local.allowUnisolated: true` there is NO
+ * isolation at all (rlimits and the work-dir quota only).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { constants } from 'node:fs';
@@ -29,8 +38,10 @@ import { sandboxSchema, type SandboxConfig } from '../config/schema.js';
 import { KERNEL_PATH } from './kernel-protocol.js';
 import { KernelRunner, type KernelIO, type KernelProcess } from './kernel-runner.js';
 import { bwrapArgv, kernelEnv, SANDBOX_PATHS, unisolatedArgv } from './local-command.js';
+import { noUserNamespacesFilter } from './seccomp.js';
 import type { ExecOptions, ExecResult, Sandbox, SandboxPaths, SandboxStartOptions } from './types.js';
 import { chownTree, readInside, writeInside } from './work-dir.js';
+import { WorkDirQuota } from './work-dir-quota.js';
 import { logger } from '../observability/logger.js';
 
 export const INSTALL_BWRAP = 'apt-get install -y bubblewrap';
@@ -40,7 +51,16 @@ export const INSTALL_PANDAS = 'apt-get install -y python3-pandas python3-numpy';
 export interface LocalSandboxOptions {
   /** Where the unisolated warning goes; default the process logger (warn). */
   warn?: (message: string) => void;
+  /**
+   * When the host runs as root: run bubblewrap itself as this unprivileged user, so the sandbox is
+   * built as on an unprivileged host (bwrap makes the user namespace). Tests use it to cover that
+   * path; the inputs, packages and kernel must be readable by that user.
+   */
+  spawnAs?: { uid: number; gid: number };
 }
+
+/** The fd on which bwrap reads the seccomp filter (0-2 stdio, 3 the info fd). */
+const SECCOMP_FD = 4;
 
 const bwrapChecked = new Map<string, string | undefined>();
 
@@ -105,9 +125,15 @@ export class LocalSandbox implements Sandbox {
     const workDir = path.resolve(options.workDir);
     await mkdir(workDir, { recursive: true });
     this.workDir = workDir;
-    if (isolated && process.getuid?.() === 0) {
+    const spawnAs = isolated && process.getuid?.() === 0 ? this.options.spawnAs : undefined;
+    if (spawnAs) this.owner = spawnAs;
+    else if (isolated && process.getuid?.() === 0) {
       const id = 200_000 + Math.floor(Math.random() * 1_000_000);
       this.owner = { uid: id, gid: id };
+    }
+    const seccomp = isolated ? noUserNamespacesFilter() : undefined;
+    if (isolated && !seccomp && !spawnAs && this.owner) {
+      throw new SandboxError(`The local sandbox has no seccomp filter for ${process.arch}: as root it cannot keep the kernel out of new user namespaces. Run dsbot as an unprivileged user (bwrap then uses --disable-userns).`);
     }
     for (const f of options.files ?? []) await writeInside(workDir, f.path, f.content);
     if (this.owner) {
@@ -128,7 +154,8 @@ export class LocalSandbox implements Sandbox {
         inputs: options.inputs ?? [],
         pythonPackages: options.pythonPackages ?? [],
         limits: local,
-        runAs: this.owner,
+        runAs: spawnAs ? undefined : this.owner,
+        seccompFd: seccomp ? SECCOMP_FD : undefined,
       });
     } else {
       (this.options.warn ?? ((line: string) => logger.warn(line)))(
@@ -148,8 +175,10 @@ export class LocalSandbox implements Sandbox {
       cwd = workDir;
     }
     const env = isolated ? { PATH: '/usr/bin:/bin' } : kernelEnv(workDir);
+    const quota = new WorkDirQuota(workDir, local.workDirMb);
     this.runner = new KernelRunner({
-      launch: (io) => launchLocal(argv, cwd, env, io, isolated),
+      launch: (io) => launchLocal(argv, cwd, env, io, { isolated, seccomp, spawnAs }),
+      watchCell: (stop) => quota.watch(stop),
       hostTools: options.hostTools,
       sysPath,
       maxOutputBytes: this.config.maxOutputBytes,
@@ -194,10 +223,25 @@ export class LocalSandbox implements Sandbox {
   }
 }
 
+/** How to spawn: isolated (bwrap, with its info fd), the seccomp filter bwrap reads on SECCOMP_FD, as which user. */
+interface LaunchOptions {
+  isolated: boolean;
+  seccomp?: Buffer;
+  spawnAs?: { uid: number; gid: number };
+}
+
 /** Spawns the kernel in its own process group; kill() SIGKILLs the sandbox's PID namespace, then the group. */
-function launchLocal(argv: string[], cwd: string, env: Record<string, string>, io: KernelIO, isolated: boolean): Promise<KernelProcess> {
+function launchLocal(argv: string[], cwd: string, env: Record<string, string>, io: KernelIO, opts: LaunchOptions): Promise<KernelProcess> {
+  const { isolated, seccomp, spawnAs } = opts;
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0], argv.slice(1), { cwd, env, stdio: ['pipe', 'pipe', 'pipe', isolated ? 'pipe' : 'ignore'], detached: true });
+    const stdio: ('pipe' | 'ignore')[] = ['pipe', 'pipe', 'pipe', isolated ? 'pipe' : 'ignore'];
+    if (seccomp) stdio[SECCOMP_FD] = 'pipe';
+    const child = spawn(argv[0], argv.slice(1), { cwd, env, stdio, detached: true, ...spawnAs });
+    if (seccomp) {
+      const filter = child.stdio[SECCOMP_FD] as NodeJS.WritableStream | null;
+      filter?.on('error', () => undefined); // bwrap failed early: its exit reports it
+      filter?.end(seccomp); // bwrap reads the program up to EOF
+    }
     child.stdout!.setEncoding('utf8');
     child.stderr!.setEncoding('utf8');
     child.stdout!.on('data', (c: string) => io.onStdout(c));

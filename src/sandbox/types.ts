@@ -13,8 +13,8 @@ export interface CellError {
   traceback: string;
 }
 
-/** Why the kernel was killed while running a cell. */
-export type KillReason = 'timeout' | 'memory' | 'aborted' | 'crashed';
+/** Why the kernel was killed while running a cell (`disk-quota`: the local work dir passed `sandbox.local.workDirMb`). */
+export type KillReason = 'timeout' | 'memory' | 'aborted' | 'crashed' | 'disk-quota';
 
 /** What running one cell produced. */
 export interface ExecResult {

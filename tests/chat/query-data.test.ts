@@ -13,7 +13,7 @@ describe('query_data', () => {
     const r = await data.query('turtle_reviews', 'df.groupby("education")["spending_score (1-100)"].mean().round(2)');
     expect(r.ok).toBe(true);
     const truth = pandas(`df = pd.read_csv("data/turtle/turtle_reviews.csv"); print(round(df[df.education == "PhD"]["spending_score (1-100)"].mean(), 2))`);
-    expect(r.result).toMatch(new RegExp(`PhD\\s+${truth.replace('.', '\\.')}`));
+    expect(r.result).toContain(`PhD | ${truth}`);
     expect(r.columns.sort()).toEqual(['education', 'spending_score (1-100)']);
     expect((await data.query('turtle_sales', 'df.Year.isna().sum()')).result).toBe('2');
     expect((await data.query('turtle_sales', 'df[df.Genre == "Sports"].shape')).result).toBe(`[${pandas(`df = pd.read_csv("data/turtle/turtle_sales.csv"); print((df.Genre == "Sports").sum())`)}, 9]`);
@@ -45,6 +45,33 @@ describe('query_data', () => {
   it('returns Python errors as data', async () => {
     const r = await data.query('turtle_reviews', 'df["no such column"].mean()');
     expect(r).toMatchObject({ ok: false, error: expect.stringMatching(/^KeyError/) });
+  });
+
+  it('renders compactly: no padding, cell text cut, and how many rows were shown', async () => {
+    const r = await data.query('turtle_reviews', 'df[["review", "age"]].head(12)');
+    const lines = r.result!.split('\n');
+    expect(lines).toHaveLength(14);
+    expect(lines[0]).toBe(' | review | age');
+    expect(lines.at(-1)).toBe('[12 of 12 rows shown]');
+    for (const l of lines.slice(1, -1)) expect(l.length).toBeLessThan(90);
+    const first = pandas(`df = pd.read_csv("data/turtle/turtle_reviews.csv"); print(df.review[0][:59])`);
+    expect(lines[1]).toBe(`0 | ${first}… | 18`);
+    const big = await data.query('turtle_reviews', 'df.age');
+    expect(big.result!.split('\n').at(-1)).toBe('[50 of 2000 rows shown]');
+  });
+
+  it('rejects methods passed uncalled and method names given to agg', async () => {
+    for (const e of ['df.sort_values("age", key=df.to_csv)', 'max(["x"], key=df.to_csv)', 'df.agg("eval", 0, "1")', 'df.groupby("education").agg("pipe")', 'df.pivot_table(index="education", aggfunc="to_csv")']) {
+      const r = await data.query('turtle_reviews', e);
+      expect(r.ok, e).toBe(false);
+      expect(r.error).toMatch(/^rejected: /);
+    }
+    expect((await data.query('turtle_reviews', 'df.agg({"age": "mean"}).round(1)')).result).toMatch(/age \| 39\.5/);
+  });
+
+  it('names the valid columns after a KeyError', async () => {
+    const r = await data.query('turtle_reviews', 'df["income"].mean()');
+    expect(r.error).toMatch(/^KeyError: 'income' \(columns of this dataset: 'gender', 'age', 'remuneration \(k£\)'/);
   });
 
   it('caps the result size', async () => {

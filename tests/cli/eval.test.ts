@@ -16,8 +16,10 @@ describe('dsbot eval', () => {
     const clean: (string | number)[][] = [['id', 'size', 'city']];
     const dirty: (string | number)[][] = [['id', 'size', 'city']];
     for (let i = 1; i <= 60; i++) {
+      // size: mostly plain numbers, a few written '12.0 oz' (one unit: the number is kept); city: blanks mostly empty,
+      // some written 'N/A' (empty is the column's usual way of writing nothing, so the odd tokens are emptied)
       clean.push([i, 10 + (i % 5), i % 3 ? 'Leeds' : '']);
-      dirty.push([i, i % 4 === 0 ? `${10 + (i % 5)}.0 oz` : 10 + (i % 5), i % 3 ? 'Leeds' : 'N/A']);
+      dirty.push([i, i % 4 === 0 ? `${10 + (i % 5)}.0 oz` : 10 + (i % 5), i % 3 ? 'Leeds' : i % 2 ? 'N/A' : '']);
     }
     dirty.push(dirty[10]); // an exact duplicate: removed by the run, scored in place
     clean.push(clean[10]);
@@ -32,8 +34,8 @@ describe('dsbot eval', () => {
 
   it('scores semicolon-separated files', () => {
     const dir = tempDir();
-    const clean = ['id;size;city', ...Array.from({ length: 30 }, (_, i) => `${i + 1};${10 + (i % 3)};York`)];
-    const dirty = ['id;size;city', ...Array.from({ length: 30 }, (_, i) => `${i + 1};${i % 5 === 0 ? `${10 + (i % 3)}.0 oz` : 10 + (i % 3)};${i % 4 === 0 ? 'N/A' : 'York'}`)];
+    const clean = ['id;size;city', ...Array.from({ length: 30 }, (_, i) => `${i + 1};${10 + (i % 3)};${i % 4 === 0 ? '' : 'York'}`)];
+    const dirty = ['id;size;city', ...Array.from({ length: 30 }, (_, i) => `${i + 1};${i % 5 === 0 ? `${10 + (i % 3)}.0 oz` : 10 + (i % 3)};${i % 8 === 0 ? 'N/A' : i % 4 === 0 ? '' : 'York'}`)];
     const cleanFile = path.join(dir, 'clean.csv');
     const dirtyFile = path.join(dir, 'dirty.csv');
     writeFileSync(cleanFile, clean.join('\n') + '\n');

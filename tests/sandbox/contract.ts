@@ -3,7 +3,7 @@
  * (LocalSandbox with bubblewrap, E2BSandbox with the fake SDK, E2BSandbox live when a key is set).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,19 +21,22 @@ export interface ContractTarget {
   limits: boolean;
   /** Where the work dir goes (a host dir for local; ignored by E2B). */
   tmpRoot?: string;
+  /** Skips the whole suite (a target this machine cannot run). */
+  skip?: boolean;
 }
 
 /** A host env var the sandbox must not see (set before start). */
 export const FAKE_SECRET = 'dsbot-fake-secret-4d1f9a';
 
 export function sandboxContract(target: ContractTarget): void {
-  describe(`Sandbox contract: ${target.name}`, () => {
+  describe.skipIf(target.skip ?? false)(`Sandbox contract: ${target.name}`, () => {
     let sb: Sandbox;
     let tmp: string;
     const toolCalls: unknown[] = [];
 
     beforeAll(async () => {
       tmp = await mkdtemp(path.join(target.tmpRoot ?? os.tmpdir(), 'dsbot-contract-'));
+      await chmod(tmp, 0o711); // a sandbox built by an unprivileged user must reach its inputs
       await mkdir(path.join(tmp, 'in'));
       await writeFile(path.join(tmp, 'in', 'people.csv'), 'name,age\nada,36\ngrace,45\n');
       await mkdir(path.join(tmp, 'pkgs', 'tinypkg'), { recursive: true });

@@ -161,7 +161,8 @@ describe('local sandbox command and exit classification', () => {
       pythonPackages: [],
       limits: { cpuSeconds: 10, memoryMb: 512, maxProcesses: 16, maxFileMb: 8 },
     }).join(' ');
-    expect(argv).toContain('--unshare-all');
+    expect(argv).toContain('--unshare-all --unshare-user --disable-userns');
+    expect(argv).toContain(`--perms 1777 --size ${256 * 1024 * 1024} --tmpfs /tmp`);
     expect(argv).toContain('--clearenv');
     expect(argv).toContain('--cap-drop ALL');
     expect(argv).toContain('--ro-bind /h/a.csv /data/a.csv');
@@ -170,6 +171,7 @@ describe('local sandbox command and exit classification', () => {
     expect(argv).toContain('--nproc=16');
     const asRoot = bwrapArgv({ ...{ bwrap: 'bwrap', python: '/usr/bin/python3', kernelPath: '/k', workDir: '/w', inputs: [], pythonPackages: [] }, limits: { cpuSeconds: 1, memoryMb: 1, maxProcesses: 1, maxFileMb: 1 }, runAs: { uid: 1234, gid: 1234 } }).join(' ');
     expect(asRoot).toContain('--unshare-net');
+    expect(asRoot).not.toContain('--unshare-user'); // as root the seccomp filter keeps user namespaces out
     expect(asRoot).toContain('setpriv --reuid=1234 --regid=1234 --clear-groups --bounding-set=-all');
   });
 

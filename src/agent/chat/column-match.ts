@@ -1,6 +1,4 @@
-/** Finding the columns and datasets a question names (aliases, then the knowledge store). */
-import type { KnowledgeStore } from '../../knowledge/types.js';
-
+/** Finding the columns and datasets a text names (used for model answers and dataset mentions). */
 /** Lowercase words joined by single spaces (underscores and punctuation become spaces). */
 export const words = (s: string) =>
   s
@@ -38,26 +36,6 @@ export function mentionedColumns(text: string, columns: string[]): string[] {
     covered.push([f.at, f.at + f.len + 1]);
   }
   return out;
-}
-
-/** The column a phrase is about: by alias, else the best column document in the knowledge store. */
-export async function resolveColumn(
-  phrase: string,
-  dataset: string,
-  columns: string[],
-  knowledge: KnowledgeStore,
-  minScore = 0.2,
-): Promise<string | undefined> {
-  const direct = mentionedColumns(phrase, columns)[0];
-  if (direct) return direct;
-  if (!words(phrase)) return undefined;
-  try {
-    const hits = await knowledge.search('datasets', phrase, { k: 3, where: { dataset, kind: 'column' } });
-    const top = hits.find((h) => typeof h.metadata.column === 'string' && columns.includes(h.metadata.column as string));
-    return top && top.score >= minScore ? (top.metadata.column as string) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Datasets named in `text` (full name, or a distinctive word of it such as "sales"). */

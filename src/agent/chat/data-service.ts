@@ -1,8 +1,10 @@
 /**
  * Chat mode's view of the data: one warm sandbox per chat agent (started on first use, reused,
  * restarted when a new dataset must be mounted, closed with the agent), per-dataset profiles
- * cached by file hash under `dataDir/chat-profiles`, and read-only pandas queries checked by an
- * AST allow-list inside the kernel (chat_kernel.py).
+ * cached by file hash under `dataDir/chat-profiles`, read-only pandas queries and builtin
+ * question plans. The kernel side is the read-only package ./dsbot_chat: every query, profile
+ * and plan runs in a fresh process forked from the warm kernel (DESIGN.md decision 10), so none
+ * can change what the next one sees; what comes back is validated here before use.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
@@ -32,8 +34,8 @@ export interface ColumnProfile {
   name: string;
   /** pandas dtype. */
   dtype: string;
-  /** Broad kind. */
-  kind: 'numeric' | 'text' | 'boolean';
+  /** Broad kind (`date`: text that parses as dates, 90% or more). */
+  kind: 'numeric' | 'text' | 'boolean' | 'date';
   /** Nulls plus blank strings. */
   missing: number;
   /** Missing as a percentage of rows. */
@@ -42,10 +44,14 @@ export interface ColumnProfile {
   unique: number;
   /** Most frequent values with counts (values as text). */
   top: [string | number | null, number][];
-  /** Numeric columns: smallest value. */
-  min?: number;
-  /** Numeric columns: largest value. */
-  max?: number;
+  /** Every distinct value as text, most frequent first (columns with up to 1,000 short distinct values). */
+  values?: string[];
+  /** Numeric columns: true when every value is a whole number. */
+  integer?: boolean;
+  /** Numeric columns: smallest value (date columns: the earliest, ISO text). */
+  min?: number | string;
+  /** Numeric columns: largest value (date columns: the latest, ISO text). */
+  max?: number | string;
   /** Numeric columns: mean. */
   mean?: number;
   /** Numeric columns: median. */
@@ -100,6 +106,8 @@ export interface ChatData {
   cachedProfile(name: string): Promise<DatasetProfile | undefined>;
   /** Evaluates one read-only pandas expression over `df` = the dataset. */
   query(name: string, expression: string, signal?: AbortSignal): Promise<QueryResult>;
+  /** Computes a builtin question's plan (see dsbot_chat/plan.py); the kernel's answer, unvalidated. */
+  compute(name: string, plan: unknown, signal?: AbortSignal): Promise<Record<string, unknown>>;
   /** The dictionary text, when the dataset has one. */
   dictionaryText(name: string): string | undefined;
   /** Closes the sandbox. */
@@ -112,7 +120,7 @@ export interface ChatDataOptions {
   createSandbox: () => Sandbox;
   /** Datasets beyond config (e.g. registered uploads). Default: `config.datasets`. */
   datasets?: () => Record<string, { path: string; dictionary?: string; description?: string }>;
-  /** Per-query wall-clock limit, ms. Default 30 000. */
+  /** Per-job wall-clock limit (query, profile, plan), ms. Default 20 000. */
   queryTimeoutMs?: number;
   /** Rows and characters of a rendered result. Default 50 / 4000. */
   maxRows?: number;
@@ -120,7 +128,10 @@ export interface ChatDataOptions {
   maxChars?: number;
 }
 
-const KERNEL_SOURCE = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'chat_kernel.py'), 'utf8');
+/** The kernel side (a Python package), bound read-only into the sandbox. */
+const CHAT_PACKAGE_DIR = fileURLToPath(new URL('./dsbot_chat', import.meta.url));
+/** Bumped when the profile's shape changes (old cache files are ignored). */
+const PROFILE_VERSION = 2;
 const safe = (name: string) => name.replace(/[^A-Za-z0-9._-]/g, '_');
 
 async function fileHash(file: string): Promise<string> {
@@ -140,6 +151,7 @@ export function createChatData(config: Config, options: ChatDataOptions): ChatDa
   let workDir: string | undefined;
   let lock: Promise<unknown> = Promise.resolve();
   let closed = false;
+  const jobTimeoutMs = options.queryTimeoutMs ?? 20_000;
 
   const all = (): Record<string, { path: string; dictionary?: string; description?: string }> => options.datasets?.() ?? config.datasets;
 
@@ -192,8 +204,8 @@ export function createChatData(config: Config, options: ChatDataOptions): ChatDa
     await s.start({
       workDir,
       inputs: names.map((n) => ({ hostPath: path.resolve(all()[n].path), name: `${safe(n)}${path.extname(all()[n].path) || '.csv'}` })),
-      files: [{ path: 'dsbot_chat.py', content: KERNEL_SOURCE }],
-      setupCode: "exec(compile(open('dsbot_chat.py').read(), 'dsbot_chat.py', 'exec'), globals())",
+      pythonPackages: [{ hostDir: CHAT_PACKAGE_DIR, name: 'dsbot_chat' }],
+      setupCode: 'import dsbot_chat',
     });
     sandbox = s;
     mounted = new Set(names);
@@ -201,16 +213,16 @@ export function createChatData(config: Config, options: ChatDataOptions): ChatDa
     return s;
   }
 
-  /** Calls a chat_kernel.py function with JSON args and parses its JSON answer. */
-  async function call<T>(s: Sandbox, fn: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<T> {
-    const code = `print(${fn}(__import__('json').loads(${JSON.stringify(JSON.stringify(args))})))`;
-    const res = await s.exec(code, { timeoutMs: options.queryTimeoutMs ?? 30_000, signal });
+  /** Calls a dsbot_chat function with JSON args and parses its JSON answer (untrusted: callers validate). */
+  async function call(s: Sandbox, fn: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<unknown> {
+    const code = `print(dsbot_chat.${fn}(__import__('json').loads(${JSON.stringify(JSON.stringify({ ...args, timeout_s: jobTimeoutMs / 1000 }))})))`;
+    const res = await s.exec(code, { timeoutMs: jobTimeoutMs + 10_000, signal });
     if (res.stateLost) loaded = new Map();
     if (res.killed) throw new SandboxError(`The chat sandbox was stopped while running ${fn} (${res.killed}).`);
     if (res.error) throw new SandboxError(`${fn} failed in the sandbox: ${res.error.type}: ${res.error.message}`);
     const line = res.stdout.trim().split('\n').pop() ?? '';
     try {
-      return JSON.parse(line) as T;
+      return JSON.parse(line) as unknown;
     } catch (err) {
       throw new SandboxError(`${fn} returned unreadable output: ${line.slice(0, 200)}`, { cause: err });
     }
@@ -220,11 +232,34 @@ export function createChatData(config: Config, options: ChatDataOptions): ChatDa
     if (loaded.get(name) === hash) return;
     const d = dataset(name);
     const inside = `${s.paths.data}/${safe(name)}${path.extname(d.path) || '.csv'}`;
-    await call(s, 'dsbot_chat_load', { name, path: inside }, signal);
+    await call(s, 'load', { name, path: inside }, signal);
     loaded.set(name, hash);
   }
 
-  const cacheFile = (name: string, hash: string) => path.join(cacheDir, `${safe(name)}-${hash}.json`);
+  const cacheFile = (name: string, hash: string) => path.join(cacheDir, `${safe(name)}-${hash}-v${PROFILE_VERSION}.json`);
+
+  /** Forks the kernel's next job process while nobody waits (queued behind the current caller). */
+  function prefork(): void {
+    if (!sandbox || closed) return;
+    void withSandbox((s) => s.exec('dsbot_chat.prefork()', { timeoutMs: 10_000 })).catch(() => undefined);
+  }
+
+  /** Runs one job (profile, query, plan) in a fresh process of the kernel. */
+  async function job(name: string, fn: 'profile' | 'query' | 'compute', args: Record<string, unknown>, signal?: AbortSignal): Promise<Record<string, unknown>> {
+    const hash = await hashOf(name);
+    const out = await withSandbox(async (s) => {
+      await ensureLoaded(s, name, hash, signal);
+      const first = await call(s, fn, { name, ...args }, signal);
+      // A kernel that restarted since the load (a crash, a kill) has no data: load again, once.
+      if (!isObj(first) || !/^KeyError: "?dataset .* is not loaded/.test(String(first.error ?? ''))) return first;
+      loaded.delete(name);
+      await ensureLoaded(s, name, hash, signal);
+      return call(s, fn, { name, ...args }, signal);
+    });
+    prefork();
+    if (!out || typeof out !== 'object' || Array.isArray(out)) throw new SandboxError(`${fn} returned no JSON object.`);
+    return out as Record<string, unknown>;
+  }
 
   async function cachedProfile(name: string): Promise<DatasetProfile | undefined> {
     const hash = await hashOf(name);
@@ -250,23 +285,20 @@ export function createChatData(config: Config, options: ChatDataOptions): ChatDa
       const cached = await cachedProfile(name);
       if (cached) return cached;
       const hash = await hashOf(name);
-      const computed = await withSandbox(async (s) => {
-        await ensureLoaded(s, name, hash, signal);
-        return call<Omit<DatasetProfile, 'name' | 'fileHash'>>(s, 'dsbot_chat_profile', { name }, signal);
-      });
-      const p: DatasetProfile = { name, fileHash: hash, ...computed };
+      const out = await job(name, 'profile', {}, signal);
+      if (out.ok !== true) throw new SandboxError(`Profiling ${name} failed: ${String(out.error ?? 'no answer').slice(0, 300)}`);
+      const p = validProfile(name, hash, out);
       profiles.set(`${name}@${hash}`, p);
       await mkdir(cacheDir, { recursive: true });
       await writeFile(cacheFile(name, hash), JSON.stringify(p));
       return p;
     },
     async query(name, expression, signal) {
-      const hash = await hashOf(name);
-      return withSandbox(async (s) => {
-        await ensureLoaded(s, name, hash, signal);
-        const r = await call<QueryResult>(s, 'dsbot_chat_query', { name, expression, max_rows: options.maxRows ?? 50, max_chars: options.maxChars ?? 4000 }, signal);
-        return { ...r, columns: r.columns ?? [] };
-      });
+      const out = await job(name, 'query', { expression, max_rows: options.maxRows ?? 50, max_chars: options.maxChars ?? 4000 }, signal);
+      return validQuery(out, options.maxChars ?? 4000);
+    },
+    async compute(name, plan, signal) {
+      return job(name, 'compute', { plan }, signal);
     },
     dictionaryText(name) {
       const d = dataset(name);
@@ -284,6 +316,49 @@ export function createChatData(config: Config, options: ChatDataOptions): ChatDa
       sandbox = undefined;
       if (workDir) await rm(workDir, { recursive: true, force: true });
     },
+  };
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => Boolean(v) && typeof v === 'object' && !Array.isArray(v);
+const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const text = (v: unknown, max = 200) => (typeof v === 'string' ? v.slice(0, max) : v === null || v === undefined ? undefined : String(v).slice(0, max));
+
+/** A profile from the kernel (untrusted JSON), checked field by field. */
+function validProfile(name: string, fileHash: string, raw: Record<string, unknown>): DatasetProfile {
+  const rows = num(raw.rows);
+  if (rows === undefined || !Array.isArray(raw.columns)) throw new SandboxError(`The profile of ${name} has no rows or columns.`);
+  const columns = raw.columns.filter(isObj).map((c): ColumnProfile => {
+    const kind = (['numeric', 'text', 'boolean', 'date'] as const).find((k) => k === c.kind) ?? 'text';
+    const bound = (v: unknown) => (kind === 'date' ? text(v, 40) : num(v));
+    return {
+      name: String(c.name ?? ''),
+      dtype: text(c.dtype, 40) ?? 'object',
+      kind,
+      missing: num(c.missing) ?? 0,
+      missing_pct: num(c.missing_pct) ?? 0,
+      unique: num(c.unique) ?? 0,
+      top: Array.isArray(c.top) ? c.top.filter(Array.isArray).slice(0, 5).map((t) => [typeof t[0] === 'number' ? t[0] : text(t[0]) ?? null, num(t[1]) ?? 0] as [string | number | null, number]) : [],
+      ...(Array.isArray(c.values) ? { values: c.values.slice(0, 1000).map((v) => text(v) ?? '') } : {}),
+      ...(typeof c.integer === 'boolean' ? { integer: c.integer } : {}),
+      ...(bound(c.min) !== undefined ? { min: bound(c.min), max: bound(c.max) } : {}),
+      ...(num(c.mean) !== undefined ? { mean: num(c.mean), median: num(c.median), std: num(c.std) } : {}),
+      ...(num(c.min_length) !== undefined ? { min_length: num(c.min_length), max_length: num(c.max_length) } : {}),
+    };
+  });
+  return { name, fileHash, rows, columns };
+}
+
+/** A query result from the kernel (untrusted JSON), checked and capped. */
+function validQuery(raw: Record<string, unknown>, maxChars: number): QueryResult {
+  const cap = maxChars + 200;
+  return {
+    ok: raw.ok === true,
+    ...(raw.result !== undefined ? { result: text(raw.result, cap) } : {}),
+    ...(raw.error !== undefined ? { error: text(raw.error, 1200) } : {}),
+    ...(raw.type !== undefined ? { type: text(raw.type, 60) } : {}),
+    shape: Array.isArray(raw.shape) ? raw.shape.map(num).filter((n): n is number => n !== undefined).slice(0, 2) : null,
+    truncated: raw.truncated === true,
+    columns: Array.isArray(raw.columns) ? raw.columns.filter((c): c is string => typeof c === 'string').slice(0, 200) : [],
   };
 }
 

@@ -11,6 +11,8 @@ export interface ChatTurn {
   datasets: string[];
   /** Columns the answer used. */
   columns: string[];
+  /** The builtin answerer's resolved question (a parse Frame), for follow-ups. */
+  frame?: unknown;
 }
 
 /** Bounds of the history. */

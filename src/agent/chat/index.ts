@@ -3,8 +3,9 @@
  * configured, deterministic answers from profile, dictionary and knowledge store with the
  * builtin model. Keeps one warm sandbox per agent and a bounded history per thread.
  */
+import path from 'node:path';
 import type { Config } from '../../config/schema.js';
-import { indexDatasetDocs } from '../../knowledge/docs-indexer.js';
+import { indexDatasetDocs, indexDatasetFiles } from '../../knowledge/docs-indexer.js';
 import { MemoryKnowledgeStore } from '../../knowledge/memory-store.js';
 import { createBuiltinEmbedding } from '../../knowledge/embeddings/builtin.js';
 import type { KnowledgeStore } from '../../knowledge/types.js';
@@ -17,6 +18,7 @@ import { mentionedColumns } from './column-match.js';
 import { createChatData, profileSummary, type DatasetProfile } from './data-service.js';
 import { ChatHistory, type HistoryLimits } from './history.js';
 import { answerWithModel } from './model-agent.js';
+import { createRunReader, type RunReader } from './runs.js';
 import { createChatTools, type RunStatusFn } from './tools.js';
 import type { ChatAgent, ChatAnswer } from './types.js';
 import { tracedTools } from '../../observability/chat-trace.js';
@@ -40,22 +42,29 @@ export interface ChatAgentDeps {
   history?: HistoryLimits;
   /** Tool rounds per question (model mode). Default 6. */
   maxToolRounds?: number;
+  /** Finished cleaning runs (read-only). Default: the run directories under `config.dataDir/runs`. */
+  runs?: RunReader;
 }
 
-/** Appends which dataset and columns were used, unless the text already names them. */
+/** Appends which dataset and columns were used, once (not when the text already has such a line). */
 function withSources(a: ChatAnswer): ChatAnswer {
-  if (!a.datasets.length) return a;
+  if (!a.datasets.length || /^\s*_?(Used|Sources?):/im.test(a.text)) return a;
   const cols = a.columns.length ? `; columns ${a.columns.map((c) => `\`${c}\``).join(', ')}` : '';
   return { ...a, text: `${a.text}\n\n_Used: dataset ${a.datasets.map((d) => `\`${d}\``).join(', ')}${cols}._` };
 }
 
+/** Longest question the builtin parser reads. */
+export const MAX_BUILTIN_QUESTION_CHARS = 2_000;
+
 export function createChatAgent(config: Config, deps: ChatAgentDeps = {}): ChatAgent {
   const model = deps.model ?? createModel(config.model);
+  const runs = deps.runs ?? createRunReader(path.join(config.dataDir, 'runs'));
   const knowledge = deps.knowledge ?? new MemoryKnowledgeStore(createBuiltinEmbedding());
   const data = createChatData(config, { createSandbox: deps.createSandbox ?? (() => createConfiguredSandbox(config.sandbox)), datasets: deps.datasets });
   const history = new ChatHistory(deps.history);
-  const tools = tracedTools(createChatTools({ data, knowledge, runStatus: deps.runStatus, maxChars: config.agent.maxObservationChars }));
+  const tools = tracedTools(createChatTools({ data, knowledge, runStatus: deps.runStatus, runs, maxChars: config.agent.maxObservationChars }));
   const indexed = new Map<string, string>();
+  const headerIndexed = new Set<string>();
 
   /** Dataset docs (dictionary per column + profile summary) in the knowledge store, once per file version. */
   async function ensureIndexed(name: string, profile: DatasetProfile): Promise<void> {
@@ -79,13 +88,26 @@ export function createChatAgent(config: Config, deps: ChatAgentDeps = {}): ChatA
   return {
     async answer(q, signal) {
       let a: ChatAnswer;
-      if (model.name === 'builtin') {
-        a = await answerBuiltin({ data, knowledge, history, ensureIndexed }, q, signal);
+      if (model.name === 'builtin' && q.text.length > MAX_BUILTIN_QUESTION_CHARS) {
+        // The builtin parser is linear, but nobody asks a question this long: say so at once.
+        return {
+          text: `That message is too long for a question (${q.text.length.toLocaleString('en-US')} characters); I answer questions of up to ${MAX_BUILTIN_QUESTION_CHARS.toLocaleString('en-US')} characters. Ask one question at a time.`,
+          datasets: [],
+          columns: [],
+          refused: { missing: 'a shorter question', candidates: [] },
+        };
+      } else if (model.name === 'builtin') {
+        a = await answerBuiltin({ data, knowledge, history, ensureIndexed, runs }, q, signal);
       } else {
-        // Index docs lazily so search_knowledge finds the dictionaries (cached profiles only: cheap).
+        // Index docs so search_knowledge finds the dictionaries: with the cached profile, or on a
+        // fresh install from the dictionary and the CSV header (no sandbox needed).
         for (const d of data.datasets()) {
           const p = await data.cachedProfile(d.name).catch(() => undefined);
           if (p) await ensureIndexed(d.name, p).catch(() => undefined);
+          else if (!headerIndexed.has(d.name)) {
+            headerIndexed.add(d.name);
+            await indexDatasetFiles(knowledge, { [d.name]: d }).catch(() => undefined);
+          }
         }
         a = await answerWithModel({ model, tools, history, maxRounds: deps.maxToolRounds ?? 6, context }, q, signal);
         // Columns the answer names, for the datasets it read.
@@ -94,8 +116,9 @@ export function createChatAgent(config: Config, deps: ChatAgentDeps = {}): ChatA
           if (p) for (const c of mentionedColumns(a.text, p.columns.map((x) => x.name))) if (!a.columns.includes(c)) a.columns.push(c);
         }
       }
-      history.add(q.threadRef, { question: q.text, answer: a.text, datasets: a.datasets, columns: a.columns });
-      return withSources(a);
+      const { frame, ...out } = a as ChatAnswer & { frame?: unknown };
+      history.add(q.threadRef, { question: q.text, answer: out.text, datasets: out.datasets, columns: out.columns, frame });
+      return withSources(out);
     },
     async close() {
       await data.close();

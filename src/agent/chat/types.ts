@@ -14,6 +14,10 @@ export interface ChatAnswer {
   datasets: string[];
   /** Columns the answer used. */
   columns: string[];
+  /** Set when the question was not answered: what is missing and the closest candidates. */
+  refused?: { missing: string; candidates: string[] };
+  /** Set when no answer could be produced (e.g. the model returned nothing): callers exit non-zero. */
+  failed?: boolean;
 }
 
 export interface ChatAgent {

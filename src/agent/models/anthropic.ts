@@ -77,7 +77,7 @@ export function createAnthropicModel(config: ModelConfig, options: ProviderOptio
         : {}),
     };
     const res = await withRetries(
-      'anthropic',
+      `anthropic at ${config.baseUrl ?? 'https://api.anthropic.com'}`,
       policy,
       async () => {
         const r = await client.messages.create(body, { signal: request.signal });

@@ -3,10 +3,17 @@
  * code-agent loop as an LLM, with the toolkit: reuse a remembered recipe when one is offered,
  * else profile → suggested recipe → check on the sample → final answer. For chat it answers
  * nothing by itself (the chat agent's builtin path answers from the profile).
+ *
+ * A remembered recipe is data (DESIGN.md decision 10): the policy takes the JSON steps from the
+ * task's `remembered-recipe` block, validates them again (known ops, plain JSON) and rebuilds
+ * them in the kernel with make_clean_chunk(json.loads(…)); the draft must then pass the same
+ * sample check as a fresh one. No remembered text is ever run as code.
  */
+import { recipeCell, validateRecipe } from '../recipe-data.js';
 import type { ChatMessage, ModelProvider, ModelRequest, ModelResponse } from './types.js';
 
-const FENCE_IN_TASK = /A recipe that worked on data with the same schema before[\s\S]*?```py\n([\s\S]*?)```/;
+/** The block run.ts puts the remembered recipe in (src/agent/prompt.ts escapes this tag inside other blocks). */
+const REMEMBERED_BLOCK = /<untrusted-data source="remembered-recipe">\n([\s\S]*?)\n<\/untrusted-data>/;
 
 const FRESH_RECIPE = [
   'RECIPE = suggest_recipe(profile())',
@@ -53,9 +60,10 @@ function decide(request: ModelRequest): string {
       const chunk = /load_chunk\((\d+)\)/.exec(start!.content)?.[1] ?? '0';
       return `Thought: The recipe is built from the whole-file profile; rebuild it and check it on chunk ${chunk}.\n\`\`\`py\nRECIPE = suggest_recipe(profile())\nclean_chunk = make_clean_chunk(RECIPE)\nprint(check_clean_chunk(load_chunk(${chunk})))\n\`\`\``;
     }
-    const remembered = start ? FENCE_IN_TASK.exec(start.content)?.[1] : undefined;
-    if (remembered) {
-      return `Thought: A recipe for this schema worked before; reuse it and check it on the sample.\n\`\`\`py\n${remembered.trim()}\nprint(describe_recipe(RECIPE))\nprint(check_clean_chunk())\n\`\`\``;
+    const block = start ? REMEMBERED_BLOCK.exec(start.content)?.[1] : undefined;
+    const remembered = block ? validateRecipe(block) : undefined;
+    if (remembered?.ok) {
+      return `Thought: A recipe for this schema worked before; rebuild it from its JSON steps and check it on the sample.\n\`\`\`py\n${recipeCell(remembered.steps)}\nprint(describe_recipe(RECIPE))\nprint(check_clean_chunk())\n\`\`\``;
     }
     return `Thought: Build the recipe from the whole-file profile and check it on the sample.\n\`\`\`py\n${FRESH_RECIPE}\n\`\`\``;
   }

@@ -87,7 +87,7 @@ export function createOpenAICompatibleModel(config: ModelConfig, options: Provid
         : {}),
     };
     const res = await withRetries(
-      'openai-compatible',
+      `openai-compatible at ${config.baseUrl ?? 'https://api.openai.com/v1'}`,
       policy,
       async () => {
         const r = await client.chat.completions.create(body, { signal: request.signal });

@@ -1,16 +1,19 @@
 /**
  * The Slack platform: a Bolt app that normalises mentions, thread replies, DMs, `/dsbot`
- * commands and stop reactions into IncomingMessage for the router, and answers through a
- * RouterContext. Socket Mode when `slack.appToken` is set, otherwise the HTTP Events API with
- * request signing (Bolt's HTTPReceiver checks the signature and the 5-minute timestamp window).
+ * commands, stop reactions and clicks on the run buttons (Block Kit `block_actions`) into
+ * IncomingMessage for the router, and answers through a RouterContext; the App Home tab lists
+ * recent runs. Socket Mode when `slack.appToken` is set, otherwise the HTTP Events API with
+ * request signing (Bolt's HTTPReceiver checks the signature; request-time.ts the 5-minute window both ways).
  * Events are acknowledged before any work; Slack's retried deliveries are dropped by event id.
  */
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi, type Logger } from '@slack/bolt';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../../config/schema.js';
+import type { RunRegistry } from '../../queue/run-registry.js';
 import { DsbotError, toDsbotError } from '../../errors.js';
 import type { ChatPlatform, IncomingFile, IncomingMessage, MessageHandler, RouterContext } from '../types.js';
-import { escapeMrkdwn, renderText, MESSAGE_MAX_CHARS } from './blocks.js';
+import { ACTION_ID, escapeMrkdwn, renderText, MESSAGE_MAX_CHARS } from './blocks.js';
+import { renderHome } from './home.js';
 import { requireBotToken, slackClientOptions, slackErrorCode, toSlackError, type SlackWebClient } from './client.js';
 import { isDownloadable, toIncomingFile, type SlackFileObject } from './files.js';
 import { createBoundedMap } from './lru.js';
@@ -18,6 +21,7 @@ import { createThreadMemory } from './thread-memory.js';
 import { toMrkdwn } from './mrkdwn.js';
 import {
   CONVERSATIONAL_SUBTYPES,
+  fromBlockAction,
   fromCommand,
   fromMessageEvent,
   fromReaction,
@@ -25,11 +29,14 @@ import {
   isSelfEvent,
   mentionsBot,
   type BotIdentity,
+  type SlackBlockActionBody,
+  type SlackButtonAction,
   type SlackCommandPayload,
   type SlackMessageEvent,
   type SlackReactionEvent,
 } from './normalize.js';
-import { encodeSlackRef } from './refs.js';
+import { decodeSlackRef, encodeSlackRef } from './refs.js';
+import { refuseRequestsOutsideWindow } from './request-time.js';
 import { splitText } from './text.js';
 import { logger } from '../../observability/logger.js';
 
@@ -42,6 +49,8 @@ export interface SlackPlatformDeps {
   dedupeSize?: number;
   /** How far back `/dsbot clean` (no dataset) looks for a file shared in the channel, ms. Default 30 min. */
   fileLookbackMs?: number;
+  /** Recent runs for the App Home tab; absent: the tab says runs are not available here. */
+  runs?: Pick<RunRegistry, 'recent'>;
 }
 
 /** The Slack ChatPlatform, plus what an operator (or a test) wants to know once it runs. */
@@ -72,6 +81,7 @@ export function createSlackPlatform(config: Config, deps: SlackPlatformDeps = {}
   let app: App | undefined;
   let port: number | undefined;
   let identity: BotIdentity | undefined;
+  let workspaceUrl: string | undefined;
   let started = false;
 
   function buildApp(): App {
@@ -94,6 +104,7 @@ export function createSlackPlatform(config: Config, deps: SlackPlatformDeps = {}
       customRoutes: [{ path: '/healthz', method: ['GET'], handler: (_req, res) => void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok') }],
       ...common,
     });
+    refuseRequestsOutsideWindow(receiver, (line) => log.warn(line));
     return new App({ token: botToken, receiver, clientOptions, ignoreSelf: false, ...common });
   }
 
@@ -254,6 +265,28 @@ export function createSlackPlatform(config: Config, deps: SlackPlatformDeps = {}
       await deliver(fromCommand(payload, files), commandContext(client, payload, respond));
     });
 
+    // A click on a run button (Stop, Resume, Approve, Cancel): acked at once, then routed.
+    a.action(ACTION_ID, async ({ ack, body, action, client }) => {
+      await ack();
+      const b = body as unknown as SlackBlockActionBody;
+      const act = action as unknown as SlackButtonAction;
+      const name = ACTION_ID.exec(act.action_id)![1] as 'stop' | 'resume' | 'approve' | 'cancel';
+      const message = fromBlockAction(b, act, name, bot.teamId || '_');
+      const { channel, ts } = decodeSlackRef(message.threadRef);
+      await deliver(message, threadContext(client, channel, ts ?? '', message.user.id));
+    });
+
+    a.event('app_home_opened', async ({ event, client }) => {
+      const e = event as unknown as { user: string; tab?: string };
+      if (e.tab && e.tab !== 'home') return;
+      try {
+        const runs = deps.runs ? await deps.runs.recent(50) : [];
+        await client.views.publish({ user_id: e.user, view: renderHome(runs, bot.teamId, workspaceUrl) as never });
+      } catch (err) {
+        log.warn(`dsbot slack: could not publish the App Home of ${e.user}: ${toDsbotError(err).message}`);
+      }
+    });
+
     a.error(async (err) => {
       log.error(`dsbot slack: ${toDsbotError(err).message}`);
     });
@@ -278,6 +311,7 @@ export function createSlackPlatform(config: Config, deps: SlackPlatformDeps = {}
         throw toSlackError(err, 'Checking the Slack bot token (auth.test)');
       }
       identity = { userId: String(auth.user_id), botId: auth.bot_id ? String(auth.bot_id) : undefined, teamId: String(auth.team_id ?? '') };
+      workspaceUrl = auth.url ? String(auth.url) : undefined;
       const a = buildApp();
       register(a, handler, identity);
       const server = (await a.start(config.slack.port)) as unknown;

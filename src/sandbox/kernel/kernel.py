@@ -37,6 +37,24 @@ _devnull = os.open(os.devnull, os.O_RDONLY)
 os.dup2(_devnull, 0)
 os.close(_devnull)
 os.dup2(2, 1)  # stray fd-1 writes (subprocesses, C code) land on stderr, not in the protocol
+
+
+def _close_inherited_fds(keep):
+    """Closes descriptors the host process had without close-on-exec (a supervisor's pipe, a log
+    file opened for append): bubblewrap passes them on, and every cell could use them."""
+    try:
+        fds = [int(n) for n in os.listdir("/proc/self/fd")]
+    except OSError:
+        return
+    for fd in fds:
+        if fd > 2 and fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass  # the listing's own descriptor, already closed
+
+
+_close_inherited_fds({_PROTO_IN.fileno(), _PROTO_OUT.fileno()})
 _SEND_LOCK = threading.Lock()
 _REAL_STDERR = sys.stderr
 

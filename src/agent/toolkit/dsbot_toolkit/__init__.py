@@ -5,7 +5,7 @@ from .io import InputFileError
 from .session import init_session, load_sample, load_chunk, iter_chunks
 from .profile import profile, profile_summary
 from .recipe import suggest_recipe
-from .repairs import make_clean_chunk, recipe_source, apply_recipe
+from .repair import make_clean_chunk, recipe_source, apply_recipe
 from .context import ChunkContext, sample_context
 from .validate import validate_cleaning_results
 from .replay import replay_begin, replay_chunk, save_cleaned_dataframe

@@ -71,6 +71,10 @@ def main(argv=None):
     for name, v in sc["per_column"].items():
         print("%-20s errors %5d flagged %5d corrected %5d  det F1 %.3f  cor F1 %.3f" % (
             name[:20], v["errors"], v["flagged"], v["corrected"], v["detection"]["f1"], v["correction"]["f1"]))
+        for w in v["wrong"][:3]:
+            print("    wrong  %r -> %r (expected %r) x%d" % (w["dirty"][:40], w["made"][:40], w["expected"][:40], w["count"]))
+        for w in v["missed"][:3]:
+            print("    missed %r (expected %r) x%d" % (w["dirty"][:40], w["expected"][:40], w["count"]))
     print(res["headline"])
     print(json.dumps({"detection": sc["detection"], "correction": sc["correction"]}))
     return 0

@@ -4,9 +4,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from .quality import LABELS, PROBLEMS  # noqa: E402
+from .quality import LABELS, PROBLEMS, problem_cells  # noqa: E402
 
-COLORS = {"null_tokens": "#8da0cb", "invalid_type": "#fc8d62", "format_violations": "#66c2a5", "outliers": "#e78ac3",
+COLORS = {"null_tokens": "#8da0cb", "invalid_type": "#fc8d62", "format_violations": "#66c2a5", "range": "#e78ac3",
           "duplicates": "#a6a6a6", "rules": "#ffd92f"}
 
 
@@ -22,15 +22,18 @@ def _problem_total(q, name):
     return sum(q["columns"].get(name, {}).get(k, 0) for k in PROBLEMS)
 
 
+def _rows_note(q):
+    dup, rv = q.get("duplicate_rows", 0), sum(q.get("rule_violations", {}).values())
+    bits = (["%d duplicate rows" % dup] if dup else []) + (["%d rows breaking a rule" % rv] if rv else [])
+    return (" (+ " + ", ".join(bits) + ")") if bits else ""
+
+
 def draw_chart(path, before, after, title):
     """Writes the before/after chart to `path` (PNG). Wide tables show the columns with the most
     problems before cleaning (at most MAX_COLUMNS), in file order."""
     names = list(before["columns"])
 
-    def total(q):
-        return sum(_problem_total(q, n) for n in names) + q.get("duplicate_rows", 0) + sum(q.get("rule_violations", {}).values())
-
-    totals = {"Before cleaning": total(before), "After cleaning": total(after)}
+    totals = {"Before cleaning": problem_cells(before), "After cleaning": problem_cells(after)}  # as in the headline
     if len(names) > MAX_COLUMNS:
         ranked = sorted(names, key=lambda n: -(_problem_total(before, n) + _problem_total(after, n)))[:MAX_COLUMNS]
         keep = set(ranked)
@@ -56,7 +59,7 @@ def draw_chart(path, before, after, title):
         for y, total in zip(ys, left):
             if total:
                 ax.text(total, y, " %d" % total, va="center", fontsize=8)
-        ax.set_title("%s — %d problem cells" % (label, totals[label]), fontsize=11)
+        ax.set_title("%s — %d problem cells%s" % (label, totals[label], _rows_note(q)), fontsize=11)
         ax.set_yticks(ys)
         ax.set_yticklabels(labels, fontsize=9)
         ax.grid(axis="x", alpha=0.3)

@@ -10,6 +10,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from . import numfmt as NF
 from . import values as V
 
 COUNTER_CAP = 20000      # distinct values kept with counts per column
@@ -18,6 +19,7 @@ KMV_K = 4096             # distinct-count sketch size
 SHAPE_CAP = 500
 MEMO_CAP = 200000        # distinct values whose regex features are remembered across chunks
 LONG_SAMPLE = 3000     # distinct long-text values examined per chunk for types and patterns
+NUMSTART_RE = r"^(?:[$£€¥]|(?:%s)\.?)?\s*[-+]?[\d.,]*\d" % "|".join(NF.CURRENCY_CODES)
 _BOOL = {"true", "false", "yes", "no", "y", "n", "t", "f"}
 _ID_NAME_RE = re.compile(r"(^|[^a-z])(id|uuid|guid|key|code|no|num|number|index|idx)$", re.I)
 
@@ -41,6 +43,9 @@ class ColumnAcc:
         self.n_plain = 0
         self.n_num = 0
         self.units = {}
+        self.decos = {}          # 'pre|suf' decoration as written -> count ('|' = plain)
+        self.n_thousands = 0
+        self.decimals = {}       # digits after the decimal mark -> count (14 = float noise)
         self.n_whole = 0
         self.n_noise = 0
         self.n_dotzero = 0
@@ -54,6 +59,7 @@ class ColumnAcc:
         self.max_decimals = 0
         self.fmt_counts = {}
         self.fmt_canon = {}      # values a format parses AND renders back identically
+        self.fmt_padding = {}    # format -> [values only zero-padded rendering matches, only unpadded]
         self.n_date = 0
         self.n_time = 0
         self.n_bool = 0
@@ -117,7 +123,7 @@ class ColumnAcc:
                 V.shape(m).values,
                 (m.str.match(V.CODE_CHARS_RE) & (V.digits_only(m).str.len() >= 5)).values,
                 m.str.match(V.PLAIN_NUMBER_RE if self.decimal == "." else V.INT_RE).values,
-                m.str.match(r"^[$£€¥]?\s*[-+]?[\d.,]*\d").values,
+                m.str.match(NUMSTART_RE).values,
                 m.str.match(V.DATEISH_RE).values,
                 m.str.match(V.TIMEISH_RE).values,
             )
@@ -148,38 +154,48 @@ class ColumnAcc:
 
     def _numbers(self, stripped, w, plain, numstart):
         self.n_plain += int(w[plain].sum())
-        cand = plain | (~plain & numstart)
+        cand = plain | (~plain & numstart) | (~plain & self._compound_hint(stripped))
         if not cand.any():
             return
         sv, wv = stripped[cand], w[cand]
-        # plain numbers parse directly; only the others need the unit-aware parser
+        # plain numbers parse directly; only the others need the decoration-aware parser
         nums = np.full(len(sv), np.nan)
         units = np.full(len(sv), None, dtype=object)
+        decos = np.full(len(sv), "|", dtype=object)
+        thousands = np.zeros(len(sv), dtype=bool)
         txt = sv.copy()
         pl = plain[cand]
         if pl.any():
             nums[pl] = V._to_float(sv.values[pl], np.ones(int(pl.sum()), dtype=bool))
         if (~pl).any():
-            pn = V.parse_numbers(sv[~pl], self.decimal)
+            pn = NF.parse(sv[~pl].reset_index(drop=True), self.decimal)
             nums[~pl] = pn["num"].values.astype(float)
             units[~pl] = pn["unit"].values
-            txt[~pl] = pn["text_num"].values
+            decos[~pl] = (pn["pre"] + "|" + pn["suf"]).values
+            thousands[~pl] = pn["thousands"].values
+            txt[~pl] = [NF.core_text(x) if c else t for x, c, t in zip(pn["num"].values, pn["compound"].values, sv[~pl].values)]
         ok = ~np.isnan(nums)
         if not ok.any():
             return
-        nums, wn, units, txt, sv = nums[ok], wv[ok], units[ok], txt[ok], sv[ok]
+        nums, wn, units, txt, sv, decos, thousands = nums[ok], wv[ok], units[ok], txt[ok], sv[ok], decos[ok], thousands[ok]
         self.n_num += int(wn.sum())
+        self.n_thousands += int(wn[thousands].sum())
+        for dk, n in pd.Series(wn).groupby(decos).sum().items():
+            if dk in self.decos or len(self.decos) < 50:
+                self.decos[dk] = self.decos.get(dk, 0) + int(n)
         has_unit = pd.notna(units)
         if has_unit.any():
             for un, n in pd.Series(wn[has_unit]).groupby(units[has_unit]).sum().items():
                 self.units[un] = self.units.get(un, 0) + int(n)
         whole = np.isfinite(nums) & (np.floor(nums) == nums)
         self.n_whole += int(wn[whole].sum())
-        dec = txt.str.extract(r"\.(\d+)$")[0]
+        dec = txt.str.extract(r"[.,](\d+)(?:\D*)$" if self.decimal == "," else r"\.(\d+)(?:\D*)$")[0]
         dec_len = dec.str.len().fillna(0).values
         self.n_noise += int(wn[dec_len >= 14].sum())
         self.n_dotzero += int(wn[(dec_len > 0) & whole & dec.str.fullmatch(r"0+").fillna(False).values].sum())
         self.n_int_text += int(wn[sv.str.match(V.INT_RE).values].sum())
+        for dl, n in pd.Series(wn).groupby(np.minimum(dec_len, 14)).sum().items():
+            self.decimals[int(dl)] = self.decimals.get(int(dl), 0) + int(n)
         nonnoise = dec_len[dec_len < 14]
         if len(nonnoise):
             self.max_decimals = max(self.max_decimals, int(nonnoise.max()))
@@ -203,6 +219,11 @@ class ColumnAcc:
             allk, allv = allk[idx], allv[idx]
         self.res_keys, self.res_vals = allk, allv
 
+    @staticmethod
+    def _compound_hint(stripped):
+        """Values such as '1 hr. 45 min.' (two amounts with units)."""
+        return stripped.str.match(r"^\d+(?:\.\d+)?\s*[^\W\d_]").fillna(False).values
+
     def _dates(self, stripped, w, dateish, timeish):
         for mask, formats, attr in ((dateish, V.DATE_FORMATS + V.DATETIME_FORMATS, "n_date"), (timeish, V.TIME_FORMATS, "n_time")):
             if w[mask].sum() < 0.3 * w.sum():
@@ -214,7 +235,11 @@ class ColumnAcc:
                 ok = ok_all[:, j]
                 if ok.any():
                     self.fmt_counts[fmt] = self.fmt_counts.get(fmt, 0) + int(wv[ok].sum())
-                    self.fmt_canon[fmt] = self.fmt_canon.get(fmt, 0) + int(wv[ok & canon_all[:, j]].sum())
+                    cj = canon_all[:, j]
+                    self.fmt_canon[fmt] = self.fmt_canon.get(fmt, 0) + int(wv[ok & (cj & 1 > 0)].sum())
+                    pad = self.fmt_padding.setdefault(fmt, [0, 0])  # values only one padding style writes so
+                    pad[0] += int(wv[ok & (cj == 1)].sum())
+                    pad[1] += int(wv[ok & (cj == 2)].sum())
                     anyok |= ok
             setattr(self, attr, getattr(self, attr) + int(wv[anyok].sum()))
 
@@ -231,9 +256,10 @@ class ColumnAcc:
             for fmt in formats:
                 parsed = V.parse_dates(m, fmt)
                 ok = parsed.notna().values
-                canon = np.zeros(len(m), dtype=bool)
+                canon = np.zeros(len(m), dtype=np.uint8)   # bit 1: renders back padded, bit 2: unpadded
                 if ok.any():
-                    canon[ok] = V.render_dates(parsed[ok], fmt).values == m[ok].values
+                    canon[ok] = (V.render_dates(parsed[ok], fmt).values == m[ok].values).astype(np.uint8)
+                    canon[ok] |= (V.render_dates(parsed[ok], V.unpadded_format(fmt)).values == m[ok].values).astype(np.uint8) << 1
                 oks.append(ok)
                 canons.append(canon)
             new = dict(zip(missing, zip(zip(*oks), zip(*canons))))
@@ -244,7 +270,7 @@ class ColumnAcc:
             memo.update(new)
         n = len(formats)
         ok_all = np.array([r[0] for r in rows], dtype=bool).reshape(len(vals), n)
-        canon_all = np.array([r[1] for r in rows], dtype=bool).reshape(len(vals), n)
+        canon_all = np.array([r[1] for r in rows], dtype=np.uint8).reshape(len(vals), n)
         return ok_all, canon_all
 
     # ---- results ------------------------------------------------------------------------
@@ -275,6 +301,12 @@ class ColumnAcc:
         }
         out.update(self._type(nn, distinct))
         out.setdefault("dominant_format", out["dominant_pattern"])  # a strftime format for dates, else a shape
+        if out["inferred_type"] in ("category", "text", "code") and nn:
+            # most values read as numbers, dates or booleans, but not enough to type the column
+            looks = {"number": self.n_num / nn, "date": (self.n_date + self.n_time) / nn, "boolean": self.n_bool / nn}
+            kind, share = max(looks.items(), key=lambda kv: kv[1])
+            if share >= 0.5 and distinct > 20 and not (kind == "number" and out["inferred_type"] == "code"):
+                out["looks_like"] = {"kind": kind, "share": round(share, 4)}
         return out
 
     def _type(self, nn, distinct):
@@ -293,7 +325,7 @@ class ColumnAcc:
             unique_key = distinct >= self.rows and self.null_count == 0 and not self.units
             res["inferred_type"] = "id" if kind == "integer" and (unique_key or _ID_NAME_RE.search(self.name.strip())) else kind
             return res
-        if self.n_bool / nn >= 0.95 and distinct <= 6:
+        if self.n_bool / nn >= 0.95 and distinct <= 16:
             return {"inferred_type": "boolean", "base_type": "boolean", "parse_share": round(self.n_bool / nn, 4)}
         for attr, formats in (("n_date", V.DATE_FORMATS + V.DATETIME_FORMATS), ("n_time", V.TIME_FORMATS)):
             share = getattr(self, attr) / nn
@@ -303,7 +335,8 @@ class ColumnAcc:
                 t = "time" if attr == "n_time" else ("datetime" if dom in V.DATETIME_FORMATS else "date")
                 return {"inferred_type": t, "base_type": t, "parse_share": round(share, 4), "dominant_format": dom,
                         "formats": dict(sorted(counts.items(), key=lambda kv: -kv[1])),
-                        "not_canonical": counts[dom] - self.fmt_canon.get(dom, 0)}
+                        "not_canonical": counts[dom] - self.fmt_canon.get(dom, 0),
+                        "padding": {"padded": self.fmt_padding.get(dom, [0, 0])[0], "unpadded": self.fmt_padding.get(dom, [0, 0])[1]}}
         if self.n_code / nn >= 0.9:
             return {"inferred_type": "code", "base_type": "code", "parse_share": round(self.n_code / nn, 4)}
         mean_len = self.len_sum / nn
@@ -321,6 +354,8 @@ class ColumnAcc:
               "mean": self.sum / self.n_num if self.n_num else None, "quantiles": quant,
               "units": dict(sorted(self.units.items(), key=lambda kv: -kv[1])),
               "plain_share": round(self.n_plain / max(self.n_num, 1), 4),
+              "decorations": dict(sorted(self.decos.items(), key=lambda kv: -kv[1])[:20]), "thousands": self.n_thousands,
+              "decimals": {str(k): v for k, v in sorted(self.decimals.items())},
               "float_noise": self.n_noise, "dot_zero": self.n_dotzero, "int_text": self.n_int_text, "decimal": self.decimal,
               "max_decimals": self.max_decimals}
         if quant:
@@ -333,6 +368,13 @@ class ColumnAcc:
             if st["iqr_fences"]:
                 lo, hi = st["iqr_fences"]
                 st["outliers_estimated"] = int(round(float(((r < lo) | (r > hi)).mean()) * self.n_num))
+        st["rescale"] = _low_cluster(r)
+        if len(r) >= 20 and r.min() >= 0:
+            lr = np.log1p(r)
+            lmed = float(np.median(lr))
+            st["log_median"], st["log_mad"] = lmed, float(np.median(np.abs(lr - lmed)))
+            sd = float(r.std())
+            st["skew_log"] = bool(sd > 0 and float(((r - r.mean()) ** 3).mean()) / sd ** 3 > 2.0)
         pl, pc = self.logs["plain"], self.logs["pct"]
         st["percent_scale"] = 1.0
         if pc[1] and pl[1]:
@@ -345,3 +387,28 @@ class ColumnAcc:
         """All kept (value, count) pairs, most frequent first."""
         c = self.counter.sort_values(ascending=False, kind="mergesort")
         return [(str(k), int(v)) for k, v in c.items()]
+
+
+def _low_cluster(r, factor=1000.0):
+    """Values about `factor` times smaller than the rest of a positive column ('1.962' among rents
+    of 400-5,000, written in thousands), judged on the reservoir sample: {factor, below, lo, hi,
+    share, whole} or None. Only a small minority (<= 5%) counts, and only when rescaling puts every
+    one of them inside the range of the others."""
+    if len(r) < 50 or r.min() < 0:
+        return None
+    med = float(np.median(r))
+    if med <= 0:
+        return None
+    below = med / (factor / 10.0)
+    low = (r > 0) & (r < below)
+    share = float(low.mean())
+    if not low.any() or share > 0.05:
+        return None
+    rest = r[~low]
+    lo, hi = float(np.quantile(rest, 0.001)), float(np.quantile(rest, 0.999))
+    scaled = r[low] * factor
+    if not ((scaled >= lo) & (scaled <= hi)).mean() >= 0.9:
+        return None
+    whole_rest = float((np.floor(rest) == rest).mean())
+    return {"factor": factor, "below": below, "lo": lo, "hi": hi, "share": round(share, 5),
+            "whole": bool(whole_rest >= 0.98), "low_whole": bool((np.floor(r[low]) == r[low]).mean() >= 0.5)}

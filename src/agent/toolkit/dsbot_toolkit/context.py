@@ -7,6 +7,11 @@ from .relations import row_hashes
 from .session import session
 
 
+#: Columns of changes.csv: the 0-based data-row index of the input file, the column, the value before
+#: and after, the rule, and the evidence behind the change (for dependency and typo repairs).
+CHANGES_HEADER = ("row", "column", "old", "new", "rule", "evidence")
+
+
 class ChunkContext:
     """Context of one chunk: `index`, `row_offset`, `profile`, `rules`, `original`."""
 
@@ -23,8 +28,9 @@ class ChunkContext:
         self._new_hashes = []
 
     # ---- lineage --------------------------------------------------------------------------
-    def record(self, rows, column, old_values, new_values, rule):
-        """Records changed cells: global row numbers, the column, old and new values, the rule."""
+    def record(self, rows, column, old_values, new_values, rule, evidence=None):
+        """Records changed cells: global row numbers, the column, old and new values, the rule and
+        (optionally) the evidence behind each change (a string or an array of strings)."""
         rows = np.asarray(rows)
         if len(rows) == 0:
             return
@@ -33,7 +39,11 @@ class ChunkContext:
         if new.ndim == 0 or len(new) != len(rows):
             new = np.full(len(rows), new_values if new.ndim == 0 else new_values, dtype=object)
         rule = rule if isinstance(rule, str) else np.asarray(rule, dtype=object)
-        self._changes.append((rows, str(column), old, new, rule))
+        if evidence is None or isinstance(evidence, str):
+            evidence = evidence or ""
+        else:
+            evidence = np.asarray(evidence, dtype=object)
+        self._changes.append((rows, str(column), old, new, rule, evidence))
 
     def remove(self, mask_or_rows, reason):
         """Records rows as removed with `reason`; returns their labels (drop them from your df:
@@ -48,7 +58,7 @@ class ChunkContext:
         rows = self._rows(mask_or_rows)
         if len(rows):
             vals = np.asarray(values, dtype=object) if values is not None else np.full(len(rows), "", dtype=object)
-            self._flags.append((rows, str(column), vals, str(rule)))
+            self._flags.append((rows, str(column), vals, rule if isinstance(rule, str) else np.asarray(rule, dtype=object)))
         return rows
 
     def _rows(self, m):
@@ -97,24 +107,21 @@ class ChunkContext:
 
     def changes_columns(self):
         """Lineage as (header, arrays) for writing: row, column, old, new, rule."""
-        header = ["row", "column", "old", "new", "rule"]
+        header = list(CHANGES_HEADER)
         if not self._changes:
-            return header, [np.empty(0, dtype=np.int64)] + [np.empty(0, dtype=object)] * 4
+            return header, [np.empty(0, dtype=np.int64)] + [np.empty(0, dtype=object)] * 5
         rows = np.concatenate([c[0] for c in self._changes])
         cols = np.concatenate([np.full(len(c[0]), c[1], dtype=object) for c in self._changes])
         old = np.concatenate([c[2] for c in self._changes])
         new = np.concatenate([c[3] for c in self._changes])
         rule = np.concatenate([np.full(len(c[0]), c[4], dtype=object) if isinstance(c[4], str) else c[4] for c in self._changes])
-        return header, [rows, cols, old, new, rule]
+        ev = np.concatenate([np.full(len(c[0]), c[5], dtype=object) if isinstance(c[5], str) else c[5] for c in self._changes])
+        return header, [rows, cols, old, new, rule, ev]
 
     def changes_frame(self):
-        """Lineage as a DataFrame: row, column, old, new, rule."""
-        if not self._changes:
-            return pd.DataFrame({"row": pd.Series([], dtype="int64"), "column": [], "old": [], "new": [], "rule": []})
-        parts = []
-        for rows, col, old, new, rule in self._changes:
-            parts.append(pd.DataFrame({"row": rows, "column": col, "old": old, "new": new, "rule": rule}))
-        return pd.concat(parts, ignore_index=True)
+        """Lineage as a DataFrame: row, column, old, new, rule, evidence."""
+        header, arrays = self.changes_columns()
+        return pd.DataFrame(dict(zip(header, arrays)))
 
     def removed_frame(self, columns):
         """Removed rows: original columns (values as read), then row and reason."""
@@ -142,7 +149,7 @@ class ChunkContext:
     def changes_by_rule(self):
         """{rule: cells changed}."""
         out = {}
-        for rows, _, _, _, rule in self._changes:
+        for rows, _, _, _, rule, _ in self._changes:
             if isinstance(rule, str):
                 out[rule] = out.get(rule, 0) + len(rows)
             else:
@@ -153,7 +160,7 @@ class ChunkContext:
     def changes_by_column(self):
         """{column: cells changed} (a cell changed by two rules counts twice)."""
         out = {}
-        for rows, col, _, _, _ in self._changes:
+        for rows, col, _, _, _, _ in self._changes:
             out[col] = out.get(col, 0) + len(rows)
         return out
 
@@ -168,13 +175,47 @@ class ChunkContext:
         """{rule: cells flagged}."""
         out = {}
         for rows, _, _, rule in self._flags:
-            out[rule] = out.get(rule, 0) + len(rows)
+            if isinstance(rule, str):
+                out[rule] = out.get(rule, 0) + len(rows)
+            else:
+                for k, n in pd.Series(rule).value_counts().items():
+                    out[k] = out.get(k, 0) + int(n)
+        return out
+
+    def flags_by_column_rule(self):
+        """{column: {rule: cells flagged}}."""
+        out = {}
+        for rows, col, _, rule in self._flags:
+            d = out.setdefault(col, {})
+            if isinstance(rule, str):
+                d[rule] = d.get(rule, 0) + len(rows)
+            else:
+                for k, n in pd.Series(rule).value_counts().items():
+                    d[k] = d.get(k, 0) + int(n)
         return out
 
     def flagged(self, column, rule_prefix):
         """Global rows flagged in `column` by a rule starting with `rule_prefix`."""
-        arrs = [r for r, c, _, rule in self._flags if c == column and rule.startswith(rule_prefix)]
+        arrs = [r if isinstance(rule, str) else r[pd.Series(rule).str.startswith(rule_prefix).values]
+                for r, c, _, rule in self._flags if c == column and (not isinstance(rule, str) or rule.startswith(rule_prefix))]
         return np.concatenate(arrs) if arrs else np.empty(0, dtype=np.int64)
+
+
+def seen_before(index):
+    """Sorted hashes of the rows kept by chunks before `index` (committed or replayed)."""
+    s = session()
+    keys = tuple(sorted(k for k in s.seen if k < index))
+    cache = getattr(s, "_seen_cache", None)
+    if cache is not None and cache[0] == keys:
+        return cache[1]
+    if cache is not None and keys[: len(cache[0])] == cache[0]:
+        extra = [s.seen[k] for k in keys[len(cache[0]):]]
+        merged = np.sort(np.concatenate([cache[1]] + extra), kind="mergesort")
+    else:
+        arrs = [s.seen[k] for k in keys]
+        merged = np.sort(np.concatenate(arrs)) if arrs else np.empty(0, dtype=np.uint64)
+    s._seen_cache = (keys, merged)
+    return merged
 
 
 def _free(name, columns):
@@ -192,6 +233,5 @@ def sample_context(df=None):
         df = load_sample()
     first = int(df.index[0]) if len(df) else 0
     index = first // s.chunk_rows
-    from .replay import seen_before
     prof = s.profile
     return ChunkContext(index=index, row_offset=first, profile=prof, rules=s.rules, original=df, seen=seen_before(index))

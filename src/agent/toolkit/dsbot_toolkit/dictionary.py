@@ -62,6 +62,48 @@ def column_blocks(text, columns):
     return blocks
 
 
+_ALLOWED = re.compile(r"(?:one of|allowed values?(?: are| is)?|possible values?(?: are| is)?|valid values?(?: are| is)?|"
+                      r"must be (?:one of|in))\s*:?\s*(.+)", re.I)
+_DMY = re.compile(r"\b(?:day[ /.-]+month[ /.-]+year|dd[ /.-]+mm[ /.-]+(?:yy)?yy|d/m/y)\b", re.I)
+_MDY = re.compile(r"\b(?:month[ /.-]+day[ /.-]+year|mm[ /.-]+dd[ /.-]+(?:yy)?yy|m/d/y)\b", re.I)
+
+
+def _values_list(text):
+    """['London', 'Leeds', ...] from 'London, Manchester, Leeds or York.' (quotes and a final
+    'or'/'and' allowed); None when it does not read as a short list of values."""
+    text = re.split(r"[.;](?:\s|$)", text.strip(), maxsplit=1)[0]
+    parts = [p.strip().strip("'\"`") for p in re.split(r",|\bor\b|\band\b|/", text)]
+    parts = [p for p in parts if p]
+    if len(parts) < 2 or any(len(p) > 40 for p in parts):
+        return None
+    return parts
+
+
+def hint_rules(columns, dictionary_text):
+    """What a dictionary says about values, not ranges: the allowed values of a column ('city: one
+    of London, Manchester, Leeds') and the day/month order of its dates ('dates are day/month/year')."""
+    if not dictionary_text:
+        return []
+    rules = []
+    blocks = column_blocks(dictionary_text, columns)
+    for c, text in blocks.items():
+        m = _ALLOWED.search(text)
+        vals = _values_list(m.group(1)) if m else None
+        if vals:
+            rules.append({"name": "allowed:%s" % c, "kind": "allowed", "column": c, "values": vals, "source": "dictionary",
+                          "evidence": m.group(0)[:160]})
+        order = "dmy" if _DMY.search(text) else "mdy" if _MDY.search(text) else None
+        if order:
+            rules.append({"name": "date_order:%s" % c, "kind": "date_order", "column": c, "order": order, "source": "dictionary",
+                          "evidence": text[:160]})
+    if not any(r["kind"] == "date_order" for r in rules):
+        order = "dmy" if _DMY.search(dictionary_text) else "mdy" if _MDY.search(dictionary_text) else None
+        if order:  # a file-wide statement ('all dates are day/month/year')
+            rules.append({"name": "date_order", "kind": "date_order", "column": None, "order": order, "source": "dictionary",
+                          "evidence": order})
+    return rules
+
+
 def derive_rules(columns, numeric_columns, dictionary_text=""):
     """Rules (JSON dicts) for the columns: range rules and sum rules, each with its evidence."""
     rules = []

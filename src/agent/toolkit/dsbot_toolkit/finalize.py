@@ -6,7 +6,7 @@ import os
 import pandas as pd
 
 from .io import read_options, write_columns
-from .quality import QualityAcc, problems
+from .quality import QualityAcc, problem_cells
 from .relations import row_hashes
 from .report import quality_table, write_report_md
 from .session import session
@@ -42,8 +42,8 @@ def finalize(committed, meta=None):
             raise FileNotFoundError("chunk %d is not replayed (no %s)" % (i, os.path.basename(path)))
         with open(path) as f:
             chunks.append(json.load(f))
-    from .context import _free
-    empty_headers = {"cleaned": list(s.columns), "changes": ["row", "column", "old", "new", "rule"],
+    from .context import CHANGES_HEADER, _free
+    empty_headers = {"cleaned": list(s.columns), "changes": list(CHANGES_HEADER),
                      "removed": list(s.columns) + [_free("row", s.columns), _free("reason", s.columns)],
                      "flags": ["row", "column", "value", "rule"]}
     for kind, name in KINDS:
@@ -63,16 +63,26 @@ def finalize(committed, meta=None):
     by_column = _sum_dicts(c.get("changes_by_column", {}) for c in chunks)
     flags = _sum_dicts(c.get("flags_by_rule", {}) for c in chunks)
     cells = sum(changed.values())
-    pb = sum(problems(v) for v in bq["columns"].values())
-    pa = sum(problems(v) for v in aq["columns"].values())
+    pb, pa = problem_cells(bq), problem_cells(aq)
     failed = sum(1 for c in chunks if not c["ok"])
     nflags = sum(flags.values())
-    flagged = " (%d flagged for review, kept)" % nflags if nflags else ""
+    by_col_flags = {}
+    for c in chunks:
+        for col, d in (c.get("flags_by_column") or {}).items():
+            for k, v in d.items():
+                by_col_flags.setdefault(col, {})[k] = by_col_flags.setdefault(col, {}).get(k, 0) + v
+    unresolved, untyped = _unresolved(prof, aq, by_col_flags)
+
     def n(count, word):
         return "%d %s%s" % (count, word, "" if count == 1 else "s")
 
+    extra = ""
+    if nflags:
+        extra += "; %s flagged for review (kept as written)" % n(nflags, "value")
+    if untyped:
+        extra += "; %s left as text although most values look typed" % n(untyped, "column")
     headline = ("%d rows in, %d out, %d removed; %s changed by %s; problem cells %d → %d%s; %s."
-                % (rows_in, rows_out, rows_in - rows_out, n(cells, "cell"), n(len(changed), "rule"), pb, pa, flagged,
+                % (rows_in, rows_out, rows_in - rows_out, n(cells, "cell"), n(len(changed), "rule"), pb, pa, extra,
                    "no chunk was committed" if not chunks else
                    "every chunk passed validation" if not failed else "%d chunk(s) failed validation" % failed))
     if len(committed) < prof["chunks"]:
@@ -95,11 +105,13 @@ def finalize(committed, meta=None):
     ctx = {"profile": prof, "meta": meta or {}, "headline": headline, "before": bq, "after": aq, "recipe": recipe,
            "cells_changed_by_column": by_column,
            "cells_changed_by_rule": changed, "flags_by_rule": flags, "chunks": chunks,
-           "rows_removed_by_reason": removed, "artifacts": artifacts, "notes": _notes(prof, aq)}
+           "rows_removed_by_reason": removed, "artifacts": artifacts, "notes": _notes(prof, aq, recipe),
+           "unresolved": unresolved}
     write_report_md(os.path.join(s.work_dir, "report.md"), ctx)
     report = {"file": prof["file"], "rows_in": rows_in, "rows_out": rows_out, "rows_removed": rows_in - rows_out,
               "rows_removed_by_reason": removed, "cells_changed": cells, "cells_changed_by_rule": changed,
-              "cells_changed_by_column": by_column, "cells_flagged_by_rule": flags, "problems_before": pb, "problems_after": pa,
+              "cells_changed_by_column": by_column, "cells_flagged_by_rule": flags, "cells_flagged_by_column": by_col_flags,
+              "problems_before": pb, "problems_after": pa, "unresolved": unresolved,
               "chunks": [{k: c[k] for k in ("index", "rows_in", "rows_out", "rows_removed", "hash", "ok", "checks")} for c in chunks],
               "recipe": recipe, "schema_fingerprint": prof["schema_fingerprint"], "headline": headline}
     for k, v in (meta or {}).items():
@@ -161,10 +173,40 @@ def _sum_dicts(dicts):
     return out
 
 
-def _notes(prof, after):
-    notes = []
+_FLAG_WORDS = {"invalid_number": "not a number", "invalid_date": "not a date in any known format",
+               "unit_mismatch": "a unit that cannot be converted to the column's", "fd_violation":
+               "breaks a dependency, but the evidence is too weak to choose a repair",
+               "not_allowed": "not among the values the data dictionary allows, and not one edit from one of them"}
+
+
+def _unresolved(prof, after, flags_by_column):
+    """Lines for the report: what was found and not repaired, and columns left as text that look
+    typed. Returns (lines, number of such columns)."""
+    lines = []
+    for col, d in flags_by_column.items():
+        for rule, k in sorted(d.items(), key=lambda kv: -kv[1]):
+            if rule in _FLAG_WORDS:
+                lines.append("`%s`: %d value%s %s (listed in flags.csv)." % (col, k, "" if k == 1 else "s", _FLAG_WORDS[rule]))
+    untyped = 0
     for c in prof["columns"]:
+        look = c.get("looks_like")
+        if look:
+            untyped += 1
+            lines.append("`%s` looks like a %s column (%.0f%% of its values read as %ss) but was left as text: the other "
+                         "values have no determinate repair." % (c["name"], look["kind"], 100 * look["share"], look["kind"]))
+    return lines, untyped
+
+
+def _notes(prof, after, recipe=None):
+    notes = []
+    emptied = {c for st in recipe or [] if st.get("op") == "null_tokens" for c in st.get("columns", [])}
+    for c in prof["columns"]:
+        toks = {t: n for t, n in c["null_tokens"].items() if t.strip()}
+        if toks and c["name"] not in emptied:
+            notes.append("`%s` writes a missing value as %s: kept (the column's own convention)." % (
+                c["name"], ", ".join("%r (%d)" % kv for kv in list(toks.items())[:3])))
         miss = after["columns"].get(c["name"], {}).get("missing", 0)
         if miss and c["inferred_type"] in ("integer", "float", "date", "datetime", "time", "id"):
-            notes.append("`%s` (%s): %d missing values kept as missing (no reliable way to infer them)." % (c["name"], c["inferred_type"], miss))
+            notes.append("`%s` (%s): %d missing values kept as missing (no dependency or repeated record determines them)." % (
+                c["name"], c["inferred_type"], miss))
     return notes

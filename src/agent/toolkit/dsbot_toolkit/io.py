@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from .safety import neutralise_frame, neutralise_header, neutralise_series
+from .safety import neutralise_header, neutralise_series
 
 
 class InputFileError(ValueError):
@@ -128,6 +128,8 @@ def _writable(values):
     """An array ready for the csv module: text neutralised, missing values empty."""
     s = values if isinstance(values, pd.Series) else pd.Series(values)
     kind = s.dtype.kind
+    if kind == "O" and s.dtype != object:  # categorical / string dtype: write their text
+        s = s.astype(object)
     if kind == "O":
         vals = neutralise_series(s).values
         missing = pd.isna(vals)
@@ -151,10 +153,15 @@ def write_columns(path, header, columns):
     return write_arrays(path, header, [_writable(c) for c in columns])
 
 
+def _simple(df):
+    """Unique column names, each of a text, number or boolean dtype."""
+    return df.columns.is_unique and all(dt.kind in "Oifub" for dt in df.dtypes)
+
+
 def writable_arrays(df):
     """The arrays write_csv would write for `df` (neutralised, missing values empty), or None when
-    write_csv would go through pandas' to_csv instead."""
-    if all(df[c].dtype.kind in "Oifub" for c in df.columns) and df.columns.is_unique:
+    write_csv would take the columns by position instead."""
+    if _simple(df):
         return [_writable(df[c]) for c in df.columns]
     return None
 
@@ -168,12 +175,41 @@ def as_text(arr):
     return out
 
 
+def _has_cr(texts):
+    """True when any str in the sequence holds a carriage return (joined and searched in C)."""
+    try:
+        return "\r" in "\x00".join(texts)
+    except TypeError:  # numbers or other objects among the values
+        return "\r" in "\x00".join([v for v in texts if type(v) is str])
+
+
+class _LFRecords:
+    """Takes the csv writer's records ending in CRLF and writes them ending in LF.
+
+    The csv module (QUOTE_MINIMAL) quotes a field only for the characters of its own line
+    terminator: with "\n" a lone CR stays unquoted and readers split the row there. Writing with
+    "\r\n" quotes every field holding CR or LF; each record arrives in one write() call, so only
+    its last two characters are the terminator."""
+
+    __slots__ = ("_write",)
+
+    def __init__(self, f):
+        self._write = f.write
+
+    def write(self, record):
+        return self._write(record[:-2] + "\n")
+
+
 def write_arrays(path, header, arrays):
-    """Writes CSV from a header and writable arrays (see writable_arrays), atomically."""
+    """Writes CSV from a header (None: no header row) and writable arrays (see writable_arrays),
+    atomically. Lines end in LF; a field holding CR or LF is always quoted."""
     tmp = path + ".tmp"
+    head = None if header is None else neutralise_header(header)
+    cr = (head is not None and _has_cr(head)) or any(a.dtype == object and _has_cr(a) for a in arrays)
     with open(tmp, "w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(neutralise_header(header))
+        w = csv.writer(_LFRecords(f), lineterminator="\r\n") if cr else csv.writer(f, lineterminator="\n")
+        if head is not None:
+            w.writerow(head)
         if arrays:
             w.writerows(zip(*arrays))
     os.replace(tmp, path)
@@ -181,10 +217,9 @@ def write_arrays(path, header, arrays):
 
 
 def write_csv(df, path, header=True):
-    """Writes `df` as CSV (UTF-8, neutralised against formula injection) atomically."""
-    if header and all(df[c].dtype.kind in "Oifub" for c in df.columns) and df.columns.is_unique:
+    """Writes `df` as CSV (UTF-8, neutralised against formula injection, CR/LF always quoted)
+    atomically. Columns are taken by position, so repeated names are written as they are."""
+    if header and _simple(df):
         return write_columns(path, list(df.columns), [df[c] for c in df.columns])
-    tmp = path + ".tmp"
-    neutralise_frame(df).to_csv(tmp, index=False, header=neutralise_header(df.columns) if header else False, lineterminator="\n")
-    os.replace(tmp, path)
-    return path
+    arrays = [_writable(df.iloc[:, j]) for j in range(df.shape[1])]
+    return write_arrays(path, list(df.columns) if header else None, arrays)

@@ -4,7 +4,7 @@ import pandas as pd
 
 from .context import ChunkContext
 from .io import check_file, detect_encoding, read_options, sniff_delimiter, write_csv
-from .repairs import apply_recipe
+from .repair import apply_recipe
 
 
 def clean_oneshot(input_path, recipe, out_path):

@@ -3,8 +3,10 @@ import json
 
 from . import values as V
 from .columns import ColumnAcc
-from .dictionary import derive_rules, read_dictionary
+from .dictionary import derive_rules, hint_rules, read_dictionary
+from .detect import dates as D
 from .relations import RelationsAcc, merged_values
+from .detect import vocab
 from .safety import schema_fingerprint
 from .session import session
 
@@ -25,16 +27,20 @@ def profile():
         for acc in accs:
             acc.update(df[acc.name])
         rel.update(df)
+    rel.finish()
     cols = [a.result() for a in accs]
     for acc, res in zip(accs, cols):
         _null_token_guard(res)
         if res["inferred_type"] == "category":
-            res["variants"] = category_variants(acc.values_with_counts(), truncated=acc.truncated)
+            res["variants"] = vocab.category_variants(acc.values_with_counts(), truncated=acc.truncated)
         elif res["inferred_type"] == "boolean":
-            res["variants"] = boolean_variants(acc.values_with_counts())
+            res["variants"] = vocab.boolean_variants(acc.values_with_counts())
     table = rel.result(cols)
+    _vocabulary(accs, cols, table["functional_dependencies"], rel)
     numeric = [c["name"] for c in cols if c.get("base_type") in ("integer", "float")]
-    rules = derive_rules(s.columns, numeric, read_dictionary(s.dictionary_path))
+    text = read_dictionary(s.dictionary_path)
+    rules = derive_rules(s.columns, numeric, text) + hint_rules(s.columns, text)
+    _apply_hints(cols, rules, accs)
     for r in rules:
         if r["kind"] in ("sum_ge", "sum_eq"):
             dec = max([c.get("numeric", {}).get("max_decimals", 0) for c in cols if c["name"] in r["parts"] + [r["column"]]] or [0])
@@ -44,7 +50,7 @@ def profile():
         "rows": rows, "chunks": chunks, "chunk_rows": s.chunk_rows, "columns": cols,
         "duplicate_rows": table["duplicate_rows"], "candidate_keys": table["candidate_keys"],
         "candidate_keys_estimated": table["candidate_keys_estimated"],
-        "functional_dependencies": table["functional_dependencies"],
+        "functional_dependencies": table["functional_dependencies"], "sources": table["sources"],
         "merged_values": merged_values(accs, cols), "rules": rules,
         "outlier_policy": s.outliers,
     }
@@ -53,6 +59,7 @@ def profile():
     s.profile = prof
     s.rules = rules
     s.input_hashes = rel.hashes  # row hashes per chunk: the "before" duplicates of finalize
+    s.relations = rel            # FD pair counts: the evidence of the dependency repairs
     return prof
 
 
@@ -80,55 +87,57 @@ def _null_token_guard(res):
         res["non_null"] += n
 
 
-def category_variants(vals, truncated=False):
-    """Spelling/case variants: {variant: canonical} for a category column's (value, count) list.
+TEXT_TYPES = ("category", "text", "code")
 
-    Values with the same fingerprint (case, punctuation, spacing) join the most frequent one
-    when it is at least 3x as frequent (similar counts suggest two genuine spellings);
-    a rare value one edit away from a value at least 20x more frequent joins it too."""
-    if not vals or truncated:
-        return {}
+
+def _apply_hints(cols, rules, accs):
+    """What the data dictionary says: the day/month order of dates, the allowed values of a column."""
+    file_order = next((r["order"] for r in rules if r["kind"] == "date_order" and r["column"] is None), None)
+    orders = {r["column"]: r["order"] for r in rules if r["kind"] == "date_order" and r["column"]}
+    allowed = {r["column"]: r["values"] for r in rules if r["kind"] == "allowed"}
+    for acc, c in zip(accs, cols):
+        order = orders.get(c["name"], file_order)
+        if order and c["inferred_type"] in D.DATE_TYPES:
+            D.apply_order(c, order)
+        if c["name"] in allowed:
+            c["allowed"] = vocab.allowed_mapping(acc.values_with_counts(), allowed[c["name"]])
+
+
+def _vocabulary(accs, cols, fds, rel):
+    """Typos of much more frequent values (checked against a dependency's context where the column
+    determines another), and repairs of values a code-like numeric column rejects."""
+    from . import numfmt as NF
     import pandas as pd
-    s = pd.Series([v for v, _ in vals], dtype=object)
-    counts = dict(vals)
-    fp = V.fingerprint(s)
-    mapping = {}
-    for key, group in s.groupby(fp.values, sort=False):
-        members = list(group)
-        if len(members) < 2 or not key:
+    best_fd = {}
+    for f in fds:
+        if f["lhs"] not in best_fd or f["confidence"] > best_fd[f["lhs"]]["confidence"]:
+            best_fd[f["lhs"]] = f
+    for acc, res in zip(accs, cols):
+        t = res["inferred_type"]
+        vals = acc.values_with_counts()
+        if not vals:
             continue
-        canon = max(members, key=lambda v: (counts[v], v == v.strip(), -len(v)))
-        for m in members:
-            if m != canon and (counts[canon] >= 3 * counts[m] or m.strip() == canon or " ".join(m.split()) == canon):
-                mapping[m] = canon
-    canon_vals = [(v, n) for v, n in vals if v not in mapping]
-    if len(canon_vals) <= 300:
-        for v, n in canon_vals:
-            if len(v) < 5:
-                continue
-            for c, cn in canon_vals:
-                if cn >= 20 * n and cn >= 10 and len(c) >= 5 and V.edit_distance_1(v.lower(), c.lower()):
-                    mapping[v] = c
-                    break
-    return mapping
+        if t in TEXT_TYPES and res["mean_length"] <= 60 and res["distinct"] < 0.5 * res["non_null"]:
+            typos = vocab.typo_candidates(vals, skip=set(res.get("variants") or {}), max_count=max(2, res["rows"] // 100000))
+            if typos:
+                res["typos"] = {k: {"to": v[0], "n": int(v[1]), "n_to": int(v[2])} for k, v in typos.items()}
+                f = best_fd.get(res["name"])
+                counts = (rel.fd or {}).get((f["lhs"], f["rhs"])) if f else None
+                if counts is not None:
+                    targets = {v["to"] for v in res["typos"].values()}
+                    allowed = {}
+                    for (a, b) in counts.index:
+                        if a in targets and len(allowed.setdefault(a, [])) < 50:
+                            allowed[a].append(str(b).strip())
+                    res["typo_context"] = {"column": f["rhs"], "values": {k: sorted(v) for k, v in sorted(allowed.items())}}
+        elif res.get("base_type") == "integer" and res["inferred_type"] != "id":
+            dec = res.get("numeric", {}).get("decimal", ".")
 
-
-_TRUE = {"true", "yes", "y", "t", "1"}
-_FALSE = {"false", "no", "n", "f", "0"}
-
-
-def boolean_variants(vals):
-    """{spelling: dominant spelling} per truth value of a boolean column ('Y', 'yes' -> 'Yes')."""
-    mapping = {}
-    for group in (_TRUE, _FALSE):
-        members = [(v, n) for v, n in vals if v.strip().lower() in group]
-        if len(members) < 2:
-            continue
-        canon = max(members, key=lambda vn: vn[1])[0]
-        for v, _ in members:
-            if v != canon:
-                mapping[v] = canon
-    return mapping
+            parsed = NF.parse(pd.Series([v.strip() for v, _ in vals], dtype=object), dec)["num"].values
+            ok = {v for (v, _), x in zip(vals, parsed) if x == x}
+            fixes = vocab.typed_fixes(res, vals, ok.__contains__)
+            if fixes:
+                res["typed_fixes"] = {k: list(v) for k, v in fixes.items()}
 
 
 def profile_summary(max_chars=4000):

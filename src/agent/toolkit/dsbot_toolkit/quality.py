@@ -7,15 +7,18 @@ import pandas as pd
 
 from . import values as V
 from .relations import row_hashes
-from .repairs import rule_violations
+from .rules import rule_violations
+from .repair.values import date_fn, numeric_fn
 from .validate import invalid_mask
 
-PROBLEMS = ["null_tokens", "invalid_type", "format_violations", "outliers"]
-KEYS = ["missing"] + PROBLEMS
-LABELS = {"null_tokens": "null tokens ('N/A', '-', …)", "invalid_type": "invalid for the column type",
-          "format_violations": "format issues (spacing, variants, merged values)", "outliers": "outliers / out of range",
-          "missing": "missing values"}
-_BIT = {k: np.uint8(1 << n) for n, k in enumerate(KEYS)}
+#: Cells that are wrong as written. Outliers are not problems: they are unusual values flagged for
+#: a person to review (a best seller is an outlier, not an error).
+PROBLEMS = ["null_tokens", "invalid_type", "format_violations", "range"]
+KEYS = ["missing"] + PROBLEMS + ["outliers"]
+LABELS = {"null_tokens": "null tokens to empty ('N/A', '-', …)", "invalid_type": "not a value of the column's type",
+          "format_violations": "format issues (representation, spacing, variants, typos)", "range": "outside a documented range",
+          "outliers": "unusual values (flagged for review)", "missing": "missing values"}
+_BIT = {k: np.uint8(1 << n) for n, k in enumerate(KEYS)}   # 6 bits of a uint8
 _MEMO_MAX = 200000
 _LONGEST_TOKEN = max(len(t) for t in V.NULL_TOKENS)
 
@@ -30,22 +33,39 @@ class QualityAcc:
         self.hashes = []
         self.rule_viol = {}
         self.rows = 0
-        self.bounds = {}
+        self.bounds = {}             # column -> outlier fences
+        self.ranges = {}             # column -> documented range
         self.merged = {}
         self.memo = {}               # column -> (pd.Index of values, uint8 bits) or False (not worth it)
         self.valid_memo = valid_memo  # the session's type verdicts (shared with validation)
+        self.reformat = {}           # column -> fns(distinct values) -> (new, ...) of its format steps
+        self.mapped = {}             # column -> values a mapping step repairs (variants, typos, patterns)
+        self.null_columns = set()    # columns whose null tokens the recipe empties (elsewhere they are a convention)
         for step in recipe or []:
-            if step.get("op") == "outliers":
-                self.bounds[step["column"]] = (step["lo"], step["hi"])
-            if step.get("op") == "split_merged":
-                self.merged[step["column"]] = set(step["values"])
+            op, col = step.get("op"), step.get("column")
+            if op == "outliers":
+                self.bounds[col] = (step["lo"], step["hi"])
+            elif op == "split_merged":
+                self.merged[col] = set(step["values"])
+            elif op == "to_numeric":
+                self.reformat.setdefault(col, []).append(numeric_fn(step))
+            elif op == "dominant_format" and step.get("kind") != "digits":
+                self.reformat.setdefault(col, []).append(date_fn(step))
+            elif op in ("canonical_categories", "map_values", "fix_values"):
+                self.mapped.setdefault(col, set()).update(step.get("mapping") or {})
+            elif op == "null_tokens":
+                self.null_columns.update(step.get("columns", []))
+        if recipe is None:
+            self.null_columns = set(self.cols)
+        from .recipe import outlier_fences
         for c in prof["columns"]:
-            f = (c.get("numeric") or {}).get("iqr_fences")
-            if f and c["inferred_type"] in ("integer", "float") and c["name"] not in self.bounds:
-                self.bounds[c["name"]] = tuple(f)
+            f = outlier_fences(c.get("numeric") or {}, "auto") if c.get("numeric") else None
+            if f and c["inferred_type"] in ("integer", "float") and c["name"] not in self.bounds and recipe is None:
+                self.bounds[c["name"]] = (f[0], f[1])
         for r in prof.get("rules", []):
             if r["kind"] == "range":
-                self.bounds[r["column"]] = (r["min"], r["max"])
+                self.ranges[r["column"]] = (r["min"], r["max"])
+                self.bounds.pop(r["column"], None)
         self.sum_rules = [r for r in prof.get("rules", []) if r["kind"] in ("sum_ge", "sum_eq")]
 
     def _bits_of(self, name, u):
@@ -61,21 +81,32 @@ class QualityAcc:
         if like and isnull.any():
             isnull &= ~u.isin(like).values
         bits = np.where(isnull, _BIT["missing"], np.uint8(0)).astype(np.uint8)
-        bits[isnull & (stv != "")] |= _BIT["null_tokens"]
+        if name in self.null_columns:
+            bits[isnull & (stv != "")] |= _BIT["null_tokens"]
+        invalid = np.zeros(len(uv), dtype=bool)
         if col.get("base_type") in ("integer", "float", "date", "datetime", "time", "boolean"):
             vals = u.where(~isnull, "") if isnull.any() else u
-            bits[invalid_mask(vals, col, self.valid_memo)] |= _BIT["invalid_type"]
+            invalid = invalid_mask(vals, col, self.valid_memo)
+            bits[invalid] |= _BIT["invalid_type"]
         fmt = (uv != stv) & ~isnull
+        for fn in self.reformat.get(name, ()):
+            todo = ~isnull & ~invalid
+            if todo.any():
+                new = np.asarray(fn(u[todo].reset_index(drop=True))[0], dtype=object)
+                fmt[np.flatnonzero(todo)[new != uv[todo]]] = True
         if col.get("variants"):
             fmt |= u.isin(list(col["variants"])).values
+        if name in self.mapped:
+            fmt |= u.isin(list(self.mapped[name])).values
         if name in self.merged:
             t = st.str.extract(r"^.*?\S\s*[,\s]\s*([^\s,]+)$")[0]
             fmt |= t.isin(self.merged[name]).fillna(False).values
         bits[fmt] |= _BIT["format_violations"]
-        if name in self.bounds:
-            lo, hi = self.bounds[name]
-            x = V.numbers_of(st.where(~isnull, "") if isnull.any() else st)
-            bits[(x < lo) | (x > hi)] |= _BIT["outliers"]
+        for table, key in ((self.bounds, "outliers"), (self.ranges, "range")):
+            if name in table:
+                lo, hi = table[name]
+                x = V.numbers_of(st.where(~isnull, "") if isnull.any() else st)
+                bits[(x < lo) | (x > hi)] |= _BIT[key]
         return bits
 
     def row_bits(self, name, values):
@@ -112,16 +143,16 @@ class QualityAcc:
 
     def add_bits(self, name, bits):
         """Adds one column's row bits to the counts."""
-        n = np.bincount(bits, minlength=32)
+        n = np.bincount(bits, minlength=64)
         cnt = self.counts[name]
         for k, b in _BIT.items():
-            cnt[k] += int(n[(np.arange(32) & int(b)) != 0].sum())
+            cnt[k] += int(n[(np.arange(64) & int(b)) != 0].sum())
 
     @staticmethod
     def counts_of(bits):
         """{key: n} for one column's row bits."""
-        n = np.bincount(bits, minlength=32)
-        return {k: int(n[(np.arange(32) & int(b)) != 0].sum()) for k, b in _BIT.items()}
+        n = np.bincount(bits, minlength=64)
+        return {k: int(n[(np.arange(64) & int(b)) != 0].sum()) for k, b in _BIT.items()}
 
     def rule_counts(self, df):
         """[[expr, violations]] per cross-column rule in `df` (strings)."""
@@ -153,7 +184,8 @@ class QualityAcc:
 
     def key(self):
         """The measure's settings that come from the recipe (a resumed run must measure alike)."""
-        return [sorted([k, list(v)] for k, v in self.bounds.items()), sorted([k, sorted(v)] for k, v in self.merged.items())]
+        return [sorted([k, list(v)] for k, v in self.bounds.items()), sorted([k, sorted(v)] for k, v in self.merged.items()),
+                sorted([k, list(v)] for k, v in self.ranges.items())]
 
     def result(self):
         """{"columns": {name: counts}, "duplicate_rows", "rule_violations", "rows"}."""
@@ -165,3 +197,8 @@ class QualityAcc:
 def problems(counts):
     """Total problem cells of one column's counts."""
     return sum(counts.get(k, 0) for k in PROBLEMS)
+
+
+def problem_cells(q):
+    """Total problem cells of a quality result (the number the headline, table and chart show)."""
+    return sum(problems(v) for v in q["columns"].values())

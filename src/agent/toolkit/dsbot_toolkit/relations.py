@@ -7,7 +7,8 @@ import pandas as pd
 from . import values as V
 
 PAIR_CAP = 50000           # distinct (lhs, rhs) pairs kept per FD candidate
-MAX_FD_CANDIDATES = 24
+MAX_FD_CANDIDATES = 48
+PAIR_BUDGET = 1200000      # distinct pairs kept over all candidates (the largest counters go first)
 MAX_FD_COLUMNS = 16
 FD_SAMPLE = 20000            # rows of the first chunk used to pick FD candidates
 MAX_KEYS = 3                 # key candidates checked exactly (8 bytes per row each)
@@ -19,20 +20,61 @@ def row_hashes(df):
     return pd.util.hash_pandas_object(df, index=False).values
 
 
+class SeenHashes:
+    """Membership of uint64 row hashes across chunks in bounded work: a few sorted runs, merged
+    when a newer run grows as large as the one before it (8 bytes per distinct row)."""
+
+    def __init__(self):
+        self.runs = []
+
+    def contains(self, h):
+        """Bool array: each hash was added before."""
+        out = np.zeros(len(h), dtype=bool)
+        for run in self.runs:
+            if len(run):
+                pos = np.minimum(np.searchsorted(run, h), len(run) - 1)
+                out |= run[pos] == h
+        return out
+
+    def add(self, h):
+        """Adds hashes (any order, may repeat)."""
+        self.runs.append(np.unique(h))
+        while len(self.runs) > 1 and len(self.runs[-1]) >= len(self.runs[-2]) // 2:
+            b = self.runs.pop()
+            a = self.runs.pop()
+            self.runs.append(np.union1d(a, b))
+
+
 class RelationsAcc:
-    """Accumulates row hashes, key candidates and FD pair counts over the chunks."""
+    """Accumulates row hashes, key candidates and FD pair counts over the chunks.
+
+    FD pairs are counted over distinct rows (an exact duplicate is one observation, not several),
+    for candidates chosen on the first chunk: the lhs has groups of two or more rows on average,
+    and knowing the lhs predicts the rhs much better than the rhs's most common value does."""
 
     def __init__(self, columns):
         self.columns = list(columns)
         self.hashes = []
+        self.seen = SeenHashes()
         self.key_hashes = None      # column -> list of hash arrays (None = not started)
         self.fd = None              # (lhs, rhs) -> pd.Series counts indexed by (a, b)
+        self.fd_kind = {}           # (lhs, rhs) -> "dependency" | "entity"
+        self.source_key = None      # (entity key column, source column) when several sources report entities
+        self.claims = None          # attribute -> pd.Series counts indexed by (key, source, value)
         self.rows = 0
+        self.distinct_rows = 0
+        self._pending = []          # distinct rows held until the candidates are chosen
 
     def update(self, df):
         """Adds one chunk (raw strings)."""
         self.rows += len(df)
-        self.hashes.append(row_hashes(df))
+        h = row_hashes(df)
+        self.hashes.append(h)
+        first = ~pd.Series(h).duplicated().values
+        if self.seen.runs:
+            first &= ~self.seen.contains(h)
+        self.seen.add(h)
+        self.distinct_rows += int(first.sum())
         if self.key_hashes is None:
             self.key_hashes = {c: [] for c in self.columns if df[c].is_unique and not V.is_null_token(df[c]).any()}
             self.key_hashes = dict(list(self.key_hashes.items())[:MAX_KEYS])
@@ -43,12 +85,45 @@ class RelationsAcc:
                 del self.key_hashes[c]
                 continue
             self.key_hashes[c].append(pd.util.hash_array(df[c].values.astype(object)))
+        distinct = df if first.all() else df[first]
         if self.fd is None:
-            self.fd = {pair: None for pair in self._fd_candidates(df)}
+            # candidates are chosen on the first FD_SAMPLE distinct rows whatever the chunk size
+            self._pending.append(distinct)
+            if sum(len(p) for p in self._pending) >= FD_SAMPLE:
+                self._choose()
+            return
+        self._count(distinct)
+
+    def finish(self):
+        """Ends the pass (a file smaller than the candidate sample is counted here)."""
+        if self.fd is None:
+            self._choose()
+
+    def _choose(self):
+        sample = pd.concat(self._pending) if len(self._pending) > 1 else self._pending[0]
+        pending, self._pending = self._pending, []
+        head = sample.iloc[:FD_SAMPLE]
+        self.fd = {pair: None for pair in self._fd_candidates(head)}
+        from .detect.sources import find_key_and_source
+        ks = find_key_and_source(head, [c for c in self.columns if len(head) and head[c].str.len().mean() <= 60])
+        if ks:
+            self.source_key = ks
+            self.claims = {c: None for c in self.columns if c not in ks}
+        for part in pending:
+            self._count(part)
+
+    def _count(self, distinct):
+        """Adds the FD pairs and source claims of one chunk's distinct rows."""
+        if self.claims:
+            self._add_claims(distinct)
+        nulls = {}
         for pair in list(self.fd):
             a, b = pair
-            sub = df[[a, b]]
-            sub = sub[~(V.is_null_token(sub[a]) | V.is_null_token(sub[b]))]
+            for c in pair:
+                if c not in nulls:
+                    nulls[c] = V.is_null_token(distinct[c]).values
+            keep = ~(nulls[a] | nulls[b])
+            sub = distinct[[a, b]] if keep.all() else distinct[[a, b]][keep]
             counts = sub.groupby([a, b], sort=False).size().astype("float64")
             cur = self.fd[pair]
             cur = counts if cur is None else cur.add(counts, fill_value=0)
@@ -56,29 +131,62 @@ class RelationsAcc:
                 del self.fd[pair]
                 continue
             self.fd[pair] = cur
+        total = sum(len(c) for c in self.fd.values() if c is not None)
+        while total > PAIR_BUDGET:  # bounded memory: the dependencies with the most distinct pairs are dropped
+            pair = max(self.fd, key=lambda p: len(self.fd[p]) if self.fd[p] is not None else 0)
+            total -= len(self.fd.pop(pair))
+
+    def _add_claims(self, df):
+        from .detect.sources import CLAIM_CAP
+        k, src = self.source_key
+        knull = V.is_null_token(df[k]).values | V.is_null_token(df[src]).values
+        for c in list(self.claims):
+            keep = ~(knull | V.is_null_token(df[c]).values)
+            sub = df[[k, src, c]][keep]
+            counts = sub.groupby([k, src, c], sort=False).size().astype("float64")
+            cur = self.claims[c]
+            cur = counts if cur is None else cur.add(counts, fill_value=0)
+            if len(cur) > CLAIM_CAP:
+                del self.claims[c]
+                continue
+            self.claims[c] = cur
 
     def _fd_candidates(self, df):
+        """(lhs, rhs) pairs worth counting over the whole file, judged on the first chunk: a lhs whose
+        groups hold most rows ("dependency": repairs and fills), or a mostly unique lhs that repeats
+        for some rows — the same entity recorded twice ("entity": fills only)."""
         df = df.iloc[:FD_SAMPLE]
         n = len(df)
         if n < 20:
             return []
         nun = {c: df[c].nunique() for c in self.columns}
-        cols = [c for c in self.columns if 2 <= nun[c] <= 0.5 * n and df[c].str.len().mean() <= 60][:MAX_FD_COLUMNS]
-        codes = {c: pd.factorize(df[c])[0] for c in cols}
+        short = {c: df[c].str.len().mean() <= 60 for c in self.columns}
+        rhs_cols = [c for c in self.columns if nun[c] >= 2 and short[c]][:MAX_FD_COLUMNS * 2]
+        codes = {c: pd.factorize(df[c])[0] for c in rhs_cols}
         out = []
-        for a in cols:
-            for b in cols:
-                if a == b or nun[a] > n / 2:
+        for a in rhs_cols:
+            ga = np.bincount(codes[a])
+            multi = ga[codes[a]] >= 2          # rows in lhs groups of two or more
+            rows_multi = int(multi.sum())
+            if rows_multi < max(10, 0.02 * n) or nun[a] >= n:
+                continue
+            kind = "dependency" if nun[a] <= 0.5 * n and rows_multi >= 0.3 * n else "entity"
+            for b in rhs_cols:
+                if a == b or (kind == "dependency" and nun[b] > 0.5 * n):
                     continue
-                pair = codes[a].astype(np.int64) * (nun[b] + 1) + codes[b]
+                pair = codes[a][multi].astype(np.int64) * (nun[b] + 1) + codes[b][multi]
                 pc = pd.Series(pair).value_counts()
                 lhs = pc.index.values // (nun[b] + 1)
                 best = pd.Series(pc.values).groupby(lhs).max().sum()
-                conf = best / n
-                if conf >= 0.9 and nun[b] >= 2:
-                    out.append((conf, a, b))
-        out.sort(key=lambda t: -t[0])
-        return [(a, b) for _, a, b in out[:MAX_FD_CANDIDATES]]
+                conf = best / rows_multi
+                base = np.bincount(codes[b][multi]).max() / rows_multi
+                norm = (conf - base) / (1 - base) if base < 1 else 0.0
+                if norm >= (0.6 if kind == "dependency" else 0.8):
+                    out.append((kind == "dependency", norm, a, b, kind))
+        out.sort(key=lambda t: (not t[0], -t[1]))
+        chosen = out[:MAX_FD_CANDIDATES]
+        self.fd_kind = {(a, b): kind for _, _, a, b, kind in chosen}
+        return [(a, b) for _, _, a, b, _ in chosen]
 
     def result(self, col_results):
         """duplicate_rows, candidate_keys, functional_dependencies."""
@@ -93,25 +201,48 @@ class RelationsAcc:
                 keys.append(c)
         fds = []
         for (a, b), counts in (self.fd or {}).items():
-            if counts is None or not len(counts):
+            kind = self.fd_kind.get((a, b), "dependency")
+            st = fd_strength(counts, min_multi=0.3 if kind == "dependency" else 0.02)
+            if st is None or st["confidence"] < (FD_MIN if kind == "dependency" else ENTITY_MIN):
                 continue
-            df = counts.reset_index()
-            df.columns = ["a", "b", "n"]
-            total = df["n"].sum()
-            g = df.sort_values("n", ascending=False, kind="mergesort").groupby("a", sort=False)
-            first = g.head(1).set_index("a")
-            best = first["n"].sum()
-            conf = float(best / total) if total else 0.0
-            if conf < 0.95:
-                continue
-            groups = df.groupby("a")["n"].agg(["sum", "count"])
-            entry = {"lhs": a, "rhs": b, "confidence": round(conf, 4), "violations": int(total - best),
-                     "groups": int(len(groups)), "rows": int(total)}
-            if conf < 1.0:
-                entry["groups_detail"] = _groups_detail(df, groups)
-            fds.append(entry)
+            fds.append(dict({"lhs": a, "rhs": b}, **st, kind=kind))
+        fds.sort(key=lambda f: -f["confidence"])
+        sources = None
+        if self.source_key and self.claims:
+            k, src = self.source_key
+            sources = {"key": k, "source": src, "columns": [c for c in self.columns if c in self.claims]}
+            fds = [f for f in fds if not (f["lhs"] == k and f["rhs"] in self.claims)]  # resolved by truth discovery
         return {"duplicate_rows": dup, "candidate_keys": keys, "candidate_keys_estimated": self.rows > KEY_EXACT_ROWS,
-                "functional_dependencies": fds}
+                "functional_dependencies": fds, "sources": sources}
+
+
+FD_MIN = 0.75       # normalised confidence of a dependency the profile reports
+ENTITY_MIN = 0.9    # ... of an entity attribute (a mostly unique lhs: fills only)
+
+
+def fd_strength(counts, min_multi=0.3):
+    """How well lhs determines rhs, from (lhs, rhs) -> distinct-row counts: {confidence (normalised:
+    (c - b) / (1 - b) with c the share of rows agreeing with their group's majority and b the most
+    common rhs value's share, both over lhs groups of two or more rows), raw_confidence, violations,
+    groups, rows}, or None when there are too few repeated lhs values to judge."""
+    if counts is None or not len(counts):
+        return None
+    df = counts.reset_index()
+    df.columns = ["a", "b", "n"]
+    gsize = df.groupby("a")["n"].transform("sum")
+    multi = df[gsize >= 2]
+    rows = float(df["n"].sum())
+    rows_multi = float(multi["n"].sum())
+    if rows_multi < max(10, min_multi * rows):
+        return None
+    best = multi.groupby("a")["n"].max().sum()
+    conf = best / rows_multi
+    base = multi.groupby("b")["n"].sum().max() / rows_multi
+    if base >= 1:
+        return None
+    norm = (conf - base) / (1 - base)
+    return {"confidence": round(float(norm), 4), "raw_confidence": round(float(conf), 4),
+            "violations": int(rows_multi - best), "groups": int(df["a"].nunique()), "rows": int(rows)}
 
 
 def _groups_detail(df, groups, cap=5000):

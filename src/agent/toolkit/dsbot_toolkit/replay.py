@@ -6,7 +6,7 @@ import os
 
 import numpy as np
 
-from .context import ChunkContext
+from .context import ChunkContext, seen_before
 from .io import as_text, read_options, write_arrays, write_columns, write_csv, writable_arrays
 from .quality import QualityAcc
 from .relations import row_hashes
@@ -17,23 +17,6 @@ from .validate import validate_cleaning_results
 
 def _part(kind, i, ext="csv"):
     return os.path.join(session().parts_dir, "%s-%05d.%s" % (kind, i, ext))
-
-
-def seen_before(index):
-    """Sorted hashes of the rows kept by chunks before `index` (committed or replayed)."""
-    s = session()
-    keys = tuple(sorted(k for k in s.seen if k < index))
-    cache = getattr(s, "_seen_cache", None)
-    if cache is not None and cache[0] == keys:
-        return cache[1]
-    if cache is not None and keys[: len(cache[0])] == cache[0]:
-        extra = [s.seen[k] for k in keys[len(cache[0]):]]
-        merged = np.sort(np.concatenate([cache[1]] + extra), kind="mergesort")
-    else:
-        arrs = [s.seen[k] for k in keys]
-        merged = np.sort(np.concatenate(arrs)) if arrs else np.empty(0, dtype=np.uint64)
-    s._seen_cache = (keys, merged)
-    return merged
 
 
 def replay_begin(clean_chunk, committed=()):
@@ -114,7 +97,8 @@ def replay_chunk(i):
         "index": i, "rows_in": len(original), "rows_out": len(cleaned), "rows_removed": ctx.removed_count,
         "hash": _sha256(_part("cleaned", i)), "ok": verdict["ok"], "checks": verdict["checks"],
         "changes_by_rule": changes, "changes_by_column": ctx.changes_by_column(), "removed_by_reason": ctx.removed_by_reason(),
-        "flags_by_rule": ctx.flags_by_rule(), "cells_changed": int(sum(changes.values())),
+        "flags_by_rule": ctx.flags_by_rule(), "flags_by_column": ctx.flags_by_column_rule(),
+        "cells_changed": int(sum(changes.values())),
     }
     tmp = _part("result", i, "json.tmp")
     with open(tmp, "w") as f:

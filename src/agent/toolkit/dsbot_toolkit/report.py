@@ -6,37 +6,47 @@ def describe_step(step):
     """One sentence for a recipe step."""
     op = step.get("op")
     col = step.get("column")
+    why = (" — " + step["why"]) if step.get("why") else ""
     if op == "strip_whitespace":
         return "Removed leading/trailing spaces in %s." % _cols(step["columns"])
     if op == "null_tokens":
-        return "Turned null tokens %s into empty cells in %s." % (", ".join(repr(t) for t in step["tokens"]), _cols(step["columns"]))
+        toks = [t for t in step["tokens"] if t]
+        what = ("null tokens %s" % ", ".join(repr(t) for t in toks)) if toks else "cells holding only spaces"
+        return "Turned %s into empty cells in %s (a typed column writes a missing value as an empty cell)." % (what, _cols(step["columns"]))
     if op == "to_numeric":
-        bits = []
-        if step.get("unit"):
-            bits.append("stripped the unit %r" % step["unit"])
-        if step.get("convert"):
-            bits.append("converted %s to %s" % (", ".join(sorted(step["convert"])), step.get("unit")))
-        if step.get("percent_scale", 1) != 1:
-            bits.append("converted percentages to fractions")
-        bits.append("wrote numbers plainly (%s)" % step.get("kind"))
-        if step.get("invalid") == "null":
-            bits.append("emptied values that are not numbers")
-        return "`%s`: %s." % (col, ", ".join(bits))
+        target = step.get("target", "|")
+        shown = "plain numbers" if target == "|" else "`%s`" % target.replace("|", "N")
+        return "`%s`: numbers written as %s%s." % (col, shown, why)
     if op == "dominant_format":
-        return "`%s`: rewrote values in the column's dominant format `%s`." % (col, step["format"])
-    if op == "canonical_categories":
+        if step.get("kind") == "digits":
+            return "`%s`: codes put in the column's dominant digit template `%s`." % (col, step["format"])
+        return "`%s`: dates written in the column's dominant format `%s`%s." % (col, step["format"], why)
+    if op in ("canonical_categories", "map_values", "fix_values"):
         pairs = list(step["mapping"].items())[:4]
-        return "`%s`: merged %d spelling/case variants (%s)." % (col, len(step["mapping"]), ", ".join("%r→%r" % p for p in pairs))
+        kind = {"typo": "typos of much more frequent values", "pattern": "values the column's pattern rejects",
+                "boolean_spelling": "boolean spellings"}.get(step.get("rule"), "spelling/case variants")
+        ctx = step.get("context")
+        guard = " (only where `%s` agrees)" % ctx["column"] if ctx else ""
+        return "`%s`: repaired %d %s%s (%s)." % (col, len(step["mapping"]), kind, guard, ", ".join("%r→%r" % p for p in pairs))
     if op == "split_merged":
         return "`%s`: values ending with a `%s` code (e.g. 'Portland OR') were split; the code filled an empty `%s`." % (col, step["into"], step["into"])
-    if op == "fd_repair":
-        return "`%s` determines `%s`: %d sporadic contradictions set to the majority value." % (step["lhs"], step["rhs"], len(step["mapping"]))
+    if op == "dependencies":
+        fds = step.get("fds", [])
+        shown = ", ".join("%s→%s (%.2f%s)" % (f["lhs"], f["rhs"], f.get("confidence", 0), ", fills only" if f.get("fill_only") else "")
+                          for f in fds[:6])
+        return ("Checked every row against %d dependencies found in the file (%s%s): a value that breaks them is set to its "
+                "group's clear majority only when the evidence is strong; a missing value is filled from its group; the rest "
+                "is flagged. changes.csv gives the evidence of each repair." % (len(fds), shown, ", …" if len(fds) > 6 else ""))
+    if op == "sources":
+        return ("`%s` rows are reported by several `%s` sources: each attribute (%s) set to the value truth discovery finds, "
+                "weighing each source by its estimated reliability." % (step["key"], step["source"], _cols(step.get("columns", []))))
     if op == "drop_duplicates":
         return "Removed exact duplicate rows (within and across chunks), keeping the first."
     if op == "range":
         return "`%s`: values outside [%g, %g] (from the %s) are %s." % (col, step["min"], step["max"], step.get("source", "rules"), _act(step))
     if op == "outliers":
-        how = "3×IQR fences" if step.get("method", "iqr3") == "iqr3" else "robust z-score 3.5 (median ± 3.5 × 1.4826 MAD)"
+        how = {"iqr3": "3×IQR fences", "robust_z3.5": "robust z-score 3.5 (median ± 3.5 × 1.4826 MAD)",
+               "log_robust_z3.5": "robust z-score 3.5 on a log scale (the column is right-skewed)"}.get(step.get("method"), step.get("method"))
         return "`%s`: values outside [%g, %g] (%s of the whole column) are %s." % (col, step["lo"], step["hi"], how, _act(step))
     if op == "rule":
         return "Rule `%s` checked on every row; violations %s." % (step["expr"], _act(step, plural=True))
@@ -55,19 +65,30 @@ def _cols(cols):
     return s + (" and %d more" % (len(cols) - 8) if len(cols) > 8 else "")
 
 
-def quality_table(prof, before, after, changed=None):
-    """Markdown table: per column, type, problems before → after and cells changed."""
+def quality_table(prof, before, after, changed=None, max_columns=None):
+    """Markdown table: per column, type, problems before → after and cells changed. With
+    `max_columns`, only the columns with the most problems (a line says how many are left out)."""
     changed = changed or {}
-    lines = ["| column | type | missing | null tokens | invalid type | format issues | outliers/range | problems | cells changed |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    for c in prof["columns"]:
+    keys = ("missing", "null_tokens", "invalid_type", "format_violations", "range", "outliers")
+    lines = ["| column | type | missing | null tokens | invalid type | format issues | out of range | unusual (flagged) | problems | cells changed |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    cols = prof["columns"]
+    if max_columns and len(cols) > max_columns:
+        score = lambda c: -(problems(before["columns"][c["name"]]) + problems(after["columns"].get(c["name"], {})) + changed.get(c["name"], 0))
+        keep = {c["name"] for c in sorted(cols, key=score)[:max_columns]}
+        shown = [c for c in cols if c["name"] in keep]
+    else:
+        shown = cols
+    for c in shown:
         b, a = before["columns"][c["name"]], after["columns"].get(c["name"], {})
-        cells = ["%d → %d" % (b[k], a.get(k, 0)) for k in ("missing", "null_tokens", "invalid_type", "format_violations", "outliers")]
+        cells = ["%d → %d" % (b.get(k, 0), a.get(k, 0)) for k in keys]
         lines.append("| %s | %s | %s | %d → %d | %d |" % (str(c["name"]).replace("|", "\\|"), c["inferred_type"], " | ".join(cells),
                                                        problems(b), problems(a), changed.get(c["name"], 0)))
-    lines.append("| (duplicate rows) | | | | | | | %d → %d | |" % (before["duplicate_rows"], after["duplicate_rows"]))
+    if len(shown) < len(cols):
+        lines.append("| … and {:,} more columns in report.md | | | | | | | | | |".format(len(cols) - len(shown)))
+    lines.append("| (duplicate rows) | | | | | | | | %d → %d | |" % (before["duplicate_rows"], after["duplicate_rows"]))
     for expr, n in before.get("rule_violations", {}).items():
-        lines.append("| (rule `%s`) | | | | | | | %d → %d rows | |" % (expr, n, after.get("rule_violations", {}).get(expr, 0)))
+        lines.append("| (rule `%s`) | | | | | | | | %d → %d rows | |" % (expr, n, after.get("rule_violations", {}).get(expr, 0)))
     return "\n".join(lines)
 
 
@@ -165,8 +186,11 @@ def write_report_md(path, ctx):
               p["rows"], len(p["columns"]), p["encoding"], p["delimiter"], p["chunks"], p["chunk_rows"]),
           "- Outlier policy: %s." % p.get("outlier_policy", "flag"), ""]
     L += ["## Quality before → after", "", quality_table(p, ctx["before"], ctx["after"], ctx.get("cells_changed_by_column")), "",
-          "Problems = null tokens + values invalid for the column type + format issues + outliers/range violations. "
-          "Missing values are counted but not repaired by guessing.", ""]
+          "Problems = null tokens to empty + values that are not of the column's type + format issues + values outside a "
+          "documented range. Unusual values (outliers) are flagged for review, not counted as problems. A missing value is "
+          "filled only from a dependency or another record of the same entity (each fill is in changes.csv with its "
+          "evidence), never guessed from averages. `row` in every CSV is the 0-based data-row index of the input file "
+          "(the header is not counted).", ""]
     L += ["## Rules applied", ""]
     changed = ctx["cells_changed_by_rule"]
     for step in ctx["recipe"] or []:
@@ -190,6 +214,9 @@ def write_report_md(path, ctx):
         L.append("- Every removed row is in removed_rows.csv with its original values, its row number and the reason.")
     else:
         L.append("No rows were removed: every input row is in cleaned.csv.")
+    unresolved = ctx.get("unresolved") or []
+    L += ["", "## Unresolved (kept as written, for a person to decide)", ""]
+    L += (["- " + u for u in unresolved] if unresolved else ["Nothing: every problem found was repaired."])
     notes = ctx.get("notes") or []
     if notes:
         L += ["", "## Notes", ""] + ["- " + n for n in notes]

@@ -6,19 +6,43 @@ import re
 import numpy as np
 import pandas as pd
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMERIC_RE = r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$"
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP "CSV injection"),
+# the fullwidth forms ＝＋－＠ included (spreadsheets fold them to ASCII).
+_FORMULA_CHARS = "=+-@\t\r\uff1d\uff0b\uff0d\uff20"
+# Invisible characters a formula can hide behind: soft hyphen, Mongolian vowel separator,
+# zero-width space/non-joiner/joiner, LRM/RLM, bidi embeddings and isolates, word joiner and
+# invisible operators, BOM / zero-width no-break space.
+_INVISIBLE = "\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+_INVISIBLE_CHARS = "".join(chr(c) for c in [0xAD, 0x180E, *range(0x200B, 0x2010), *range(0x202A, 0x202F),
+                                            *range(0x2060, 0x2065), *range(0x2066, 0x206A), 0xFEFF])
+# First characters that make a cell a candidate: a lookup table over the BMP, so the check of a
+# whole column is one vectorised index before any regex runs.
+_FIRST = np.zeros(0x10000, dtype=bool)
+_FIRST[[ord(c) for c in _FORMULA_CHARS + _INVISIBLE_CHARS]] = True
+_RISKY_RE = "^[" + _INVISIBLE + "]*[=+\\-@\t\r\uff1d\uff0b\uff0d\uff20]"
+_RISKY = re.compile(_RISKY_RE)
+# A plain number (ASCII digits only) stays as is: -3.5, +44, 1e5.
+_NUMERIC_RE = r"^[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"
+_NUMERIC = re.compile(_NUMERIC_RE)
+
+
+def _is_risky(text):
+    return bool(_RISKY.match(text)) and not _NUMERIC.match(text)
 
 
 def neutralise_series(s):
-    """Prefixes a single quote to text cells starting with = + - @ TAB CR; numbers stay as is.
+    """Prefixes a single quote to text cells a spreadsheet would run as a formula: starting with
+    = + - @ TAB CR or fullwidth ＝＋－＠, also behind leading zero-width characters or a BOM.
+    Numbers stay as they are.
 
     Works once per distinct value; returns `s` itself when nothing needs a change."""
     if s.dtype != object:
-        return s
+        if s.dtype.kind != "O":  # numbers, booleans, datetimes: never a formula
+            return s
+        s = s.astype(object)  # categorical or string dtype: their values are text
     try:
-        first = s.values.astype("U1")  # first characters, in C
-        if not np.isin(first, _FORMULA_START).any():
+        first = s.values.astype("U1").view(np.uint32)  # first characters' code points, in C
+        if not _FIRST[np.minimum(first, 0xFFFF)].any():
             return s
     except (TypeError, ValueError):
         pass
@@ -26,7 +50,7 @@ def neutralise_series(s):
     if len(uniques) == 0:
         return s
     u = pd.Series(np.asarray(uniques, dtype=object)).astype(str)
-    risky = u.str[:1].isin(_FORMULA_START) & ~u.str.match(_NUMERIC_RE).fillna(False)
+    risky = u.str.match(_RISKY_RE).fillna(False) & ~u.str.match(_NUMERIC_RE).fillna(False)
     if not risky.any():
         return s
     fixed = np.where(risky.values, ("'" + u).values, u.values)
@@ -41,8 +65,7 @@ def neutralise_header(names):
     out = []
     for h in names:
         h = str(h)
-        risky = h[:1] in _FORMULA_START and not re.match(_NUMERIC_RE, h)
-        out.append("'" + h if risky else h)
+        out.append("'" + h if _is_risky(h) else h)
     return out
 
 
@@ -60,8 +83,8 @@ def neutralise_frame(df):
 
 
 def unneutralise_series(s):
-    """Undoes `neutralise_series` (for scoring): drops the quote before = + - @ TAB CR."""
-    m = s.str.match(r"^'[=+\-@\t\r]")
+    """Undoes `neutralise_series` (for scoring): drops the quote before a formula start."""
+    m = s.str.match("^'" + _RISKY_RE[1:])
     if not m.any():
         return s
     out = s.copy()

@@ -24,9 +24,14 @@ def _read_input(path):
 
 
 def _realign(dirty, cleaned, cleaned_path, removed_path=None):
+    """The cleaned file with the rows the cleaning removed put back at their position: their dirty
+    values with the cell repairs the cleaning recorded for them (changes.csv next to the cleaned
+    file) applied, so a row removed as a duplicate after its cells were repaired is scored on
+    those repairs, and a row removed untouched counts as unchanged."""
     if len(cleaned) == len(dirty):
         return cleaned
-    removed_path = removed_path or os.path.join(os.path.dirname(os.path.abspath(cleaned_path)), "removed_rows.csv")
+    base = os.path.dirname(os.path.abspath(cleaned_path))
+    removed_path = removed_path or os.path.join(base, "removed_rows.csv")
     if not os.path.exists(removed_path):
         raise ValueError("cleaned file has %d rows, dirty %d, and there is no removed_rows.csv to realign them" % (len(cleaned), len(dirty)))
     rem = _read(removed_path)
@@ -41,6 +46,14 @@ def _realign(dirty, cleaned, cleaned_path, removed_path=None):
         col = out.iloc[:, j].values.copy()
         col[keep] = vals[:, j]
         out.iloc[:, j] = col
+    changes_path = os.path.join(base, "changes.csv")
+    if os.path.exists(changes_path):
+        ch = _read(changes_path)
+        ch = ch[pd.to_numeric(ch["row"]).isin(rows)]
+        pos = {c: j for j, c in enumerate(dirty.columns)}
+        for r, c, new in zip(pd.to_numeric(ch["row"]).astype(int), ch["column"], unneutralise_series(ch["new"])):
+            if c in pos:  # lineage is in order: the last change of a cell wins
+                out.iat[r, pos[c]] = new
     return out
 
 
@@ -75,7 +88,19 @@ def score_cells(dirty_path, clean_path, cleaned_path, removed_path=None):
         for key in tot:
             tot[key] += k[key]
         per[name] = {"detection": _prf(k["detected"], k["flagged"], k["errors"]),
-                     "correction": _prf(k["corrected"], k["flagged"], k["errors"]), **k}
+                     "correction": _prf(k["corrected"], k["flagged"], k["errors"]), **k,
+                     "wrong": _top(d[flagged & ~corrected], o[flagged & ~corrected], c[flagged & ~corrected]),
+                     "missed": _top(d[errors & ~flagged], None, c[errors & ~flagged])}
     return {"detection": _prf(tot["detected"], tot["flagged"], tot["errors"]),
             "correction": _prf(tot["corrected"], tot["flagged"], tot["errors"]),
             "per_column": per, "counts": tot}
+
+
+def _top(dirty, made, expected, n=5):
+    """The most frequent (dirty, made, expected) triples: what a column got wrong or missed."""
+    if not len(dirty):
+        return []
+    keys = list(zip(dirty, made if made is not None else [None] * len(dirty), expected))
+    counts = pd.Series(keys).value_counts().head(n)
+    return [{"dirty": k[0], "made": k[1], "expected": k[2], "count": int(v)} if made is not None
+            else {"dirty": k[0], "expected": k[2], "count": int(v)} for k, v in counts.items()]

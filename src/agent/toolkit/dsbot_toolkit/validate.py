@@ -2,9 +2,10 @@
 import numpy as np
 import pandas as pd
 
+from . import numfmt as NF
 from . import values as V
 from .relations import row_hashes
-from .repairs import rule_violations
+from .rules import rule_violations
 from . import session as _session
 
 CHECKED_TYPES = ("integer", "float", "date", "datetime", "time")  # base types; booleans are categories here
@@ -47,33 +48,53 @@ def invalid_mask(s, col, memo=None):
 
 
 def _invalid_values(u, col):
-    """Bool array over distinct values `u`: non-empty and not parsing as the column's type."""
+    """Bool array over distinct values `u`: non-empty and not a value of the column's type. A
+    number counts whatever its decoration ('90 min', '12%', '1,234'); how it is written is a
+    format question (see format_deviation), not a type one. A date counts in any known format."""
     base = col.get("base_type")
     st = u.str.strip()
-    nonempty = st != ""
-    if base == "integer":
-        ok = st.str.match(V.INT_RE)
-    elif base == "float":
-        ok = st.str.match(V.PLAIN_NUMBER_RE)
-    elif base in ("date", "datetime", "time"):
-        ok = V.parse_dates(st, col["dominant_format"]).notna()
-    elif base == "boolean":
-        ok = st.str.lower().isin(["true", "false", "yes", "no", "y", "n", "t", "f", "0", "1"])
-    else:
-        return np.zeros(len(u), dtype=bool)
-    return (nonempty & ~ok.fillna(False)).values
+    nonempty = (st != "").values
+    if base in ("integer", "float"):
+        dec = (col.get("numeric") or {}).get("decimal", ".")
+        x = _numbers(st, dec)
+        ok = ~np.isnan(x)
+        if base == "integer":
+            with np.errstate(invalid="ignore"):
+                ok &= np.isfinite(x) & (np.floor(x) == x) | ~np.isfinite(x) & ok
+        return nonempty & ~ok
+    if base in ("date", "datetime", "time"):
+        formats = [col["dominant_format"]] + [f for f in (col.get("formats") or {}) if f != col["dominant_format"]]
+        ok = np.zeros(len(u), dtype=bool)
+        for f in formats:
+            todo = ~ok & nonempty
+            if not todo.any():
+                break
+            ok[todo] = V.parse_dates(st[todo], f).notna().values
+        return nonempty & ~ok
+    if base == "boolean":
+        ok = st.str.lower().isin(["true", "false", "yes", "no", "y", "n", "t", "f", "0", "1"]).values
+        return nonempty & ~ok
+    return np.zeros(len(u), dtype=bool)
+
+
+def _numbers(st, decimal):
+    """Float array: the number each stripped text holds (decorations allowed), NaN when none."""
+    plain = st.str.match(V.PLAIN_NUMBER_RE if decimal == "." else V.INT_RE).fillna(False).values
+    x = np.full(len(st), np.nan)
+    if plain.any():
+        vals = st.values[plain] if decimal == "." else np.array([t.replace(",", ".") for t in st.values[plain]], dtype=object)
+        x[plain] = V._to_float(vals, np.ones(int(plain.sum()), dtype=bool))
+    rest = ~plain & (st != "").values
+    if rest.any():
+        x[rest] = NF.parse(st[rest].reset_index(drop=True), decimal)["num"].values.astype(float)
+    return x
 
 
 def _valid_in_profile(col):
-    """True when the profile saw every non-null value of the column parse strictly as its type."""
-    base, nn = col.get("base_type"), col.get("non_null", 0)
-    num = col.get("numeric") or {}
-    if base == "integer":
-        return num.get("int_text", -1) == nn
-    if base == "float":
-        return col.get("parse_share") == 1 and num.get("plain_share") == 1 and not num.get("units")
-    if base in ("date", "datetime", "time"):
-        return (col.get("formats") or {}).get(col.get("dominant_format"), -1) == nn
+    """True when the profile saw every non-null value of the column parse as its type."""
+    base = col.get("base_type")
+    if base in ("integer", "float", "date", "datetime", "time"):
+        return col.get("parse_share") == 1
     return False
 
 
@@ -150,6 +171,8 @@ def validate_cleaning_results(original, cleaned, rules=None, ctx=None):
             if not col or col.get("base_type") not in CHECKED_TYPES or (name in unchanged and _valid_in_profile(col)):
                 continue
             m = invalid_mask(cleaned[name], col, memo)
+            if m.any() and ctx is not None:  # a value kept and flagged as invalid is reported, not missed
+                m &= ~np.isin(cleaned.index.values, ctx.flagged(name, "invalid"))
             if m.any():
                 bad.append("%s: %d not %s (e.g. %s)" % (name, int(m.sum()), col["base_type"], _examples(cleaned[name].values[m])))
         add("types", not bad, "; ".join(bad) if bad else "all typed columns parse")

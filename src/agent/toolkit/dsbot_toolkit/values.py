@@ -190,6 +190,13 @@ def parse_dates(s, fmt):
     return out
 
 
+def unpadded_format(fmt):
+    """The strftime format writing days, months and hours without leading zeros ('%-d')."""
+    for code in ("%d", "%m", "%H", "%I"):
+        fmt = fmt.replace(code, code[0] + "-" + code[1])
+    return fmt
+
+
 def render_dates(dt, fmt):
     """Text of datetimes in `fmt` (empty for NaT)."""
     return dt.dt.strftime(fmt).fillna("")
