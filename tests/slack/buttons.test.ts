@@ -94,7 +94,7 @@ describe('slack plan approval over Socket Mode, and the App Home', () => {
     expect(plan.thread_ts).toBe(rootTs);
     expect(buttonsOf(plan).map((b) => b.text)).toEqual(['Approve', 'Cancel']);
     expect(plan.text).toMatch(/Plan for run .*nothing has been changed yet/);
-    expect(JSON.stringify(plan.blocks)).toMatch(/`Year`: 350 cells/);
+    expect(JSON.stringify(plan.blocks)).toMatch(/`Year`: 352 cells/);
 
     const ack = await s.fake.sendSocketEnvelope({ envelope_id: 'env-click', type: 'interactive', accepts_response_payload: false, payload: blockActionsPayload(ADMIN, plan, 'dsbot_approve', runId!) });
     expect(ack.envelope_id).toBe('env-click');
