@@ -26,7 +26,7 @@ import { createConsolePlatform } from '../bots/console/platform.js';
 import { threadReporters } from '../bots/sinks.js';
 import type { MessageHandler } from '../bots/types.js';
 import { logger } from '../observability/logger.js';
-import { tracedChat } from '../observability/chat-trace.js';
+import { tracedChat } from '../agent/chat/traced.js';
 import { serveOps, startTelemetry } from './observe.js';
 
 /** The pieces every chat-ops process shares. */

@@ -9,7 +9,7 @@ import { DsbotError } from '../errors.js';
 import type { KnowledgeStore } from '../knowledge/types.js';
 import { createSandbox } from '../sandbox/index.js';
 import { renderEvent } from './render-terminal.js';
-import { traceRun, traceRunEvents } from '../observability/run-trace.js';
+import { traceRun, traceRunEvents } from '../queue/run-trace.js';
 import { currentTraceId } from '../observability/spans.js';
 
 /** Runs one cleaning with SIGINT wired to a stop; prints events; returns the final event. */

@@ -7,12 +7,16 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.js';
 import type { KnowledgeStore } from '../knowledge/types.js';
-import { cachedCheck, sandboxCheck, type ReadinessCheck } from '../observability/health.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { cachedCheck, type ReadinessCheck } from '../observability/health.js';
 import { startOpsServer, type OpsServer } from '../observability/http.js';
 import { configureLogger, logger } from '../observability/logger.js';
 import { collectProcessMetrics, setQueueCounts } from '../observability/metrics.js';
 import { initTracing, type TracingHandle } from '../observability/tracing.js';
 import { createSandbox } from '../sandbox/index.js';
+import type { Sandbox } from '../sandbox/types.js';
 
 /** Default port of the operations server per process kind. */
 export const DEFAULT_HTTP_PORTS = { bot: 9464, worker: 9465 } as const;
@@ -37,6 +41,23 @@ export interface OpsTargets {
   queue: Queue;
   /** Platform name → connected (bot only). */
   platforms?: () => Record<string, boolean>;
+}
+
+/** Starts a sandbox in a scratch directory, runs one cell, closes it. */
+function sandboxCheck(createSandbox: () => Sandbox): ReadinessCheck {
+  return async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dsbot-ready-'));
+    const sandbox = createSandbox();
+    try {
+      await sandbox.start({ workDir: dir });
+      const r = await sandbox.exec('print(1 + 1)', { timeoutMs: 10_000 });
+      if (r.error || r.killed || r.stdout.trim() !== '2') throw new Error(`the sandbox started but a cell failed: ${r.error?.message ?? r.killed ?? r.stdout}`);
+      return `${sandbox.kind} sandbox started`;
+    } finally {
+      await sandbox.close().catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
 }
 
 /** Readiness checks of a bot or worker. */

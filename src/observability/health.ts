@@ -1,12 +1,8 @@
 /**
  * Readiness: named checks (Redis answers, Chroma answers, the platforms are connected, a sandbox
- * can start), each bounded by a timeout, run together for /readyz. Liveness (/healthz) needs no
- * check: answering proves the event loop turns.
+ * can start; defined by the commands, src/cli/observe.ts), each bounded by a timeout, run
+ * together for /readyz. Liveness (/healthz) needs no check: answering proves the event loop turns.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { Sandbox } from '../sandbox/types.js';
 
 /** Resolves (optionally with a detail) when ready; throws with the reason otherwise. */
 export type ReadinessCheck = () => Promise<string | void>;
@@ -64,22 +60,5 @@ export function cachedCheck(check: ReadinessCheck, ttlMs: number): ReadinessChec
       })
       .finally(() => (inFlight = undefined));
     return inFlight;
-  };
-}
-
-/** Starts a sandbox in a scratch directory, runs one cell, closes it. */
-export function sandboxCheck(createSandbox: () => Sandbox): ReadinessCheck {
-  return async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'dsbot-ready-'));
-    const sandbox = createSandbox();
-    try {
-      await sandbox.start({ workDir: dir });
-      const r = await sandbox.exec('print(1 + 1)', { timeoutMs: 10_000 });
-      if (r.error || r.killed || r.stdout.trim() !== '2') throw new Error(`the sandbox started but a cell failed: ${r.error?.message ?? r.killed ?? r.stdout}`);
-      return `${sandbox.kind} sandbox started`;
-    } finally {
-      await sandbox.close().catch(() => undefined);
-      rmSync(dir, { recursive: true, force: true });
-    }
   };
 }

@@ -24,7 +24,7 @@ import type { RunControl } from './control.js';
 import { decideFailure } from './failure-policy.js';
 import { createRunDeps } from './run-deps.js';
 import { logLines } from '../observability/logger.js';
-import { traceRunEvents, traceRunJob } from '../observability/run-trace.js';
+import { traceRunEvents, traceRunJob } from './run-trace.js';
 import { currentTraceId } from '../observability/spans.js';
 import { createRedisFence } from './commit-fence.js';
 import { StaleAttemptError } from '../agent/commit-log.js';

@@ -2,7 +2,7 @@
 import { sandboxSchema, type SandboxConfig } from '../config/schema.js';
 import { E2BSandbox } from './e2b.js';
 import { LocalSandbox } from './local.js';
-import { tracedSandbox } from '../observability/sandbox-trace.js';
+import { tracedSandbox } from './traced.js';
 import type { Sandbox } from './types.js';
 
 export type { Sandbox, ExecOptions, ExecResult, SandboxStartOptions, HostToolHandler, CellError, KillReason } from './types.js';

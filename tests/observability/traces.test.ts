@@ -15,7 +15,7 @@ import { createModel } from '../../src/agent/models/index.js';
 import { createChatAgent } from '../../src/agent/chat/index.js';
 import { MemoryKnowledgeStore } from '../../src/knowledge/memory-store.js';
 import { createSandbox } from '../../src/sandbox/index.js';
-import { tracedChat } from '../../src/observability/chat-trace.js';
+import { tracedChat } from '../../src/agent/chat/traced.js';
 import { registry } from '../../src/observability/metrics.js';
 import { initTracing, type TracingHandle } from '../../src/observability/tracing.js';
 

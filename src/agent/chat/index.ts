@@ -21,7 +21,7 @@ import { answerWithModel } from './model-agent.js';
 import { createRunReader, type RunReader } from './runs.js';
 import { createChatTools, type RunStatusFn } from './tools.js';
 import type { ChatAgent, ChatAnswer } from './types.js';
-import { tracedTools } from '../../observability/chat-trace.js';
+import { tracedTools } from './traced.js';
 
 export type { ChatAgent, ChatAnswer, ChatQuestion } from './types.js';
 export type { RunStatusFn } from './tools.js';

@@ -4,7 +4,7 @@ import type { ModelProvider } from './types.js';
 import { createBuiltinModel } from './builtin.js';
 import { createAnthropicModel } from './anthropic.js';
 import { createOpenAICompatibleModel } from './openai-compatible.js';
-import { tracedModel } from '../../observability/model-trace.js';
+import { tracedModel } from './traced.js';
 
 /** The configured provider, traced (a GenAI span and metrics per call). */
 export function createModel(config: ModelConfig): ModelProvider {

@@ -5,9 +5,9 @@
  * team's data.
  */
 import { SpanKind } from '@opentelemetry/api';
-import type { ModelProvider, ModelRequest, ModelResponse } from '../agent/models/types.js';
-import { metrics } from './metrics.js';
-import { recordError, tracer } from './spans.js';
+import type { ModelProvider, ModelRequest, ModelResponse } from './types.js';
+import { metrics } from '../../observability/metrics.js';
+import { recordError, tracer } from '../../observability/spans.js';
 
 /** gen_ai.provider.name of each provider (well-known values where the conventions have one). */
 const PROVIDER_NAMES: Record<string, string> = { anthropic: 'anthropic', 'openai-compatible': 'openai' };

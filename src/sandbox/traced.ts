@@ -4,9 +4,9 @@
  * error; a killed kernel (timeout, memory, crash) is an error. A Proxy keeps the sandbox's own
  * class (instanceof) and every other member; start/exec assigned later wrap the traced ones.
  */
-import type { Sandbox } from '../sandbox/types.js';
-import { metrics } from './metrics.js';
-import { recordError, tracer } from './spans.js';
+import type { Sandbox } from './types.js';
+import { metrics } from '../observability/metrics.js';
+import { recordError, tracer } from '../observability/spans.js';
 
 /** The start of a cell: enough to tell `replay_chunk(3)` from `profile()` in a trace. */
 function codeHead(code: string): string {

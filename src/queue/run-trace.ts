@@ -1,8 +1,8 @@
 /**
  * One trace per run attempt: a root span `dsbot.run` that begins when the job was enqueued, a
  * `queue.wait` child until a worker took it, a `phase <name>` child per phase, and under the
- * phases the spans of what ran there: model calls (model-trace.ts), sandbox cells
- * (sandbox-trace.ts) and a `chunk.commit` per committed chunk. Also records the run metrics.
+ * phases the spans of what ran there: model calls (agent/models/traced.ts), sandbox cells
+ * (sandbox/traced.ts) and a `chunk.commit` per committed chunk. Also records the run metrics.
  *
  * The worker makes two calls: `traceRunJob` around an attempt, `traceRunEvents` around the
  * engine's event stream. Phase spans become the active context while the engine works in them,
@@ -10,8 +10,8 @@
  */
 import { context, trace, SpanKind, SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
 import type { RunEvent } from '../agent/events.js';
-import { metrics } from './metrics.js';
-import { recordError, tracer, withRunId } from './spans.js';
+import { metrics } from '../observability/metrics.js';
+import { recordError, tracer, withRunId } from '../observability/spans.js';
 
 /** The fields of a BullMQ job this needs (a Job fits). */
 export interface TracedJob {

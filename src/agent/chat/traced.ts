@@ -1,13 +1,13 @@
 /**
  * One trace per chat answer: a root span `dsbot.chat` (a new trace, whatever is active), with
- * the model calls (model-trace.ts), tool calls (`execute_tool <name>`, GenAI conventions) and
+ * the model calls (agent/models/traced.ts), tool calls (`execute_tool <name>`, GenAI conventions) and
  * sandbox cells of that answer under it. Feeds the chat metrics (answers by outcome, latency).
  */
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import type { ChatAgent } from '../agent/chat/types.js';
-import type { ToolCall } from '../agent/models/types.js';
-import { metrics } from './metrics.js';
-import { recordError, tracer } from './spans.js';
+import type { ChatAgent } from './types.js';
+import type { ToolCall } from '../models/types.js';
+import { metrics } from '../../observability/metrics.js';
+import { recordError, tracer } from '../../observability/spans.js';
 
 /** How an answer ended: refused = the asker's mistake (unknown dataset…), shown as is. */
 function outcomeOf(err: unknown): 'refused' | 'cancelled' | 'error' {
