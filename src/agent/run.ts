@@ -295,6 +295,7 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
     yield phase('reflect', 'started');
     const meta = {
       run_id: input.runId,
+      ...(input.traceId ? { trace_id: input.traceId } : {}),
       ...(input.datasetName ? { dataset: input.datasetName } : {}),
       input_file: path.basename(input.inputPath),
       model: `${model.name}/${model.model}`,

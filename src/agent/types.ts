@@ -18,6 +18,8 @@ export interface CleaningRunInput {
   outDir: string;
   /** Per-run overrides of agent settings (chunk rows, outlier policy…). */
   options?: Partial<AgentConfig>;
+  /** OpenTelemetry trace id of this attempt, written into report.md/report.json (the worker sets it). */
+  traceId?: string;
   /** Fences this attempt's chunk commits against other attempts of the run (queued runs; see commit-log.ts). */
   fence?: CommitFence;
   /**

@@ -1,6 +1,7 @@
 /** Audit log: one JSON line per trigger, refusal, stop, resume, button click and plan decision, in `<dataDir>/audit.log`. */
 import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { logger } from '../observability/logger.js';
 
 export interface AuditEntry {
   /** What happened. */
@@ -48,7 +49,7 @@ export function createAuditLog(dataDir: string): AuditLog {
         })
         .catch((err: Error) => {
           ready = undefined;
-          console.error(`dsbot: could not write the audit log ${file}: ${err.message}`);
+          logger.error(`dsbot: could not write the audit log ${file}: ${err.message}`);
         });
       return chain;
     },

@@ -17,6 +17,8 @@ import type { AuditLog } from './audit.js';
 import { acceptUpload } from './uploads.js';
 import { createPlanDecisions } from './plan-decisions.js';
 import type { IncomingMessage, MessageHandler, RouterContext, RunAction } from './types.js';
+import { dashboardLink } from '../queue/dashboard-link.js';
+import { logLines } from '../observability/logger.js';
 
 export interface RouterDeps {
   /** Datasets and the admin policy. */
@@ -157,7 +159,7 @@ export function helpText(config: Config): string {
 
 export function createRouter(deps: RouterDeps): MessageHandler {
   const { config, registry, producer, control, chat, audit } = deps;
-  const log = deps.log ?? ((line: string) => console.error(line));
+  const log = deps.log ?? logLines('warn');
   const policy = config.admin;
   const base = (m: IncomingMessage) => ({ platform: m.platform, userId: m.user.id, channelRef: m.channelRef, threadRef: m.threadRef });
   const plans = createPlanDecisions({ config, registry, producer, audit });
@@ -348,7 +350,8 @@ export function createRouter(deps: RouterDeps): MessageHandler {
     const runId = explicit ?? (await registry.findByRef(m.threadRef));
     const ids = runId ? [runId] : await registry.activeRuns(m.channelRef);
     if (ids.length === 0) return void (await ctx.reply({ text: 'No active runs here.' }));
-    await ctx.reply({ text: await describeRuns(registry, ids) });
+    const link = dashboardLink(config, ids.length === 1 ? ids[0] : undefined);
+    await ctx.reply({ text: `${await describeRuns(registry, ids)}${link ? `\nQueue dashboard: ${link}` : ''}` });
   }
 
   async function answer(m: IncomingMessage, ctx: RouterContext, text: string) {

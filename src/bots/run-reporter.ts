@@ -15,6 +15,7 @@ import type { DsbotError } from '../errors.js';
 import type { RunReporter as QueueRunReporter } from '../queue/reporting.js';
 import { firstLine, formatChecks, heldLines, num, planText, seconds, summaryText } from './run-text.js';
 import type { MessageRef, OutgoingFile, RunAction, StatusView, ThreadSink } from './types.js';
+import { logger } from '../observability/logger.js';
 
 export interface RunReporterOptions {
   /** The run reported. */
@@ -109,7 +110,7 @@ export function createRunReporter(sink: ThreadSink, options: RunReporterOptions)
   /** Runs sink calls one at a time, in order; a failing call is logged into the next, not lost silently. */
   const enqueue = (fn: () => Promise<unknown>): Promise<unknown> => {
     chain = chain.then(fn).catch((err) => {
-      console.error(`dsbot: posting to ${sink.threadRef} failed: ${(err as Error).message}`);
+      logger.warn(`dsbot: posting to ${sink.threadRef} failed: ${(err as Error).message}`);
     });
     return chain;
   };

@@ -13,6 +13,8 @@ import { MemoryKnowledgeStore } from '../knowledge/memory-store.js';
 import type { KnowledgeStore } from '../knowledge/types.js';
 import { cleanFile } from './clean-file.js';
 import { evaluatePair, scoreLines } from './evaluate.js';
+import { startTelemetry } from './observe.js';
+import { logger } from '../observability/logger.js';
 
 interface CleanOptions {
   out?: string;
@@ -89,7 +91,7 @@ async function openKnowledge(config: Config, useMemory: boolean | undefined): Pr
   try {
     return await createKnowledgeStore(config);
   } catch (err) {
-    console.error(`dsbot: knowledge store unavailable (${(err as Error).message}); continuing without memory.`);
+    logger.warn(`dsbot: knowledge store unavailable (${(err as Error).message}); continuing without memory.`);
     return new MemoryKnowledgeStore();
   }
 }
@@ -140,12 +142,14 @@ export function registerCleanCommands(program: Command): void {
           renameSync(outDir, aside);
           console.error(`dsbot: the earlier outputs of ${runId} were moved to ${aside}; cleaning again.`);
         }
+        const tracing = startTelemetry(config, 'clean');
         const knowledge = await openKnowledge(config, o.memory);
         try {
           const last = await cleanFile(input.file, config, { outDir, runId, dictionary: input.dictionary, datasetName: input.dataset, options, knowledge, verbose: o.verbose });
           if (last.status !== 'succeeded') process.exitCode = 1;
         } finally {
           await knowledge.close();
+          await tracing.shutdown();
         }
       } catch (err) {
         fail(err);

@@ -23,6 +23,9 @@ import type { RunRegistry } from './run-registry.js';
 import type { RunControl } from './control.js';
 import { decideFailure } from './failure-policy.js';
 import { createRunDeps } from './run-deps.js';
+import { logLines } from '../observability/logger.js';
+import { traceRunEvents, traceRunJob } from './run-trace.js';
+import { currentTraceId } from '../observability/spans.js';
 import { createRedisFence } from './commit-fence.js';
 import { StaleAttemptError } from '../agent/commit-log.js';
 
@@ -106,7 +109,7 @@ export function toRunInput(config: Config, request: RunRequest): CleaningRunInpu
 export function createRunWorker(deps: RunWorkerDeps): RunWorker {
   const { config, registry, control } = deps;
   const run = deps.run ?? runCleaning;
-  const log = deps.log ?? ((line: string) => console.error(line));
+  const log = deps.log ?? logLines('warn');
   const running = new Map<string, Attempt>();
   let runDepsPromise: Promise<RunDeps> | undefined;
   let ownedDeps: { close(): Promise<void> } | undefined;
@@ -147,7 +150,7 @@ export function createRunWorker(deps: RunWorkerDeps): RunWorker {
     }
     const ac = new AbortController();
     signal?.addEventListener('abort', () => ac.abort({ kind: 'interrupted' } satisfies AbortReason), { once: true });
-    const done = runJob(job, token, request, ac);
+    const done = traceRunJob(job, runId, () => runJob(job, token, request, ac));
     const attempt: Attempt = { ac, done: done.catch(() => undefined) };
     running.set(runId, attempt);
     try {
@@ -214,11 +217,12 @@ export function createRunWorker(deps: RunWorkerDeps): RunWorker {
         // Chunk commits are fenced by attempt: once a later attempt begins, this one's are refused.
         const input = {
           ...toRunInput(config, request),
+          traceId: currentTraceId(),
           fence: createRedisFence(deps.connection, config.queue.prefix, runId),
           ...(attempt.approval ? { approval: attempt.approval } : {}),
         };
         const runDeps = await getRunDeps();
-        for await (const event of run(input, runDeps, ac.signal)) {
+        for await (const event of traceRunEvents(run(input, runDeps, ac.signal))) {
           if (event.type === 'run_finished') finished = event;
           // Pending before the plan (and its buttons) is posted, so a quick click finds it.
           if (event.type === 'plan') await registry.setApproval(runId, { state: 'pending', deadline: Date.now() + config.approval.timeoutMs, round: (record?.approval?.round ?? 0) + 1 });

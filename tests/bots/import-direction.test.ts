@@ -39,7 +39,7 @@ const LAYERS: [RegExp, number][] = [
   [/^queue\//, 3],
   [/^agent\//, 2],
   [/^(sandbox|knowledge)\//, 1],
-  [/^(config|errors)/, 0],
+  [/^(config|errors|observability)/, 0], // observability: logs, spans, metrics, health; imports no domain module
 ];
 const layerOf = (m: string) => LAYERS.find(([re]) => re.test(m))?.[1] ?? -1;
 

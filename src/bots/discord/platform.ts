@@ -45,10 +45,11 @@ import { encodeMessageRef } from './refs.js';
 import { parseCustomId } from './render.js';
 import { restOptions } from './rest.js';
 import { openRunThread } from './threads.js';
+import { logger } from '../../observability/logger.js';
 
 /** Collaborators for tests and the bot process. */
 export interface DiscordPlatformDeps {
-  /** Where errors of handling one event go (default: console.error). */
+  /** Where errors of handling one event go (default: the process logger). */
   log?: (line: string, err?: unknown) => void;
 }
 
@@ -64,7 +65,7 @@ export const DISCORD_INTENTS = [
 export function createDiscordPlatform(config: Config, deps: DiscordPlatformDeps = {}): ChatPlatform {
   const token = config.discord.botToken;
   if (!token) throw new DsbotError('config', 'discord.botToken is required. Set DISCORD_BOT_TOKEN or provide it in config.');
-  const log = deps.log ?? ((line: string, err?: unknown) => console.error(`discord: ${line}`, err ?? ''));
+  const log = deps.log ?? ((line: string, err?: unknown) => logger.error({ err }, `discord: ${line}`));
   let client: Client | undefined;
 
   const safely = (what: string, fn: () => Promise<void>) => {
@@ -286,7 +287,7 @@ export function createDiscordPlatform(config: Config, deps: DiscordPlatformDeps 
         client = undefined;
         await c.destroy().catch(() => undefined);
         const msg = (err as Error).message;
-        const text = /disallowed intents/i.test(msg) ? closeReason(4014) : /invalid token/i.test(msg) ? closeReason(4004) : msg;
+        const text = /disallowed intents/i.test(msg) ? closeReason(4014) : /invalid token|authentication failed|401: Unauthorized/i.test(msg) ? closeReason(4004) : msg;
         throw new DsbotError('config', `Discord login failed: ${text}`, { cause: err });
       }
     },

@@ -38,6 +38,7 @@ import {
 import { decodeSlackRef, encodeSlackRef } from './refs.js';
 import { refuseRequestsOutsideWindow } from './request-time.js';
 import { splitText } from './text.js';
+import { logger } from '../../observability/logger.js';
 
 export interface SlackPlatformDeps {
   /** Bolt's logger. Default: Bolt's console logger at `warn`. */
@@ -73,7 +74,7 @@ export function createSlackPlatform(config: Config, deps: SlackPlatformDeps = {}
   }
   const stopReactions = new Set(deps.stopReactions ?? DEFAULT_STOP_REACTIONS);
   const seen = createBoundedMap<true>(deps.dedupeSize ?? 5_000);
-  const log = deps.logger ?? { warn: (line: string) => console.warn(line), error: (line: string) => console.error(line) };
+  const log = deps.logger ?? { warn: (line: string) => logger.warn(line), error: (line: string) => logger.error(line) };
   const memory = createThreadMemory(10_000, (line) => log.warn(line));
   const fileLookbackMs = deps.fileLookbackMs ?? 30 * 60_000;
   const maxBytes = Math.floor(config.admin.maxUploadMb * 1024 * 1024);
@@ -302,15 +303,16 @@ export function createSlackPlatform(config: Config, deps: SlackPlatformDeps = {}
     },
     async start(handler: MessageHandler): Promise<void> {
       if (started) throw new DsbotError('internal', 'The Slack platform is already started.');
-      const a = buildApp();
       let auth: Awaited<ReturnType<SlackWebClient['auth']['test']>>;
       try {
-        auth = await a.client.auth.test();
+        // Before Bolt's App exists: its constructor checks the token too, and a rejection there is unhandled (a stack, not this message).
+        auth = await new webApi.WebClient(botToken, slackClientOptions(config, false)).auth.test();
       } catch (err) {
         throw toSlackError(err, 'Checking the Slack bot token (auth.test)');
       }
       identity = { userId: String(auth.user_id), botId: auth.bot_id ? String(auth.bot_id) : undefined, teamId: String(auth.team_id ?? '') };
       workspaceUrl = auth.url ? String(auth.url) : undefined;
+      const a = buildApp();
       register(a, handler, identity);
       const server = (await a.start(config.slack.port)) as unknown;
       const address = mode === 'http' ? (server as { address?: () => AddressInfo | string | null }).address?.() : undefined;
