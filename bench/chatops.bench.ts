@@ -24,6 +24,7 @@ import { createRunWorker } from '../src/queue/worker.js';
 import { createRouter } from '../src/bots/router.js';
 import { createAuditLog } from '../src/bots/audit.js';
 import { createConsoleSink } from '../src/bots/console/sink.js';
+import { threadReporters } from '../src/bots/sinks.js';
 import { createChatAgent } from '../src/agent/chat/index.js';
 import type { IncomingMessage, RouterContext, ThreadSink } from '../src/bots/types.js';
 
@@ -86,7 +87,7 @@ const worker = createRunWorker({
   registry,
   control: createRunControl(redis, prefix, () => createRedis(redisHandle.url)),
   runDeps: { config, model, knowledge: new MemoryKnowledgeStore(), createSandbox: () => createSandbox(config.sandbox) },
-  createSink: (threadRef, runId) => watched(createConsoleSink(threadRef, config, { out: quiet, runsDir: path.join(dataDir, 'runs-out'), runId })),
+  createReporter: threadReporters(config, (threadRef, runId) => watched(createConsoleSink(threadRef, config, { out: quiet, runsDir: path.join(dataDir, 'runs-out'), runId }))),
   log: () => {},
 });
 await worker.start();

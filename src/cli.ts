@@ -4,6 +4,7 @@
  * `dsbot --help` loads them all.
  */
 import { Command } from 'commander';
+import { loadDotEnv } from './config/env.js';
 
 type Register = (program: Command) => void;
 
@@ -23,6 +24,7 @@ const program = new Command();
 program.name('dsbot').description('Chat-ops bot for data cleaning').showHelpAfterError();
 
 try {
+  loadDotEnv(); // .env in the working directory (or DSBOT_ENV_FILE); the environment wins
   const wanted = process.argv[2];
   const entries = wanted && COMMANDS[wanted] ? [COMMANDS[wanted]] : Object.values(COMMANDS);
   const seen = new Set<string>();
@@ -35,5 +37,6 @@ try {
 } catch (err) {
   const e = err as Error;
   console.error(`dsbot: ${e.message}`);
-  process.exitCode = process.exitCode || 1;
+  // Fail fast: connections and servers opened before the error must not keep the process alive.
+  process.exit(process.exitCode || 1);
 }

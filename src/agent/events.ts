@@ -5,7 +5,8 @@
 import type { TokenUsage } from './models/types.js';
 
 export type Phase = 'memory' | 'profile' | 'draft' | 'replay' | 'reflect';
-export type RunStatus = 'succeeded' | 'stopped' | 'failed';
+/** How a run ended; `awaiting_approval`: it stopped after the draft with a plan for a person to approve. */
+export type RunStatus = 'succeeded' | 'stopped' | 'failed' | 'awaiting_approval';
 
 export interface ValidationCheck {
   /** e.g. `schema`, `types`, `required_nulls`, `ranges`, `duplicates`, `row_accounting`, `rule:<name>`. */
@@ -45,6 +46,32 @@ export interface RunSummary {
   comparison?: string;
 }
 
+/**
+ * What the drafted recipe would do, measured on the sample (src/agent/run-glue.py
+ * `plan_summary`): shown to a person who approves, cancels or asks for a change.
+ */
+export interface RunPlan {
+  /** Rows the plan was measured on (the sample). */
+  sampleRows: number;
+  /** Rows in the whole file. */
+  totalRows: number;
+  /** Rows of the sample the recipe keeps. */
+  rowsKept: number;
+  /** Cells of the sample the recipe changes, all columns. */
+  cellsChanged: number;
+  /** Columns the recipe changes, most cells first (the first few dozen; `moreColumns` counts the rest). */
+  columns: { name: string; cells: number; rules: { rule: string; cells: number }[]; examples: { before: string; after: string }[] }[];
+  /** Changed columns not listed in `columns`. */
+  moreColumns: number;
+  /** Rows of the sample removed, by reason. */
+  removed: { reason: string; rows: number }[];
+  /** Cells of the sample flagged for review (kept), by rule. */
+  flagged: { rule: string; cells: number }[];
+  /** The recipe, one line per step (the first steps; `totalSteps` counts them all). */
+  steps: string[];
+  totalSteps: number;
+}
+
 export type RunEvent =
   | { type: 'run_started'; runId: string; input: string; dataset?: string; resumed: boolean; at: number }
   | { type: 'phase'; phase: Phase; status: 'started' | 'done'; detail?: string; at: number }
@@ -78,6 +105,8 @@ export type RunEvent =
       at: number;
     }
   | { type: 'insight'; text: string; at: number }
+  /** The draft is ready and waits for approval (only when the run was asked to stop at the plan). */
+  | { type: 'plan'; plan: RunPlan; at: number }
   | { type: 'log'; level: 'info' | 'warn'; message: string; at: number }
   | {
       type: 'run_finished';

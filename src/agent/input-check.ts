@@ -27,3 +27,14 @@ export function checkInputFile(file: string): void {
   }
   if (utf16) throw new InputError(`${file} is UTF-16 encoded. Save it as UTF-8 CSV and try again.`);
 }
+
+/** Throws InputError for a data dictionary that is missing, not a file or unreadable (checked before any sandbox starts). */
+export function checkDictionaryFile(file: string): void {
+  try {
+    if (!statSync(file).isFile()) throw new InputError(`The data dictionary ${file} is not a file.`);
+    closeSync(openSync(file, 'r'));
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw new InputError(`The data dictionary ${file} does not exist or is not readable. Check the path (--dictionary, or datasets.<name>.dictionary in the config).`, { cause: err });
+  }
+}

@@ -32,7 +32,12 @@ export class CellFailedError extends SandboxError {
 /** Throws ours-or-the-user's errors for a host cell that did not succeed. */
 export function raiseForHostCell(what: string, r: ExecResult, options: HostCallOptions = {}): void {
   if (r.killed === 'aborted') throw new CancelledError();
-  if (r.killed) throw new SandboxError(`${what}: the kernel was killed (${r.killed}) after ${Math.round(r.durationMs)} ms.`);
+  if (r.killed) {
+    // The sandbox explains a kill on stderr as "[dsbot: …]" (the disk quota names its setting): keep it.
+    const at = r.stderr.lastIndexOf('[dsbot:');
+    const note = at >= 0 ? r.stderr.slice(at).split('\n')[0].slice(0, 400) : undefined;
+    throw new SandboxError(`${what}: the kernel was killed (${r.killed}) after ${Math.round(r.durationMs)} ms.${note ? ` ${note}` : ''}`);
+  }
   if (r.error) {
     if (INPUT_ERRORS.has(r.error.type) || (options.valueErrorIsInput && r.error.type === 'ValueError')) {
       throw new InputError(r.error.message);

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 
-export type PromptName = 'system' | 'task' | 'plan' | 'adapt' | 'no_code' | 'refused_final' | 'memory_recipe' | 'memory_insights';
+export type PromptName = 'system' | 'task' | 'plan' | 'adapt' | 'change' | 'no_code' | 'refused_final' | 'memory_recipe' | 'memory_insights';
 
 let cached: Record<PromptName, string> | undefined;
 

@@ -71,3 +71,61 @@ def recipe_insights(recipe):
             notes.append("Column %r has %s mapped to canonical values." % (col, {"typo": "rare typos", "pattern": "values its pattern rejects",
                                                                               "allowed_value": "values outside the dictionary's list"}.get(step.get("rule"), "spelling/case variants")))
     return "\n".join(notes) or "The suggested recipe applied without special cases."
+
+
+def _shown(v, limit=60):
+    """A cell value for a person: empty and missing cells named, long ones cut."""
+    if v is None or (isinstance(v, float) and v != v):
+        return "(empty)"
+    t = str(v)
+    if t == "":
+        return "(empty)"
+    return t if len(t) <= limit else t[: limit - 1] + "…"
+
+
+def plan_summary(total_rows=None, max_columns=40, max_steps=20, examples=2):
+    """What the current `clean_chunk` would do, measured on the sample with a fresh context and
+    read from its lineage: per column the cells it changes (by rule, with before → after
+    examples), the rows it removes (by reason) and the cells it flags. Changes nothing."""
+    fn = globals().get("clean_chunk")
+    if not callable(fn):
+        raise RuntimeError("there is no clean_chunk to summarise")
+    original = load_sample()
+    ctx = sample_context(original)
+    cleaned = fn(original.copy(), ctx)
+    ch = ctx.changes_frame()
+    columns, more, cells = [], 0, int(len(ch))
+    if len(ch):
+        ch = ch.astype({"column": str, "rule": str})
+        counts = ch.groupby("column", sort=False).size().sort_values(ascending=False, kind="stable")
+        more = max(0, len(counts) - max_columns)
+        for name, n in counts.head(max_columns).items():
+            part = ch[ch["column"] == name]
+            rules = part["rule"].value_counts()
+            pairs, seen = [], set()
+            for old, new in zip(part["old"].values, part["new"].values):
+                key = (_shown(old), _shown(new))
+                if key in seen or key[0] == key[1]:
+                    continue
+                seen.add(key)
+                pairs.append({"before": key[0], "after": key[1]})
+                if len(pairs) >= examples:
+                    break
+            columns.append({"name": str(name), "cells": int(n), "examples": pairs,
+                            "rules": [{"rule": str(r), "cells": int(c)} for r, c in rules.head(3).items()]})
+    recipe = getattr(fn, "recipe", None)
+    if recipe is None and isinstance(globals().get("RECIPE"), list):
+        recipe = globals()["RECIPE"]
+    steps = describe_recipe(recipe).split("\n") if recipe else []
+    return {
+        "sampleRows": int(len(original)),
+        "totalRows": int(total_rows if total_rows is not None else len(original)),
+        "rowsKept": int(len(cleaned)) if hasattr(cleaned, "__len__") else int(len(original)),
+        "cellsChanged": cells,
+        "columns": columns,
+        "moreColumns": int(more),
+        "removed": [{"reason": str(k), "rows": int(v)} for k, v in ctx.removed_by_reason().items()],
+        "flagged": [{"rule": str(k), "cells": int(v)} for k, v in ctx.flags_by_rule().items()],
+        "steps": steps[:max_steps],
+        "totalSteps": len(steps),
+    }

@@ -10,8 +10,8 @@ import { CancelledError, SandboxError, toDsbotError } from '../errors.js';
 import { AgentMemory, runCodeAgent, type CodeAgentResult } from './code-agent.js';
 import { CommitLog, StaleAttemptError } from './commit-log.js';
 import { createContextRefresher } from './context/refresher.js';
-import type { Phase, RunEvent, ValidationCheck } from './events.js';
-import { checkInputFile } from './input-check.js';
+import type { Phase, RunEvent, RunPlan, ValidationCheck } from './events.js';
+import { checkDictionaryFile, checkInputFile } from './input-check.js';
 import { CellFailedError, kernelJson } from './kernel-calls.js';
 import { collectArtifacts, isCustomRecipe, mirrorParts, pinRunIdentity, recipeJson, recipeSource, restoreParts } from './run-files.js';
 import { columnsResult, finalizeResult, profileResult, replayResult, verdictResult } from './kernel-results.js';
@@ -79,6 +79,7 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
   const { config, model, knowledge } = deps;
   const agent = { ...config.agent, ...(input.options ?? {}) };
   checkInputFile(input.inputPath);
+  if (input.dictionaryPath) checkDictionaryFile(input.dictionaryPath);
   const workDir = path.join(input.outDir, 'work');
   mkdirSync(workDir, { recursive: true });
   const log = new CommitLog(input.outDir, input.fence);
@@ -175,8 +176,9 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
     };
     const agentOptions = { model, sandbox, refresher, agent, contextBudget: config.model.contextBudget, signal, acceptFinal };
     const recipeFile = path.join(input.outDir, 'recipe.py');
+    const stage = input.approval?.stage;
     let recipeReady = false;
-    if (resumed && existsSync(recipeFile)) {
+    if ((resumed || stage === 'approved' || stage === 'change') && existsSync(recipeFile)) {
       const r = await sandbox.exec(readFileSync(recipeFile, 'utf8'), { signal, timeoutMs: hostTimeout });
       if (r.killed === 'aborted') throw new CancelledError();
       let problem = r.error?.message ?? r.killed;
@@ -185,11 +187,12 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
         if (!v.ok) problem = `it fails its check on the sample: ${failedChecks(v)}`;
       }
       recipeReady = !problem;
-      yield { type: 'log', level: recipeReady ? 'info' : 'warn', message: recipeReady ? 'Resuming with the recipe drafted before the interruption.' : `The saved recipe cannot be reused (${problem}); drafting again.`, at: now() };
+      const reused = stage === 'approved' ? 'Continuing with the approved recipe.' : stage === 'change' ? 'Adapting the drafted recipe as asked.' : `Resuming with the recipe saved by an earlier attempt (${log.indices().length} of ${totalChunks} chunk(s) committed).`;
+      yield { type: 'log', level: recipeReady ? 'info' : 'warn', message: recipeReady ? reused : `The saved recipe cannot be reused (${problem}); drafting again.`, at: now() };
     }
     let cells: string[] = recipeReady ? [readFileSync(recipeFile, 'utf8')] : [];
     let usedFallback = false;
-    if (!recipeReady) {
+    if (!recipeReady || stage === 'change') {
       const memoryText = [
         remembered.recipe ? fill(prompts.memory_recipe, { fingerprint, recipe: untrusted('remembered-recipe', `[\n${remembered.recipe.map((st) => JSON.stringify(st)).join(',\n')}\n]`, 30_000) }) : '',
         remembered.insights.length ? fill(prompts.memory_insights, { insights: untrusted('insights', remembered.insights.map((t) => `- ${t}`).join('\n'), 3000) }) : '',
@@ -208,9 +211,14 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
           profile: untrusted('profile', prof.summary, agent.maxObservationChars),
         }),
       });
+      // A person's instruction (an admin's reply to the plan): trusted, so not quoted as data.
+      if (input.approval?.stage === 'change') {
+        memory.steps.push({ kind: 'task', text: fill(prompts.change, { instruction: input.approval.instruction.slice(0, 2000), recipe: recipeReady ? cells[0].slice(0, 6000) : '(it could not be loaded: draft a new one)' }) });
+        if (model.name === 'builtin') pending.push({ type: 'log', level: 'warn', message: 'The builtin model does not follow written instructions: it drafts the same plan again. Configure an LLM (README, Models) to adapt plans to requests.', at: now() });
+      }
       const episode = yield* tapSteps(runCodeAgent(memory, { ...agentOptions, phase: 'draft', firstStep: 1 }), stats);
       stats.add(episode);
-      cells = episode.cells;
+      cells = stage === 'change' && recipeReady ? [...cells, ...episode.cells] : episode.cells;
       yield* drain(pending);
       if (!episode.done) {
         yield { type: 'log', level: 'warn', message: `The agent did not finish a checked recipe in ${agent.maxSteps} steps; using the toolkit's suggested recipe.`, at: now() };
@@ -226,6 +234,14 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
     const sampleVerdict = await checkSample();
     yield { type: 'validation', phase: 'draft', scope: 'sample', ok: sampleVerdict.ok, checks: sampleVerdict.checks, at: now() };
     yield phase('draft', 'done', `recipe checked on the sample: ${sampleVerdict.ok ? 'passed' : 'failed — ' + failedChecks(sampleVerdict)}`);
+
+    // Plan approval: stop at this phase boundary; the recipe waits in the run directory.
+    if (stage === 'plan' || stage === 'change') {
+      const plan = await kernelJson<RunPlan>(sandbox, 'summarising the plan', '', `plan_summary(${prof.rows})`, { signal, timeoutMs: hostTimeout });
+      yield { type: 'plan', plan, at: now() };
+      yield { type: 'run_finished', runId: input.runId, status: 'awaiting_approval', message: 'The plan waits for approval; nothing was changed yet.', artifacts: [], at: now() };
+      return;
+    }
 
     // 4. Replay the recipe over every chunk, without model calls; commit each chunk once.
     yield phase('replay', 'started', resumed ? `resuming after ${log.indices().length} committed chunk(s)` : undefined);
@@ -290,6 +306,7 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
     yield phase('reflect', 'started');
     const meta = {
       run_id: input.runId,
+      ...(input.traceId ? { trace_id: input.traceId } : {}),
       ...(input.datasetName ? { dataset: input.datasetName } : {}),
       input_file: path.basename(input.inputPath),
       model: `${model.name}/${model.model}`,

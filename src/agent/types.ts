@@ -18,6 +18,8 @@ export interface CleaningRunInput {
   outDir: string;
   /** Per-run overrides of agent settings (chunk rows, outlier policy…). */
   options?: Partial<AgentConfig>;
+  /** OpenTelemetry trace id of this attempt, written into report.md/report.json (the worker sets it). */
+  traceId?: string;
   /** Fences this attempt's chunk commits against other attempts of the run (queued runs; see commit-log.ts). */
   fence?: CommitFence;
   /** Host path of corrected example rows (CSV: the file's header plus `row`; or JSON cells); see run-examples.ts. */
@@ -26,6 +28,13 @@ export interface CleaningRunInput {
   followUp?: { runId: string; outDir: string };
   /** Keep the profile in the run dir (`state/`) so a follow-up run can reuse it. */
   keepState?: boolean;
+  /**
+   * Plan approval, a phase boundary after the draft. `plan`: draft, then end with a `plan` event
+   * and status `awaiting_approval` (the recipe stays in the run directory). `approved`: continue
+   * from that recipe without drafting again. `change`: draft again from it, following a
+   * person's instruction, then end with a new plan. Absent: run straight through.
+   */
+  approval?: { stage: 'plan' } | { stage: 'approved' } | { stage: 'change'; instruction: string };
 }
 
 export interface RunDeps {

@@ -6,7 +6,16 @@
 import type { AdminConfig } from '../config/schema.js';
 import type { PlatformName } from './types.js';
 
-export type GuardAction = 'trigger' | 'stop' | 'resume';
+export type GuardAction = 'trigger' | 'stop' | 'resume' | 'approve' | 'cancel' | 'change';
+
+/** What each guarded action is called in a refusal. */
+const DOING: Record<Exclude<GuardAction, 'trigger'>, string> = {
+  stop: 'stop runs',
+  resume: 'resume runs',
+  approve: 'approve plans',
+  cancel: 'cancel plans',
+  change: 'change plans',
+};
 
 export interface GuardRequest {
   /** What the user wants to do. */
@@ -53,7 +62,7 @@ export function checkAction(policy: AdminConfig, req: GuardRequest): GuardDecisi
       message:
         req.action === 'trigger'
           ? 'Sorry, only admins can start cleaning runs. You can still ask me anything about the datasets.'
-          : `Sorry, only admins${req.action === 'stop' ? ' or the person who started the run' : ''} can ${req.action} runs.`,
+          : `Sorry, only admins${req.action === 'stop' ? ' or the person who started the run' : ''} can ${DOING[req.action]}.`,
     };
   if (req.action !== 'trigger') return { allowed: true };
   if (policy.channelAllowlist.length > 0 && !policy.channelAllowlist.includes(req.channelRef))

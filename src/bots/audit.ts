@@ -1,10 +1,11 @@
-/** Audit log: one JSON line per trigger, refusal, stop and resume, in `<dataDir>/audit.log`. */
+/** Audit log: one JSON line per trigger, refusal, stop, resume, button click and plan decision, in `<dataDir>/audit.log`. */
 import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { logger } from '../observability/logger.js';
 
 export interface AuditEntry {
   /** What happened. */
-  action: 'trigger' | 'refusal' | 'stop' | 'resume' | 'duplicate';
+  action: 'trigger' | 'refusal' | 'stop' | 'resume' | 'duplicate' | 'click' | 'approve' | 'cancel' | 'change';
   /** `slack`, `discord` or `console`. */
   platform: string;
   /** Who did it (platform user id). */
@@ -19,6 +20,8 @@ export interface AuditEntry {
   reason?: string;
   /** The text that caused it (truncated). */
   text?: string;
+  /** For clicks: the button (`stop`, `resume`, `approve`, `cancel`). */
+  button?: string;
 }
 
 export interface AuditLog {
@@ -46,7 +49,7 @@ export function createAuditLog(dataDir: string): AuditLog {
         })
         .catch((err: Error) => {
           ready = undefined;
-          console.error(`dsbot: could not write the audit log ${file}: ${err.message}`);
+          logger.error(`dsbot: could not write the audit log ${file}: ${err.message}`);
         });
       return chain;
     },

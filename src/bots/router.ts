@@ -1,7 +1,8 @@
 /**
- * Inbound routing (DESIGN.md data flow): ignore itself → stop (reaction or `stop` in a run's
- * thread) → admin commands (clean, resume; guarded and audited) → status/help → otherwise
- * chat mode. Enqueueing is fast, so triggers are answered within a platform's ack window.
+ * Inbound routing (DESIGN.md data flow): ignore itself → stop (reaction, Stop button or `stop`
+ * in a run's thread) → button clicks (every one audited) → admin commands (clean, resume,
+ * approve / cancel / `change …` on a plan; guarded and audited) → status/help → otherwise chat
+ * mode. Enqueueing is fast, so triggers are answered within a platform's ack window.
  */
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
@@ -14,7 +15,10 @@ import type { RunControl } from '../queue/control.js';
 import { checkAction } from './admin-guard.js';
 import type { AuditLog } from './audit.js';
 import { acceptUpload } from './uploads.js';
-import type { IncomingMessage, MessageHandler, RouterContext } from './types.js';
+import { createPlanDecisions } from './plan-decisions.js';
+import type { IncomingMessage, MessageHandler, RouterContext, RunAction } from './types.js';
+import { dashboardLink } from '../queue/dashboard-link.js';
+import { logLines } from '../observability/logger.js';
 
 export interface RouterDeps {
   /** Datasets and the admin policy. */
@@ -39,7 +43,8 @@ export const STOP_REACTIONS = new Set(['octagonal_sign', 'stop_sign', 'stop_butt
 /** A parsed command. */
 export type ParsedCommand =
   | { cmd: 'clean'; arg: string }
-  | { cmd: 'stop' | 'resume' | 'status'; arg?: string }
+  | { cmd: 'stop' | 'resume' | 'status' | 'approve'; arg?: string }
+  | { cmd: 'change'; arg: string }
   | { cmd: 'help' }
   | { cmd: 'chat'; text: string };
 
@@ -66,7 +71,12 @@ export function parseCommand(text: string, kind: IncomingMessage['kind'], datase
       break;
     case 'resume':
     case 'status':
+    case 'approve':
       if (isCommand || arg === '' || RUN_ID.test(arg)) return { cmd: word, arg: arg || undefined };
+      break;
+    case 'change':
+      // A reply to a plan; in a thread without one it is a chat question after all (see the router).
+      if (arg) return { cmd: 'change', arg };
       break;
     case 'help':
       if (isCommand || arg === '') return { cmd: 'help' };
@@ -106,15 +116,19 @@ const OPTION_KEYS: Record<string, string> = {
   samplerows: 'sampleRows',
   maxsteps: 'maxSteps',
   outliers: 'outliers',
+  approve: 'approve',
 };
+
+const YES = new Set(['yes', 'y', 'true', 'on', '1']);
+const NO = new Set(['no', 'n', 'false', 'off', '0']);
 
 /**
  * Splits `turtle_sales outliers=remove chunk_rows=1000` into the dataset name and per-run
  * options (validated later with the RunRequest; unknown keys are kept so the error names them).
  */
-export function parseTriggerArgs(arg: string): { dataset: string; options: Record<string, string | number> } {
+export function parseTriggerArgs(arg: string): { dataset: string; options: Record<string, string | number | boolean> } {
   const words = arg.split(/\s+/).filter(Boolean);
-  const options: Record<string, string | number> = {};
+  const options: Record<string, string | number | boolean> = {};
   const rest: string[] = [];
   for (const w of words) {
     const eq = w.indexOf('=');
@@ -125,7 +139,8 @@ export function parseTriggerArgs(arg: string): { dataset: string; options: Recor
     const raw = w.slice(0, eq);
     const key = OPTION_KEYS[raw.toLowerCase().replace(/[-_]/g, '')] ?? raw;
     const value = w.slice(eq + 1);
-    options[key] = /^\d+$/.test(value) ? Number(value) : value;
+    if (key === 'approve' && (YES.has(value.toLowerCase()) || NO.has(value.toLowerCase()))) options[key] = YES.has(value.toLowerCase());
+    else options[key] = key !== 'approve' && /^\d+$/.test(value) ? Number(value) : value;
   }
   return { dataset: rest.join(' '), options };
 }
@@ -135,17 +150,19 @@ export function helpText(config: Config): string {
   return [
     'I clean CSV data and answer questions about it.',
     `• Ask anything, e.g. "which columns have missing values in ${names[0] ?? 'my data'}?"`,
-    `• \`clean <dataset>\` (admins) starts a cleaning run — datasets: ${names.join(', ') || 'none registered'}; or attach a CSV with \`clean\`. Options: \`outliers=remove\`, \`chunk_rows=N\`.`,
-    '• `stop` (or a 🛑 reaction) in a run\'s thread stops it; `resume <run>` continues a stopped run.',
+    `• \`clean <dataset>\` (admins) starts a cleaning run — datasets: ${names.join(', ') || 'none registered'}; or attach a CSV with \`clean\`. Options: \`outliers=remove\`, \`chunk_rows=N\`, \`approve=yes\` (post the plan for approval first${config.approval.required ? '; on by default here' : ''}).`,
+    '• `stop` (a 🛑 reaction, or the Stop button) in a run\'s thread stops it; `resume <run>` (or Resume) continues a stopped run.',
+    '• On a plan: Approve or Cancel, or reply `change <what you want>` to send it back to the agent.',
     '• `status [run]` shows a run, or the active runs here.',
   ].join('\n');
 }
 
 export function createRouter(deps: RouterDeps): MessageHandler {
   const { config, registry, producer, control, chat, audit } = deps;
-  const log = deps.log ?? ((line: string) => console.error(line));
+  const log = deps.log ?? logLines('warn');
   const policy = config.admin;
   const base = (m: IncomingMessage) => ({ platform: m.platform, userId: m.user.id, channelRef: m.channelRef, threadRef: m.threadRef });
+  const plans = createPlanDecisions({ config, registry, producer, audit });
 
   async function stop(m: IncomingMessage, ctx: RouterContext, explicit: string | undefined, quietIfNone: boolean) {
     // A reaction names the message it is on; one on a message the worker did not post (a person's
@@ -181,6 +198,13 @@ export function createRouter(deps: RouterDeps): MessageHandler {
     if (!isActiveState(rec.state)) {
       if (!quietIfNone) await ctx.reply({ text: `Run \`${runId}\` already ${rec.state}: there is nothing to stop.`, ephemeral: true });
       return;
+    }
+    // A run waiting at its plan holds no worker: its plan is cancelled, and the worker woken to say so.
+    if (rec.approval?.state === 'pending' && (await registry.decideApproval(runId, { state: 'cancelled', by: m.user.id }))) {
+      await registry.setCancelRequested(runId, true);
+      await plans.wakeParked(runId);
+      await audit.write({ ...base(m), action: 'stop', runId, text: m.text || m.reaction || 'button:stop' });
+      return void (await ctx.reply({ text: `Cancelling \`${runId}\` at its plan; nothing was changed.`, ephemeral: true }));
     }
     // The flag first (a worker taking the job later sees it), then the message to the holder.
     await registry.setCancelRequested(runId, true);
@@ -307,11 +331,27 @@ export function createRouter(deps: RouterDeps): MessageHandler {
     await ctx.reply({ text: `↩️ Resuming \`${runId}\` from its first uncommitted chunk.` });
   }
 
+  /** A button click: audited first, then the same paths as the typed commands. */
+  async function click(m: IncomingMessage, ctx: RouterContext, action: RunAction) {
+    await audit.write({ ...base(m), action: 'click', button: action.name, runId: action.runId, text: `button:${action.name}` });
+    switch (action.name) {
+      case 'stop':
+        return stop(m, ctx, action.runId, false);
+      case 'resume':
+        return resume(m, ctx, action.runId);
+      case 'approve':
+        return void (await plans.decide(m, ctx, action.runId, 'approved'));
+      case 'cancel':
+        return void (await plans.decide(m, ctx, action.runId, 'cancelled'));
+    }
+  }
+
   async function status(m: IncomingMessage, ctx: RouterContext, explicit: string | undefined) {
     const runId = explicit ?? (await registry.findByRef(m.threadRef));
     const ids = runId ? [runId] : await registry.activeRuns(m.channelRef);
     if (ids.length === 0) return void (await ctx.reply({ text: 'No active runs here.' }));
-    await ctx.reply({ text: await describeRuns(registry, ids) });
+    const link = dashboardLink(config, ids.length === 1 ? ids[0] : undefined);
+    await ctx.reply({ text: `${await describeRuns(registry, ids)}${link ? `\nQueue dashboard: ${link}` : ''}` });
   }
 
   async function answer(m: IncomingMessage, ctx: RouterContext, text: string) {
@@ -332,6 +372,7 @@ export function createRouter(deps: RouterDeps): MessageHandler {
       if (m.reaction && STOP_REACTIONS.has(m.reaction)) await stop(m, ctx, undefined, true);
       return;
     }
+    if (m.kind === 'action') return m.action ? click(m, ctx, m.action) : undefined;
     const parsed = parseCommand(m.text, m.kind, Object.keys(config.datasets), m.files.length > 0);
     switch (parsed.cmd) {
       case 'stop':
@@ -342,6 +383,11 @@ export function createRouter(deps: RouterDeps): MessageHandler {
         return resume(m, ctx, parsed.arg);
       case 'status':
         return status(m, ctx, parsed.arg);
+      case 'approve':
+        return void (await plans.decide(m, ctx, parsed.arg, 'approved'));
+      case 'change':
+        if (await plans.decide(m, ctx, undefined, 'change', parsed.arg, true)) return;
+        return answer(m, ctx, m.text.trim());
       case 'help':
         return void (await ctx.reply({ text: helpText(config) }));
       case 'chat':

@@ -1,12 +1,21 @@
 /**
  * Turns a run's events into posts in its thread (DESIGN.md decision 6): one status message
- * posted once then edited in place (throttled), step summaries and validation results
- * coalesced into replies within the sink's limits, and a final summary with attachments.
- * A failure or stop says what happened and what was kept.
+ * posted once then edited in place (throttled, with a Stop or Resume button), progress lines
+ * coalesced into few posts, a plan with Approve / Cancel when the run waits for approval, and a
+ * final summary with attachments. A failure or stop says what happened and what was kept.
+ *
+ * What goes into the thread has a budget: at most `maxPosts` posts per attempt, the final
+ * message and the files included. Progress lines go out together when a phase ends (or when
+ * they have waited `lineFlushMs`); once the budget is spent, the rest wait for the final
+ * message, warnings first, and the before/after table shows only the columns with most
+ * problems (report.md has all).
  */
-import type { Artifact, RunEvent, RunSummary, ValidationCheck } from '../agent/events.js';
+import type { Artifact, RunEvent } from '../agent/events.js';
 import type { DsbotError } from '../errors.js';
-import type { MessageRef, OutgoingFile, StatusView, ThreadSink } from './types.js';
+import type { RunReporter as QueueRunReporter } from '../queue/reporting.js';
+import { firstLine, formatChecks, heldLines, num, planText, seconds, summaryText } from './run-text.js';
+import type { MessageRef, OutgoingFile, RunAction, StatusView, ThreadSink } from './types.js';
+import { logger } from '../observability/logger.js';
 
 export interface RunReporterOptions {
   /** The run reported. */
@@ -19,46 +28,27 @@ export interface RunReporterOptions {
   statusRef?: MessageRef;
   /** Called once with the ref of the status message when it is first posted. */
   onStatusRef?: (ref: MessageRef) => unknown;
+  /** Posts this attempt may make into the thread, final message and files included. Default 5 (`thread.maxPosts`). */
+  maxPosts?: number;
+  /** Rows of the before/after table (and columns of a plan) shown. Default 10 (`thread.tableColumns`). */
+  tableColumns?: number;
+  /** How long progress lines may wait to go out together, ms. Default 15,000. */
+  lineFlushMs?: number;
   /** Clock (tests). Default Date.now. */
   now?: () => number;
 }
 
-export interface RunReporter {
-  /** Posts the status message; call once, as soon as the job is taken. */
-  start(): Promise<void>;
-  /** Renders one engine event (returns quickly; posts go out in the background, in order). */
-  handle(event: RunEvent): Promise<void>;
-  /** Reports a failure: what happened, what was kept, whether the queue retries. */
-  fail(error: DsbotError, willRetry: boolean): Promise<void>;
-  /** Reports that the worker shut down mid-run and the run will continue elsewhere. */
-  interrupted(): Promise<void>;
-  /** Waits for everything queued to be posted. */
-  close(): Promise<void>;
+export interface RunReporter extends QueueRunReporter {
   /** The last status shown (tests, logs). */
   readonly view: StatusView;
 }
 
-const STOP_HINT = 'stop with 🛑 or `stop`';
+const STOP_HINT = 'stop with 🛑, `stop` or the Stop button';
 const ARTIFACT_ORDER = ['cleaned.csv', 'report.md', 'chart.png', 'changes.csv'];
+/** Posts kept for the end: the final message and the files. */
+const RESERVED = 2;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function firstLine(text: string, max = 160): string {
-  const line = text
-    .replace(/^Observation:\s*/, '')
-    .replace(/<\/?untrusted-data[^>]*>/g, '')
-    .trim().split('\n').find((l) => l.trim()) ?? '';
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
-}
-
-function seconds(ms: number): string {
-  return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
-}
-
-function formatChecks(checks: ValidationCheck[]): string {
-  const failed = checks.filter((c) => !c.ok);
-  if (failed.length === 0) return `${checks.length}/${checks.length} checks passed (${checks.map((c) => c.name).join(', ')})`;
-  return `${failed.length} of ${checks.length} checks failed: ${failed.map((c) => `${c.name}: ${firstLine(c.detail, 200)}`).join('; ')}`;
-}
+const isWarning = (line: string) => /^(⚠️|❌)/.test(line);
 
 /** Splits text into pieces of at most `max` chars, on line breaks where possible. */
 export function splitText(text: string, max: number): string[] {
@@ -79,28 +69,15 @@ export function splitText(text: string, max: number): string[] {
   return out;
 }
 
-function summaryText(runId: string, title: string, s: RunSummary | undefined, message: string, files: string[], skipped: string[], others: string[]): string {
-  const lines = [`✅ ${title}: run \`${runId}\` succeeded${s ? ` in ${seconds(s.durationMs)}` : ''}.`];
-  if (s) {
-    lines.push(s.headline);
-    lines.push(
-      `Rows: ${s.rowsIn} in → ${s.rowsOut} out (${s.rowsRemoved} removed) · ${s.cellsChanged} cells changed · ` +
-        `${s.chunksCommitted}/${s.chunks} chunks · ${s.modelCalls} model calls` +
-        (s.costUsd !== undefined ? ` · $${s.costUsd.toFixed(4)}` : ''),
-    );
-    if (s.beforeAfterTable.trim()) lines.push('', s.beforeAfterTable.trim());
-  } else if (message) lines.push(message);
-  if (files.length) lines.push('', `Files: ${files.join(', ')}`);
-  if (skipped.length) lines.push(`Too large to attach (kept on the server): ${skipped.join(', ')}`);
-  if (others.length) lines.push(`Also in the run directory: ${others.join(', ')}`);
-  return lines.join('\n');
-}
-
 /** Creates the reporter of one run attempt. */
 export function createRunReporter(sink: ThreadSink, options: RunReporterOptions): RunReporter {
   const now = options.now ?? Date.now;
   const limits = sink.limits;
+  const maxPosts = Math.max(RESERVED + 1, options.maxPosts ?? 5);
+  const tableColumns = options.tableColumns ?? 10;
+  const lineFlushMs = options.lineFlushMs ?? 15_000;
   const startedAt = now();
+  const stop: RunAction[] = [{ name: 'stop', runId: options.runId }];
   const view: StatusView = {
     runId: options.runId,
     title: options.title,
@@ -112,15 +89,20 @@ export function createRunReporter(sink: ThreadSink, options: RunReporterOptions)
     elapsedMs: 0,
     modelCalls: 0,
     footer: STOP_HINT,
+    actions: stop,
   };
   let statusRef: MessageRef | undefined = options.statusRef;
   let lastPostAt = -Infinity;
   let lastEditAt = -Infinity;
   let pending: string[] = [];
+  let pendingSince = 0;
   let postTimer: NodeJS.Timeout | undefined;
+  let postTimerAt = Infinity;
   let editTimer: NodeJS.Timeout | undefined;
   let chain: Promise<unknown> = Promise.resolve();
   let committed = 0;
+  let posts = 0;
+  let dropped = 0;
   /** Chunk validations per phase, summarised when the phase ends. */
   const chunkChecks = new Map<string, { passed: number; failed: number }>();
   let finished = false;
@@ -128,7 +110,7 @@ export function createRunReporter(sink: ThreadSink, options: RunReporterOptions)
   /** Runs sink calls one at a time, in order; a failing call is logged into the next, not lost silently. */
   const enqueue = (fn: () => Promise<unknown>): Promise<unknown> => {
     chain = chain.then(fn).catch((err) => {
-      console.error(`dsbot: posting to ${sink.threadRef} failed: ${(err as Error).message}`);
+      logger.warn(`dsbot: posting to ${sink.threadRef} failed: ${(err as Error).message}`);
     });
     return chain;
   };
@@ -141,10 +123,13 @@ export function createRunReporter(sink: ThreadSink, options: RunReporterOptions)
     }
   };
 
-  const postNow = async (text: string) => {
-    for (const piece of splitText(text, limits.maxTextChars)) {
+  /** Posts `text` (split within the platform's limit); buttons go under the last piece. */
+  const postNow = async (text: string, actions?: RunAction[]) => {
+    const pieces = splitText(text, limits.maxTextChars);
+    for (const [i, piece] of pieces.entries()) {
       await sleep(Math.max(0, lastPostAt + limits.minPostIntervalMs - now()));
-      const ref = await sink.post(piece);
+      const ref = await sink.post(piece, actions && i === pieces.length - 1 ? { actions } : undefined);
+      posts += 1;
       lastPostAt = now();
       await noted(ref);
     }
@@ -167,11 +152,38 @@ export function createRunReporter(sink: ThreadSink, options: RunReporterOptions)
     statusRef = ref;
   };
 
+  /** Posts left for progress lines (the final message and the files keep theirs). */
+  const linePostsLeft = () => maxPosts - RESERVED - posts;
+
+  /** Posts pending lines: as many whole lines as fit one post, while the budget lasts. */
   const flushLines = async () => {
-    if (pending.length === 0) return;
-    const text = pending.join('\n');
-    pending = [];
+    if (pending.length === 0 || linePostsLeft() <= 0) return;
+    let take = 0;
+    let size = 0;
+    while (take < pending.length && (take === 0 || size + 1 + pending[take].length <= limits.maxTextChars)) size += (take ? 1 : 0) + pending[take++].length;
+    const text = pending.slice(0, take).join('\n');
+    pending = pending.slice(take);
+    pendingSince = now();
     await postNow(text);
+    if (pending.length) scheduleLines(true);
+  };
+
+  /**
+   * Lines go out together: at once when `soon` (a phase ended, or a post's worth is waiting),
+   * else once the oldest has waited `lineFlushMs`; never faster than the post interval.
+   */
+  const scheduleLines = (soon: boolean) => {
+    if (finished || pending.length === 0) return;
+    const waiting = pending.reduce((n, l) => n + l.length + 1, 0);
+    const at = Math.max(lastPostAt + limits.minPostIntervalMs, soon || waiting >= limits.maxTextChars ? now() : pendingSince + lineFlushMs);
+    if (postTimer && postTimerAt <= at) return;
+    clearTimeout(postTimer);
+    postTimerAt = at;
+    postTimer = setTimeout(() => {
+      postTimer = undefined;
+      postTimerAt = Infinity;
+      void enqueue(flushLines);
+    }, Math.max(0, at - now()));
   };
 
   const scheduleEdit = () => {
@@ -182,24 +194,32 @@ export function createRunReporter(sink: ThreadSink, options: RunReporterOptions)
     }, Math.max(0, lastEditAt + limits.minEditIntervalMs - now()));
   };
 
-  const scheduleLines = () => {
-    if (postTimer || finished) return;
-    postTimer = setTimeout(() => {
-      postTimer = undefined;
-      void enqueue(flushLines);
-    }, Math.max(0, lastPostAt + limits.minPostIntervalMs - now()));
+  const line = (text: string) => {
+    if (pending.length === 0) pendingSince = now();
+    pending.push(text);
+    scheduleLines(false);
   };
 
-  const line = (text: string) => {
-    pending.push(text);
-    scheduleLines();
+  /** Lines still pending at the end that the budget cannot post: warnings first, for the final message. */
+  const takeHeld = (): string[] => {
+    const held = [...pending.filter(isWarning), ...pending.filter((l) => !isWarning(l))];
+    pending = [];
+    return held;
+  };
+
+  /** `base`, then as many held lines as fit the post, then how many were left out. */
+  const withHeld = (base: string, held: string[]) => {
+    if (!held.length && !dropped) return base;
+    const extra = heldLines(held, dropped, limits.maxTextChars - base.length - 1);
+    return extra ? `${base}\n${extra}` : base;
   };
 
   /**
-   * Stops the timers, posts what is pending and the closing message (first: a stop is
-   * reported without waiting for the edit interval), then edits the status message.
+   * Stops the timers, posts what is pending (within the budget) and the closing message (first: a
+   * stop is reported without waiting for the edit interval), then edits the status message.
    */
-  const finalStatus = async (state: StatusView['state'], phase: string, text: () => string) => {
+  const finalStatus = async (state: StatusView['state'], phase: string, text: ((held: string[]) => string) | undefined, actions: RunAction[] = []) => {
+    // `text` gets the progress lines the budget could not post (it fits them in).
     finished = true;
     clearTimeout(postTimer);
     clearTimeout(editTimer);
@@ -207,27 +227,21 @@ export function createRunReporter(sink: ThreadSink, options: RunReporterOptions)
     view.state = state;
     view.phase = phase;
     view.elapsedMs = now() - startedAt;
-    view.footer = undefined;
-    await enqueue(flushLines);
-    await enqueue(() => postNow(text()));
+    view.footer = state === 'waiting' ? 'waiting for approval of the plan below' : undefined;
+    view.actions = actions;
+    await enqueue(async () => {
+      while (pending.length && linePostsLeft() > 0) await flushLines();
+    });
+    if (text) await enqueue(() => postNow(text(takeHeld())));
     await enqueue(editNow);
   };
 
   const keptText = () =>
     committed > 0
-      ? `Kept: ${committed} committed chunk${committed === 1 ? '' : 's'} (${view.rowsProcessed} rows); \`resume ${options.runId}\` continues from there.`
+      ? `Kept: ${committed} committed chunk${committed === 1 ? '' : 's'} (${num(view.rowsProcessed)} rows); \`resume ${options.runId}\` continues from there.`
       : 'Nothing was committed yet.';
 
-  const uploadArtifacts = async (artifacts: Artifact[]) => {
-    // The files people open are attached; the rest stay in the run directory.
-    const main = artifacts.filter((a) => ARTIFACT_ORDER.includes(a.name)).sort((a, b) => rank(a.name) - rank(b.name));
-    // Every file goes to the sink: a sink over its platform's upload limit compresses the file or
-    // says where it is kept (Discord gzips; Slack explains).
-    const fit = main;
-    const skipped: string[] = [];
-    const others = artifacts.filter((a) => !ARTIFACT_ORDER.includes(a.name)).map((a) => a.name);
-    return { fit, skipped, others };
-  };
+  const resume: RunAction[] = [{ name: 'resume', runId: options.runId }];
 
   const onFinished = async (ev: Extract<RunEvent, { type: 'run_finished' }>) => {
     if (ev.summary) {
@@ -236,22 +250,31 @@ export function createRunReporter(sink: ThreadSink, options: RunReporterOptions)
       view.chunksDone = ev.summary.chunksCommitted;
     }
     if (ev.status === 'succeeded') {
-      const { fit, skipped, others } = await uploadArtifacts(ev.artifacts);
+      // The files people open are attached (a sink over its platform's limit compresses or explains); the rest stay in the run directory.
+      const fit = ev.artifacts.filter((a) => ARTIFACT_ORDER.includes(a.name)).sort((a, b) => rank(a.name) - rank(b.name));
+      const others = ev.artifacts.filter((a) => !ARTIFACT_ORDER.includes(a.name)).map((a) => a.name);
       const names = fit.map((a) => a.name);
-      await finalStatus('succeeded', 'done', () => summaryText(options.runId, options.title, ev.summary, ev.message, names, skipped, others));
-      if (fit.length)
-        await enqueue(async () => {
-          await sleep(Math.max(0, lastPostAt + limits.minPostIntervalMs - now()));
-          const files: OutgoingFile[] = fit.map((a) => ({ name: a.name, path: a.path, contentType: a.contentType, bytes: a.bytes }));
-          await sink.upload(files, `Results of \`${options.runId}\``);
-          lastPostAt = now();
-        });
+      await finalStatus('succeeded', 'done', (held) =>
+        summaryText({ runId: options.runId, title: options.title, summary: ev.summary, message: ev.message, files: names, others, held, dropped, tableColumns }, limits.maxTextChars),
+      );
+      if (fit.length) await enqueue(() => uploadNow(fit));
+    } else if (ev.status === 'awaiting_approval') {
+      // The plan (posted on its event) is the closing post; the status says the run waits.
+      await finalStatus('waiting', 'plan', undefined);
     } else if (ev.status === 'stopped') {
-      await finalStatus('stopped', 'stopped', () => `🛑 Run \`${options.runId}\` stopped after ${seconds(view.elapsedMs)}. ${ev.message}\n${keptText()}`);
+      await finalStatus('stopped', 'stopped', (held) => withHeld(`🛑 Run \`${options.runId}\` stopped after ${seconds(view.elapsedMs)}. ${ev.message}\n${keptText()}`, held), resume);
     } else {
       const what = ev.error ? `${ev.error.kind}: ${ev.error.message}` : ev.message;
-      await finalStatus('failed', 'failed', () => `❌ Run \`${options.runId}\` failed: ${what}\n${keptText()}`);
+      await finalStatus('failed', 'failed', (held) => withHeld(`❌ Run \`${options.runId}\` failed: ${what}\n${keptText()}`, held), resume);
     }
+  };
+
+  const uploadNow = async (fit: Artifact[]) => {
+    await sleep(Math.max(0, lastPostAt + limits.minPostIntervalMs - now()));
+    const files: OutgoingFile[] = fit.map((a) => ({ name: a.name, path: a.path, contentType: a.contentType, bytes: a.bytes }));
+    await sink.upload(files, `Results of \`${options.runId}\` (report.md has the full before/after table)`);
+    posts += 1;
+    lastPostAt = now();
   };
 
   return {
@@ -269,10 +292,12 @@ export function createRunReporter(sink: ThreadSink, options: RunReporterOptions)
           const tally = chunkChecks.get(ev.phase);
           if (ev.status === 'done' && tally) {
             const total = tally.passed + tally.failed;
-            line(`${tally.failed ? '⚠️' : '✅'} Validation (${ev.phase}): ${tally.passed} of ${total} chunk${total === 1 ? '' : 's'} passed every check.`);
+            line(`${tally.failed ? '⚠️' : '✅'} Validation (${ev.phase}): ${num(tally.passed)} of ${num(total)} chunk${total === 1 ? '' : 's'} passed every check.`);
             chunkChecks.delete(ev.phase);
           }
           if (ev.status === 'done' && ev.detail) line(`▸ ${ev.phase} done: ${firstLine(ev.detail, 300)}`);
+          // The natural checkpoints: what the draft and the replay did goes out when they end.
+          if (ev.status === 'done' && (ev.phase === 'draft' || ev.phase === 'replay')) scheduleLines(true);
           scheduleEdit();
           break;
         }
@@ -320,21 +345,46 @@ export function createRunReporter(sink: ThreadSink, options: RunReporterOptions)
         case 'log':
           if (ev.level === 'warn') line(`⚠️ ${firstLine(ev.message, 400)}`);
           break;
+        case 'plan': {
+          // Progress first (within the budget), then the plan with its buttons in one post.
+          const text = planText(options.runId, ev.plan, tableColumns, limits.maxTextChars);
+          clearTimeout(postTimer);
+          postTimer = undefined;
+          postTimerAt = Infinity;
+          await enqueue(async () => {
+            while (pending.length && linePostsLeft() > 0) await flushLines();
+            const held = takeHeld();
+            const extra = held.length || dropped ? heldLines(held, dropped, limits.maxTextChars - text.length - 2) : '';
+            await postNow(extra ? `${extra}\n\n${text}` : text, [
+              { name: 'approve', runId: options.runId },
+              { name: 'cancel', runId: options.runId },
+            ]);
+          });
+          break;
+        }
         case 'run_finished':
           await onFinished(ev);
           break;
       }
     },
-    async fail(error, willRetry) {
+    async fail(error: DsbotError, willRetry: boolean) {
       const next = willRetry
         ? 'The queue will retry it automatically and continue from the last committed chunk.'
         : error.kind === 'input' || error.kind === 'config'
           ? 'Not retried: fix the input or the configuration, then start it again.'
           : `Not retried; \`resume ${options.runId}\` tries again.`;
-      await finalStatus(willRetry ? 'queued' : 'failed', willRetry ? 'retrying' : 'failed', () => `❌ Run \`${options.runId}\` failed (${error.kind}): ${error.message}\n${keptText()}\n${next}`);
+      await finalStatus(
+        willRetry ? 'queued' : 'failed',
+        willRetry ? 'retrying' : 'failed',
+        (held) => withHeld(`❌ Run \`${options.runId}\` failed (${error.kind}): ${error.message}\n${keptText()}\n${next}`, held),
+        willRetry ? stop : resume,
+      );
     },
     async interrupted() {
-      await finalStatus('queued', 'interrupted', () => `⏸️ The worker running \`${options.runId}\` shut down; the run continues on another worker. ${keptText()}`);
+      await finalStatus('queued', 'interrupted', () => `⏸️ The worker running \`${options.runId}\` shut down; the run continues on another worker. ${keptText()}`, stop);
+    },
+    async ended(state, message) {
+      await finalStatus(state, state, () => `🛑 Run \`${options.runId}\`: ${message}`, resume);
     },
     async close() {
       await enqueue(() => sink.flush());

@@ -38,12 +38,32 @@ export interface IncomingMessage {
   files: IncomingFile[];
   /** The bot itself wrote it. */
   isSelf: boolean;
-  /** `message` (mention, DM, thread reply), `command` (slash command), `reaction` (a reaction added). */
-  kind: 'message' | 'command' | 'reaction';
+  /** `message` (mention, DM, thread reply), `command` (slash command), `reaction` (a reaction added), `action` (a button clicked). */
+  kind: 'message' | 'command' | 'reaction' | 'action';
   /** For `kind: 'reaction'`: the emoji name (e.g. `octagonal_sign`, `🛑`). */
   reaction?: string;
   /** For reactions: the thread ref of the message reacted to, when different from threadRef. */
   targetRef?: string;
+  /** For `kind: 'action'`: the button clicked and the run it names. */
+  action?: RunAction;
+}
+
+/** Buttons on a run's messages (Slack Block Kit buttons, Discord message components). */
+export type RunActionName = 'stop' | 'resume' | 'approve' | 'cancel';
+
+/** A button: what it does, to which run. */
+export interface RunAction {
+  name: RunActionName;
+  runId: string;
+}
+
+/** Button labels, the same on every platform. */
+export const ACTION_LABELS: Record<RunActionName, string> = { stop: 'Stop', resume: 'Resume', approve: 'Approve', cancel: 'Cancel' };
+
+/** Options of a post. */
+export interface PostOptions {
+  /** Buttons under the post (on its last piece when the text is split). */
+  actions?: RunAction[];
 }
 
 /** What the router asks the platform to post as a direct reply. */
@@ -90,7 +110,8 @@ export interface StatusView {
   runId: string;
   title: string;
   phase: string;
-  state: 'queued' | 'running' | 'succeeded' | 'stopped' | 'failed';
+  /** `waiting`: the plan is posted and waits for approval. */
+  state: 'queued' | 'running' | 'waiting' | 'succeeded' | 'stopped' | 'failed';
   chunksDone: number;
   totalChunks: number;
   rowsProcessed: number;
@@ -98,6 +119,8 @@ export interface StatusView {
   modelCalls: number;
   /** Optional last line (e.g. "stop with 🛑 or `stop`"). */
   footer?: string;
+  /** Buttons under the status message (Stop while running, Resume once stopped or failed). */
+  actions?: RunAction[];
 }
 
 export interface OutgoingFile {
@@ -125,8 +148,8 @@ export interface SinkLimits {
 export interface ThreadSink {
   readonly threadRef: string;
   readonly limits: SinkLimits;
-  /** Posts text (already within `limits.maxTextChars`). */
-  post(text: string): Promise<MessageRef>;
+  /** Posts text (already within `limits.maxTextChars`), with buttons when asked. */
+  post(text: string, options?: PostOptions): Promise<MessageRef>;
   /** Posts the status message (no ref) or edits it in place (ref). */
   status(view: StatusView, ref?: MessageRef): Promise<MessageRef>;
   /** Uploads files into the thread, with an optional comment. */

@@ -6,6 +6,7 @@ import { toDsbotError } from '../errors.js';
 import { createKnowledgeStore } from '../knowledge/index.js';
 import { MemoryKnowledgeStore } from '../knowledge/memory-store.js';
 import type { KnowledgeStore } from '../knowledge/types.js';
+import { logger } from '../observability/logger.js';
 
 export function registerAskCommand(program: Command): void {
   program
@@ -18,7 +19,7 @@ export function registerAskCommand(program: Command): void {
       try {
         const config = loadConfig();
         knowledge = await createKnowledgeStore(config).catch((err) => {
-          console.error(`dsbot: knowledge store unavailable (${(err as Error).message}); answering without it.`);
+          logger.warn(`dsbot: knowledge store unavailable (${(err as Error).message}); answering without it.`);
           return new MemoryKnowledgeStore();
         });
         const agent = createChatAgent(config, { knowledge });

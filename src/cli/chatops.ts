@@ -23,7 +23,11 @@ import { createRouter, runStatusFor } from '../bots/router.js';
 import { createAuditLog } from '../bots/audit.js';
 import { createPlatforms } from '../bots/platforms.js';
 import { createConsolePlatform } from '../bots/console/platform.js';
+import { threadReporters } from '../bots/sinks.js';
 import type { MessageHandler } from '../bots/types.js';
+import { logger } from '../observability/logger.js';
+import { tracedChat } from '../agent/chat/traced.js';
+import { serveOps, startTelemetry } from './observe.js';
 
 /** The pieces every chat-ops process shares. */
 interface Stack {
@@ -36,27 +40,31 @@ interface Stack {
   registry: RunRegistry;
   producer: RunProducer;
   control: RunControl;
+  /** True when Chroma was unreachable at start and an in-memory store stands in. */
+  knowledgeFallback: boolean;
   close(): Promise<void>;
 }
 
 /** The knowledge store (Chroma unless configured otherwise), with the datasets' docs indexed (re-embedded only when they change). */
-async function openKnowledge(config: Config): Promise<KnowledgeStore> {
+async function openKnowledge(config: Config): Promise<{ knowledge: KnowledgeStore; fallback: boolean }> {
+  let fallback = false;
   const knowledge = await createKnowledgeStore(config).catch((err) => {
-    console.error(`dsbot: knowledge store unavailable (${(err as Error).message}); using an in-memory one (nothing is remembered across restarts).`);
+    logger.warn(`dsbot: knowledge store unavailable (${(err as Error).message}); using an in-memory one (nothing is remembered across restarts).`);
+    fallback = true;
     return new MemoryKnowledgeStore();
   });
   for (const r of await indexDatasetFiles(knowledge, config.datasets).catch(() => [])) {
-    if (r.error) console.error(`dsbot: could not index dataset ${r.name}: ${r.error}`);
+    if (r.error) logger.warn(`dsbot: could not index dataset ${r.name}: ${r.error}`);
   }
-  return knowledge;
+  return { knowledge, fallback };
 }
 
 async function openStack(config: Config, redis: Redis, url: string): Promise<Stack> {
   const registry = createRunRegistry(redis, config.queue.prefix);
   const producer = createRunProducer(config.queue, redis, registry);
   const control = createRunControl(redis, config.queue.prefix, () => createRedis(url));
-  const knowledge = await openKnowledge(config);
-  const chat = createChatAgent(config, { knowledge, runStatus: runStatusFor(registry) });
+  const { knowledge, fallback } = await openKnowledge(config);
+  const chat = tracedChat(createChatAgent(config, { knowledge, runStatus: runStatusFor(registry) }));
   return {
     config,
     chat,
@@ -65,6 +73,7 @@ async function openStack(config: Config, redis: Redis, url: string): Promise<Sta
     registry,
     producer,
     control,
+    knowledgeFallback: fallback,
     async close() {
       await chat.close?.();
       await control.close();
@@ -84,6 +93,7 @@ function startWorker(stack: Stack, url: string): RunWorker {
     registry: stack.registry,
     control: createRunControl(stack.redis, stack.config.queue.prefix, () => createRedis(url)),
     runDeps: { config: stack.config, model: createModel(stack.config.model), knowledge: stack.knowledge, createSandbox: () => createSandbox(stack.config.sandbox) },
+    createReporter: threadReporters(stack.config),
   });
   return {
     ...worker,
@@ -112,9 +122,9 @@ function onSignals(cleanup: () => Promise<void>): void {
   const handler = (sig: NodeJS.Signals) => {
     if (done) return;
     done = true;
-    console.error(`dsbot: ${sig} received, shutting down…`);
+    logger.info(`dsbot: ${sig} received, shutting down…`);
     cleanup()
-      .catch((err) => console.error(`dsbot: shutdown: ${(err as Error).message}`))
+      .catch((err) => logger.error(`dsbot: shutdown: ${(err as Error).message}`))
       .finally(() => process.exit(0));
   };
   process.once('SIGTERM', handler);
@@ -137,6 +147,7 @@ interface DemoOptions {
 
 async function demo(opts: DemoOptions): Promise<number> {
   const base = loadConfig();
+  const tracing = startTelemetry(base, 'demo');
   const handle = await ensureRedis(base.queue.redisUrl, { log: (l) => console.log(`dsbot demo: ${l}`) });
   // A prefix of its own: the demo never meets jobs of a real deployment on the same Redis.
   const config: Config = { ...base, queue: { ...base.queue, prefix: `${base.queue.prefix}-demo-${process.pid}`, redisUrl: handle.url } };
@@ -153,6 +164,7 @@ async function demo(opts: DemoOptions): Promise<number> {
     await deleteKeys(stack.redis, config.queue.prefix);
     await stack.close();
     await handle.stop();
+    await tracing.shutdown();
   };
   onSignals(shutdown);
   console.log(`dsbot demo — Redis ${handle.url}${handle.private ? ' (private)' : ''}, model ${config.model.provider}, sandbox ${config.sandbox.kind}.`);
@@ -177,7 +189,7 @@ async function demo(opts: DemoOptions): Promise<number> {
     }
   }
   if (opts.interactive) {
-    console.log('\nYour turn. Type a question, `clean <dataset>`, `stop`, `status`, `/as <user>`, `/upload <file.csv>`, `/quit`.');
+    console.log('\nYour turn. Type a question, `clean <dataset>` (add `approve=yes` to review the plan first), `stop`, `status`, `approve`, `change <what you want>`, `/click stop|resume|approve|cancel <run>` (the buttons), `/as <user>`, `/upload <file.csv>`, `/quit`.');
     await quitting;
   }
   await shutdown();
@@ -203,14 +215,18 @@ export function registerChatopsCommands(program: Command): void {
       const base = loadConfig();
       const concurrency = o.concurrency ? Number(o.concurrency) : base.queue.concurrency;
       const config: Config = { ...base, queue: { ...base.queue, concurrency } };
-      const stack = await openStack(config, await connectRedis(config.queue.redisUrl), config.queue.redisUrl);
+      const tracing = startTelemetry(config, 'worker');
+      const stack = await openStack(config, await connectRedis(config.queue.redisUrl, config.queue.connectWaitMs), config.queue.redisUrl);
       const worker = startWorker(stack, config.queue.redisUrl);
+      const ops = await serveOps(config, 'worker', { redis: stack.redis, knowledge: stack.knowledge, knowledgeFallback: stack.knowledgeFallback, queue: stack.producer.queue });
       onSignals(async () => {
+        await ops?.close();
         await worker.close();
         await stack.close();
+        await tracing.shutdown();
       });
       await worker.start();
-      console.error(`dsbot worker: ready (queue ${config.queue.prefix}:${config.queue.queueName}, concurrency ${concurrency}).`);
+      logger.info(`dsbot worker: ready (queue ${config.queue.prefix}:${config.queue.queueName}, concurrency ${concurrency}).`);
       await new Promise(() => {}); // until a signal
     });
 
@@ -219,16 +235,24 @@ export function registerChatopsCommands(program: Command): void {
     .description('Connect to Slack and/or Discord (by the tokens set) and route messages')
     .action(async () => {
       const config = loadConfig();
-      const platforms = createPlatforms(config);
-      const stack = await openStack(config, await connectRedis(config.queue.redisUrl), config.queue.redisUrl);
+      const tracing = startTelemetry(config, 'bot');
+      let registry: RunRegistry | undefined; // the App Home lists recent runs once Redis is open
+      const platforms = createPlatforms(config, { runs: { recent: async (n) => (registry ? registry.recent(n) : []) } });
+      const stack = await openStack(config, await connectRedis(config.queue.redisUrl, config.queue.connectWaitMs), config.queue.redisUrl);
+      registry = stack.registry;
       const router = routerFor(stack);
+      const connected = new Map(platforms.map((p) => [p.name, false]));
+      const ops = await serveOps(config, 'bot', { redis: stack.redis, knowledge: stack.knowledge, knowledgeFallback: stack.knowledgeFallback, queue: stack.producer.queue, platforms: () => Object.fromEntries(connected) });
       onSignals(async () => {
+        await ops?.close();
         for (const p of platforms) await p.stop();
         await stack.close();
+        await tracing.shutdown();
       });
       for (const p of platforms) {
         await p.start(router);
-        console.error(`dsbot bot: ${p.name} connected.`);
+        connected.set(p.name, true);
+        logger.info(`dsbot bot: ${p.name} connected.`);
       }
       await new Promise(() => {}); // until a signal
     });

@@ -38,10 +38,15 @@ export function renderEvent(e: RunEvent, verbose = false): string[] {
       return [`  ${progressBar(e.chunksDone, e.totalChunks)} chunks, ${e.rowsProcessed.toLocaleString('en')} rows, ${(e.elapsedMs / 1000).toFixed(1)} s`];
     case 'insight':
       return [`  💡 ${firstLine(e.text, 200)}`];
+    case 'plan':
+      return [
+        `  plan (on ${e.plan.sampleRows} of ${e.plan.totalRows} rows): ${e.plan.cellsChanged} cells in ${e.plan.columns.length + e.plan.moreColumns} columns changed, ${e.plan.sampleRows - e.plan.rowsKept} rows removed`,
+        ...e.plan.columns.slice(0, 10).map((c) => `    ${c.name}: ${c.cells} cells${c.examples[0] ? ` (e.g. ${c.examples[0].before} → ${c.examples[0].after})` : ''}`),
+      ];
     case 'log':
       return [`  ${e.level === 'warn' ? '⚠' : 'ℹ'} ${e.message}`];
     case 'run_finished': {
-      const lines = [`${e.status === 'succeeded' ? '✅' : e.status === 'stopped' ? '⏹' : '❌'} ${e.message}`];
+      const lines = [`${e.status === 'succeeded' ? '✅' : e.status === 'stopped' ? '⏹' : e.status === 'awaiting_approval' ? '⏸' : '❌'} ${e.message}`];
       if (e.summary) {
         const s = e.summary;
         lines.push(

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { describeUnknownKeys, findUnknownKeys } from './keys.js';
 import { configSchema, type Config } from './schema.js';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -33,6 +34,19 @@ function readYaml(file: string): unknown {
   }
 }
 
+/** Refuses settings the schema does not know (zod would drop them silently), naming the nearest known one. */
+function refuseUnknownKeys(raw: unknown, where: string): unknown {
+  const unknown = findUnknownKeys(raw, configSchema);
+  if (unknown.length)
+    throw new ConfigError(`Unknown setting${unknown.length > 1 ? 's' : ''} in ${where}:\n${describeUnknownKeys(unknown).join('\n')}\nFix the name (every setting is in src/config/schema.ts).`);
+  return raw;
+}
+
+/** A number from the environment (NaN when it is not one, which the schema then refuses by name). */
+const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
+/** A boolean from the environment: false/0/no/off, true/1/yes/on; anything else is refused by the schema. */
+const bool = (v: string | undefined) => (v === undefined || v === '' ? undefined : /^(1|true|yes|on)$/i.test(v) ? true : /^(0|false|no|off)$/i.test(v) ? false : v);
+
 /** Secrets and deployment settings that come from the environment. */
 function fromEnv(env: Env): Record<string, unknown> {
   const o: Record<string, any> = {};
@@ -56,6 +70,17 @@ function fromEnv(env: Env): Record<string, unknown> {
   set(['model', 'provider'], env.DSBOT_MODEL_PROVIDER);
   set(['model', 'model'], env.DSBOT_MODEL);
   set(['model', 'baseUrl'], env.DSBOT_MODEL_BASE_URL);
+  set(['queue', 'connectWaitMs'], num(env.DSBOT_REDIS_WAIT_MS));
+  set(['observability', 'serviceName'], env.OTEL_SERVICE_NAME);
+  set(['observability', 'otlpEndpoint'], env.OTEL_EXPORTER_OTLP_ENDPOINT);
+  set(['observability', 'otlpHeaders'], env.OTEL_EXPORTER_OTLP_HEADERS);
+  set(['observability', 'logLevel'], env.DSBOT_LOG_LEVEL);
+  set(['observability', 'logFormat'], env.DSBOT_LOG_FORMAT);
+  set(['observability', 'http', 'port'], num(env.DSBOT_HTTP_PORT));
+  set(['observability', 'http', 'host'], env.DSBOT_HTTP_HOST);
+  set(['observability', 'dashboard', 'token'], env.DSBOT_DASHBOARD_TOKEN);
+  set(['observability', 'dashboard', 'readOnly'], bool(env.DSBOT_DASHBOARD_READ_ONLY));
+  set(['observability', 'dashboard', 'publicUrl'], env.DSBOT_PUBLIC_URL);
   // Keys: the provider's own variable.
   const provider = (env.DSBOT_MODEL_PROVIDER as string | undefined) ?? undefined;
   if (env.ANTHROPIC_API_KEY && (provider === 'anthropic' || provider === undefined)) set(['model', 'apiKey'], env.ANTHROPIC_API_KEY);
@@ -90,14 +115,14 @@ export function loadConfig(options: LoadOptions = {}): Config {
   const dir = options.configDir ?? path.join(PROJECT_ROOT, 'config');
   let raw: any = {};
   const defaults = path.join(dir, 'default.yaml');
-  if (existsSync(defaults)) raw = deepMerge(raw, readYaml(defaults));
+  if (existsSync(defaults)) raw = deepMerge(raw, refuseUnknownKeys(readYaml(defaults), defaults));
   if (env.DSBOT_CONFIG) {
     if (!existsSync(env.DSBOT_CONFIG)) throw new ConfigError(`DSBOT_CONFIG points to ${env.DSBOT_CONFIG}, which does not exist. Fix the path or unset it.`);
-    raw = deepMerge(raw, readYaml(env.DSBOT_CONFIG));
+    raw = deepMerge(raw, refuseUnknownKeys(readYaml(env.DSBOT_CONFIG), env.DSBOT_CONFIG));
   }
   raw = deepMerge(raw, fromEnv(env));
   inferProvider(raw, env);
-  if (options.overrides) raw = deepMerge(raw, options.overrides);
+  if (options.overrides) raw = deepMerge(raw, refuseUnknownKeys(options.overrides, 'the overrides'));
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.') || '(root)'}: ${i.message}`);

@@ -112,6 +112,8 @@ export const queueSchema = z.object({
   stalledIntervalMs: z.number().int().positive().default(30_000),
   attempts: z.number().int().positive().default(3),
   backoffMs: z.number().int().positive().default(5_000),
+  /** How long `dsbot bot` / `dsbot worker` wait for Redis at start (DSBOT_REDIS_WAIT_MS); 0: fail at once with one line. */
+  connectWaitMs: z.number().int().min(0).default(0),
 });
 
 export const adminSchema = z.object({
@@ -155,6 +157,53 @@ export const discordSchema = z.object({
   apiUrl: z.string().optional(),
 });
 
+export const observabilitySchema = z.object({
+  /** `service.name` of traces and `service` of log lines (OTEL_SERVICE_NAME). Default: dsbot-<command> (dsbot-bot, dsbot-worker…). */
+  serviceName: z.string().optional(),
+  /** OTLP/HTTP endpoint (OTEL_EXPORTER_OTLP_ENDPOINT), e.g. http://127.0.0.1:4318: spans go to <endpoint>/v1/traces. Unset: nothing is sent. */
+  otlpEndpoint: z.url().optional(),
+  /** Headers of OTLP requests (OTEL_EXPORTER_OTLP_HEADERS, `key=value,key2=value2`), e.g. an API key. */
+  otlpHeaders: z.string().optional(),
+  /** Log level (DSBOT_LOG_LEVEL). */
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  /** `auto`: readable lines when stderr is a terminal, JSON lines otherwise (DSBOT_LOG_FORMAT). */
+  logFormat: z.enum(['auto', 'json', 'pretty']).default('auto'),
+  http: z
+    .object({
+      /** Port of /metrics, /healthz, /readyz (and the bot's /queues dashboard) (DSBOT_HTTP_PORT). Default 9464 for the bot, 9465 for a worker; 0 turns the server off. */
+      port: z.number().int().min(0).max(65_535).optional(),
+      /** Address it listens on (DSBOT_HTTP_HOST). */
+      host: z.string().default('0.0.0.0'),
+    })
+    .prefault({}),
+  /** How long a successful "sandbox can start" check counts for /readyz (starting a kernel costs about a second). */
+  sandboxCheckTtlMs: z.number().int().positive().default(300_000),
+  dashboard: z
+    .object({
+      /** The queue dashboard (bull-board) at /queues on the bot, behind this token (DSBOT_DASHBOARD_TOKEN). Unset: no dashboard. */
+      token: z.string().min(16, 'use at least 16 characters').optional(),
+      /** No retry/remove/clean buttons unless false (DSBOT_DASHBOARD_READ_ONLY=false). */
+      readOnly: z.boolean().default(true),
+      /** Public base URL of the bot's HTTP server (DSBOT_PUBLIC_URL); `status` replies link to the dashboard there. */
+      publicUrl: z.url().optional(),
+    })
+    .prefault({}),
+});
+
+export const approvalSchema = z.object({
+  /** Every run stops after its draft and posts its plan for an admin to approve (a trigger's `approve=yes|no` overrides it). */
+  required: z.boolean().default(false),
+  /** A plan with no decision by then ends the run (nothing changed). Default 24 h. */
+  timeoutMs: z.number().int().positive().default(86_400_000),
+});
+
+export const threadSchema = z.object({
+  /** Posts one run attempt makes into its thread besides editing its status message, the final summary and files included. */
+  maxPosts: z.number().int().min(3).default(5),
+  /** Columns of the before/after table (and of a plan) shown in the thread: those with most problems; the rest are in report.md. */
+  tableColumns: z.number().int().positive().default(10),
+});
+
 export const configSchema = z.object({
   /** Where runs, uploads, the embedded Chroma and the audit log live (the artifact store). */
   dataDir: z.string().default('.dsbot'),
@@ -173,6 +222,9 @@ export const configSchema = z.object({
   admin: adminSchema.prefault({}),
   slack: slackSchema.prefault({}),
   discord: discordSchema.prefault({}),
+  observability: observabilitySchema.prefault({}),
+  approval: approvalSchema.prefault({}),
+  thread: threadSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -182,3 +234,5 @@ export type AgentConfig = z.infer<typeof agentSchema>;
 export type KnowledgeConfig = z.infer<typeof knowledgeSchema>;
 export type QueueConfig = z.infer<typeof queueSchema>;
 export type AdminConfig = z.infer<typeof adminSchema>;
+export type ObservabilityConfig = z.infer<typeof observabilitySchema>;
+export type ThreadConfig = z.infer<typeof threadSchema>;

@@ -26,6 +26,8 @@ export interface RunProducer {
   resume(runId: string): Promise<RunRequest>;
   /** Removes a run that is still waiting; false when a worker already holds it (or it is gone). */
   removeQueued(runId: string): Promise<boolean>;
+  /** Wakes a parked run (a delayed job: waiting for approval) so a worker takes it now; false when it is not parked. */
+  wake(runId: string): Promise<boolean>;
   /** The BullMQ queue (tests, benchmarks). */
   readonly queue: Queue;
   /** Closes the queue (not the caller's connection). */
@@ -67,6 +69,8 @@ export function createRunProducer(config: QueueConfig, connection: Redis, regist
       }
       const request = parseRunRequest(rec.request);
       await registry.setCancelRequested(runId, false);
+      // A plan cancelled or timed out is drafted again; an approved one still holds.
+      if (rec.approval && rec.approval.state !== 'approved') await registry.setApproval(runId, undefined);
       await registry.setState(runId, 'queued');
       await queue.add(JOB_NAME, request, jobOptions(config, runId));
       return request;
@@ -81,6 +85,16 @@ export function createRunProducer(config: QueueConfig, connection: Redis, regist
         return true;
       } catch {
         return false; // taken by a worker meanwhile
+      }
+    },
+    async wake(runId) {
+      const job = await queue.getJob(runId);
+      if (!job || (await job.getState()) !== 'delayed') return false;
+      try {
+        await job.promote();
+        return true;
+      } catch {
+        return false; // promoted or taken meanwhile
       }
     },
     async close() {

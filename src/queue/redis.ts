@@ -26,12 +26,21 @@ export async function redisAnswers(url: string, timeoutMs = 1_000): Promise<bool
   }
 }
 
-/** Connects and checks; throws a config error that says what to fix. */
-export async function connectRedis(url: string): Promise<Redis> {
-  if (!(await redisAnswers(url, 2_000))) {
+/**
+ * Connects and checks; throws a config error that says what to fix (one line). With `waitMs`
+ * it keeps asking until then (queue.connectWaitMs: e.g. a Redis starting alongside).
+ */
+export async function connectRedis(url: string, waitMs = 0): Promise<Redis> {
+  const end = Date.now() + waitMs;
+  let answers = await redisAnswers(url, 2_000);
+  while (!answers && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, Math.min(1_000, Math.max(0, end - Date.now()))));
+    answers = await redisAnswers(url, 2_000);
+  }
+  if (!answers) {
     throw new DsbotError(
       'config',
-      `No Redis answers at ${url} (queue.redisUrl / REDIS_URL). Start one (apt-get install -y redis-server; redis-server --port 6379 --save '' --appendonly no) or point REDIS_URL at a reachable Redis.`,
+      `No Redis answers at ${url} (queue.redisUrl / REDIS_URL)${waitMs ? ` after ${Math.round(waitMs / 1000)} s` : ''}. Start one (apt-get install -y redis-server; redis-server --port 6379 --save '' --appendonly no) or point REDIS_URL at a reachable Redis.`,
     );
   }
   return createRedis(url);

@@ -6,11 +6,25 @@
 import type { Redis } from 'ioredis';
 import type { RunRequest } from './run-request.js';
 
-export type RunState = 'queued' | 'running' | 'succeeded' | 'stopped' | 'failed';
+export type RunState = 'queued' | 'running' | 'awaiting_approval' | 'succeeded' | 'stopped' | 'failed';
 
-/** True for states in which a run counts as active in its channel. */
+/** True for states in which a run counts as active in its channel (a run waiting for approval holds no worker, but its channel slot). */
 export function isActiveState(state: RunState): boolean {
-  return state === 'queued' || state === 'running';
+  return state === 'queued' || state === 'running' || state === 'awaiting_approval';
+}
+
+/** Where a run's plan approval stands (runs that need approval only). */
+export interface Approval {
+  /** `pending`: the plan is posted and waits; the others are a person's decision, acted on by the worker. */
+  state: 'pending' | 'approved' | 'change' | 'cancelled';
+  /** For `change`: what the admin asked for. */
+  instruction?: string;
+  /** Who decided (platform user id). */
+  by?: string;
+  /** Epoch ms after which a pending plan times out. */
+  deadline?: number;
+  /** Plans posted so far (1 for the first draft, +1 per change). */
+  round: number;
 }
 
 export interface RunRecord {
@@ -26,6 +40,8 @@ export interface RunRecord {
   message?: string;
   /** A stop was asked for (checked by a worker that picks the job up later). */
   cancelRequested: boolean;
+  /** Plan approval, once the run drafted a plan that needs one. */
+  approval?: Approval;
   /** Epoch ms the run was recorded. */
   createdAt: number;
   /** Epoch ms of the last change. */
@@ -62,6 +78,15 @@ export interface RunRegistry {
   reserveSlot(channelRef: string, runId: string, max: number): Promise<boolean>;
   /** Undoes `reserveSlot` (the trigger was refused after all). */
   releaseSlot(channelRef: string, runId: string): Promise<void>;
+  /** Records where the run's plan approval stands (undefined: forget it, e.g. a resume drafts a new plan). */
+  setApproval(runId: string, approval: Approval | undefined): Promise<void>;
+  /**
+   * Records a person's decision on a pending plan, atomically: true when the plan was pending
+   * (this decision counts), false when it was already decided or there is none.
+   */
+  decideApproval(runId: string, decision: Omit<Approval, 'round' | 'deadline'>): Promise<boolean>;
+  /** The most recently created runs, newest first (at most the last 500 are kept in the index). */
+  recent(limit: number): Promise<RunRecord[]>;
 }
 
 const TTL_S = 30 * 24 * 3600;
@@ -80,12 +105,27 @@ redis.call('SADD', KEYS[1], ARGV[1])
 redis.call('SET', KEYS[2], '1', 'EX', tonumber(ARGV[3]))
 return 1`;
 
+/** KEYS[1] the run's hash; ARGV[1] the decision JSON. Sets `approval` only if it is pending. */
+const DECIDE_LUA = `
+local cur = redis.call('HGET', KEYS[1], 'approval')
+if not cur then return 0 end
+local a = cjson.decode(cur)
+if a.state ~= 'pending' then return 0 end
+local d = cjson.decode(ARGV[1])
+d.round = a.round
+d.deadline = a.deadline
+redis.call('HSET', KEYS[1], 'approval', cjson.encode(d), 'updatedAt', ARGV[2])
+return 1`;
+
+const RECENT_MAX = 500;
+
 /** Registry over Redis hashes under `<prefix>:reg:`. */
 export function createRunRegistry(redis: Redis, prefix: string): RunRegistry {
   const runKey = (id: string) => `${prefix}:reg:run:${id}`;
   const refKey = (ref: string) => `${prefix}:reg:ref:${ref}`;
   const activeKey = (channel: string) => `${prefix}:reg:active:${channel}`;
   const pendingKey = (id: string) => `${prefix}:reg:pending:${id}`;
+  const recentKey = `${prefix}:reg:recent`;
 
   const get = async (runId: string): Promise<RunRecord | undefined> => {
     const h = await redis.hgetall(runKey(runId));
@@ -97,6 +137,7 @@ export function createRunRegistry(redis: Redis, prefix: string): RunRegistry {
       statusRef: h.statusRef || undefined,
       message: h.message || undefined,
       cancelRequested: h.cancelRequested === '1',
+      approval: h.approval ? (JSON.parse(h.approval) as Approval) : undefined,
       createdAt: Number(h.createdAt),
       updatedAt: Number(h.updatedAt),
     };
@@ -121,6 +162,8 @@ export function createRunRegistry(redis: Redis, prefix: string): RunRegistry {
         .expire(key, TTL_S)
         .sadd(activeKey(request.channelRef), request.runId)
         .set(refKey(request.threadRef), request.runId, 'EX', TTL_S)
+        .zadd(recentKey, now, request.runId)
+        .zremrangebyrank(recentKey, 0, -RECENT_MAX - 1)
         .exec();
       return true;
     },
@@ -161,6 +204,22 @@ export function createRunRegistry(redis: Redis, prefix: string): RunRegistry {
     async releaseSlot(channelRef, runId) {
       await redis.srem(activeKey(channelRef), runId);
       await redis.del(pendingKey(runId));
+    },
+    async setApproval(runId, approval) {
+      if (approval) await redis.hset(runKey(runId), { approval: JSON.stringify(approval), updatedAt: Date.now() });
+      else await redis.hdel(runKey(runId), 'approval');
+    },
+    async decideApproval(runId, decision) {
+      return (await redis.eval(DECIDE_LUA, 1, runKey(runId), JSON.stringify(decision), String(Date.now()))) === 1;
+    },
+    async recent(limit) {
+      const ids = await redis.zrevrange(recentKey, 0, Math.max(0, limit - 1));
+      const out: RunRecord[] = [];
+      for (const id of ids) {
+        const rec = await get(id);
+        if (rec) out.push(rec);
+      }
+      return out;
     },
     async activeRuns(channelRef) {
       const ids = await redis.smembers(activeKey(channelRef));

@@ -30,6 +30,8 @@ export const runOptionsSchema = z
     sampleRows: z.number().int().positive().optional(),
     maxSteps: z.number().int().positive().optional(),
     outliers: z.enum(['flag', 'remove']).optional(),
+    /** Stop after the draft and post the plan for approval (`approve=yes`); overrides `approval.required`. */
+    approve: z.boolean().optional(),
   })
   .strict();
 

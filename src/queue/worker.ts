@@ -1,10 +1,12 @@
 /**
  * The BullMQ worker of cleaning runs. For each job: validate the RunRequest again, post the
- * status message, run the engine with an AbortSignal, render its events into the thread
- * (run-reporter), record the outcome in the registry, and let failure-policy.ts decide retries.
- * A stop from any process (control.ts) aborts the run; SIGTERM (close) aborts running jobs as
- * interrupted and puts them back in the queue so another worker resumes them. An attempt whose
- * job lock is lost is aborted and ends silently; its chunk commits are fenced (commit-fence.ts).
+ * status message, run the engine with an AbortSignal, hand its events to the run's reporter
+ * (injected: the queue imports no chat code), record the outcome in the registry, and let
+ * failure-policy.ts decide retries. A stop from any process (control.ts) aborts the run;
+ * SIGTERM (close) aborts running jobs as interrupted and puts them back in the queue so another
+ * worker resumes them. An attempt whose job lock is lost is aborted and ends silently; its chunk
+ * commits are fenced (commit-fence.ts). A run that needs approval is parked after its plan
+ * (approval.ts).
  */
 import path from 'node:path';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
@@ -14,14 +16,16 @@ import type { RunEvent } from '../agent/events.js';
 import type { CleaningRunInput, RunDeps } from '../agent/types.js';
 import { runCleaning } from '../agent/run.js';
 import { InputError, toDsbotError } from '../errors.js';
-import type { ThreadSink } from '../bots/types.js';
-import { createThreadSink } from '../bots/sinks.js';
-import { createRunReporter } from '../bots/run-reporter.js';
+import type { ReporterFactory, RunReporter } from './reporting.js';
+import { planAttempt } from './approval.js';
 import { describeSource, parseRunRequest, type RunRequest } from './run-request.js';
 import type { RunRegistry } from './run-registry.js';
 import type { RunControl } from './control.js';
 import { decideFailure } from './failure-policy.js';
 import { createRunDeps } from './run-deps.js';
+import { logLines } from '../observability/logger.js';
+import { traceRunEvents, traceRunJob } from './run-trace.js';
+import { currentTraceId } from '../observability/spans.js';
 import { createRedisFence } from './commit-fence.js';
 import { StaleAttemptError } from '../agent/commit-log.js';
 
@@ -41,8 +45,8 @@ export interface RunWorkerDeps {
   run?: RunFunction;
   /** Collaborators of every run, or a factory called once on first use. Default: createRunDeps(config). */
   runDeps?: RunDeps | (() => Promise<RunDeps>);
-  /** The sink of a thread. Default: createThreadSink(threadRef, config, { runId }). */
-  createSink?: (threadRef: string, runId: string) => ThreadSink;
+  /** The reporter of each run attempt (src/bots: `threadReporters(config)`). */
+  createReporter: ReporterFactory;
   /** Log lines. Default: stderr. */
   log?: (line: string) => void;
   /** How often running runs re-check the registry's stop flag (a missed pub/sub message). Default 2000 ms. */
@@ -84,8 +88,9 @@ export interface RunJobResult {
 /** Maps a request to the engine's input (dataset names resolved from config). */
 export function toRunInput(config: Config, request: RunRequest): CleaningRunInput {
   const outDir = path.join(config.dataDir, 'runs', request.runId);
+  const { approve: _approve, ...options } = request.options; // approval is the worker's, not the engine's
   if (request.source.kind === 'upload')
-    return { runId: request.runId, inputPath: request.source.path, outDir, options: request.options };
+    return { runId: request.runId, inputPath: request.source.path, outDir, options };
   const ds = config.datasets[request.source.name];
   if (!ds) {
     const known = Object.keys(config.datasets).join(', ') || 'none';
@@ -97,15 +102,14 @@ export function toRunInput(config: Config, request: RunRequest): CleaningRunInpu
     datasetName: request.source.name,
     dictionaryPath: ds.dictionary,
     outDir,
-    options: request.options,
+    options,
   };
 }
 
 export function createRunWorker(deps: RunWorkerDeps): RunWorker {
   const { config, registry, control } = deps;
   const run = deps.run ?? runCleaning;
-  const log = deps.log ?? ((line: string) => console.error(line));
-  const makeSink = deps.createSink ?? ((threadRef: string, runId: string) => createThreadSink(threadRef, config, { runId }));
+  const log = deps.log ?? logLines('warn');
   const running = new Map<string, Attempt>();
   let runDepsPromise: Promise<RunDeps> | undefined;
   let ownedDeps: { close(): Promise<void> } | undefined;
@@ -146,13 +150,13 @@ export function createRunWorker(deps: RunWorkerDeps): RunWorker {
     }
     const ac = new AbortController();
     signal?.addEventListener('abort', () => ac.abort({ kind: 'interrupted' } satisfies AbortReason), { once: true });
-    const done = runJob(job, token, request, ac);
+    const done = traceRunJob(job, runId, () => runJob(job, token, request, ac));
     const attempt: Attempt = { ac, done: done.catch(() => undefined) };
     running.set(runId, attempt);
     try {
       return await done;
     } finally {
-      if (running.get(runId) === attempt) running.delete(runId);
+      if (running.get(runId) === attempt) running.delete(runId); // a woken run may already run again here
     }
   };
 
@@ -173,9 +177,19 @@ export function createRunWorker(deps: RunWorkerDeps): RunWorker {
       await registry.create(request); // enqueued without the router (CLI, tests)
       record = await registry.get(runId);
     }
-    let sink: ThreadSink;
+    const attempt = planAttempt(config, request, record, Date.now());
+    if (attempt.kind === 'wait') return park(job, token, runId, attempt.until);
+    let reporter: RunReporter;
     try {
-      sink = makeSink(request.threadRef, runId);
+      reporter = deps.createReporter({
+        runId,
+        threadRef: request.threadRef,
+        title: `Cleaning ${describeSource(request.source)}`,
+        onMessage: (ref) => registry.linkRef(ref, runId),
+        // A retried, resumed or approved run edits the status message its first attempt posted.
+        statusRef: record?.statusRef && record.request.threadRef === request.threadRef ? record.statusRef : undefined,
+        onStatusRef: (ref) => registry.setStatusRef(runId, ref),
+      });
     } catch (err) {
       // Nowhere to report (e.g. this worker has no token for the thread's platform): say so here,
       // record the run as failed so its channel is free again, and do not retry.
@@ -184,14 +198,16 @@ export function createRunWorker(deps: RunWorkerDeps): RunWorker {
       await registry.setState(runId, 'failed', `The worker cannot post to the thread: ${e.message}`);
       throw new UnrecoverableError(e.message);
     }
-    const reporter = createRunReporter(sink, {
-      runId,
-      title: `Cleaning ${describeSource(request.source)}`,
-      onMessage: (ref) => registry.linkRef(ref.id, runId),
-      // A retried or resumed run edits the status message its first attempt posted.
-      statusRef: record?.statusRef && record.request.threadRef === request.threadRef ? { id: record.statusRef } : undefined,
-      onStatusRef: (ref) => registry.setStatusRef(runId, ref.id),
-    });
+    if (attempt.kind === 'end') {
+      // Cancelled at the plan, or the plan timed out: say so in the thread; the engine does not run.
+      try {
+        await reporter.ended('stopped', attempt.message);
+        await registry.setState(runId, 'stopped', attempt.message);
+        return { status: 'stopped', message: attempt.message };
+      } finally {
+        await reporter.close();
+      }
+    }
     try {
       // "Run started" goes out first; the registry update runs alongside it.
       await Promise.all([reporter.start(), registry.setState(runId, 'running')]);
@@ -199,14 +215,21 @@ export function createRunWorker(deps: RunWorkerDeps): RunWorker {
       let finished: Extract<RunEvent, { type: 'run_finished' }> | undefined;
       try {
         // Chunk commits are fenced by attempt: once a later attempt begins, this one's are refused.
-        const input = { ...toRunInput(config, request), fence: createRedisFence(deps.connection, config.queue.prefix, runId) };
+        const input = {
+          ...toRunInput(config, request),
+          traceId: currentTraceId(),
+          fence: createRedisFence(deps.connection, config.queue.prefix, runId),
+          ...(attempt.approval ? { approval: attempt.approval } : {}),
+        };
         const runDeps = await getRunDeps();
-        for await (const event of run(input, runDeps, ac.signal)) {
+        for await (const event of traceRunEvents(run(input, runDeps, ac.signal))) {
           if (event.type === 'run_finished') finished = event;
+          // Pending before the plan (and its buttons) is posted, so a quick click finds it.
+          if (event.type === 'plan') await registry.setApproval(runId, { state: 'pending', deadline: Date.now() + config.approval.timeoutMs, round: (record?.approval?.round ?? 0) + 1 });
           if (event.type === 'run_finished' && event.status === 'stopped' && (reasonOf()?.kind === 'interrupted' || reasonOf()?.kind === 'lost')) break;
           await reporter.handle(event);
-          // Record the outcome at once: the engine may still be releasing its sandbox.
-          if (event.type === 'run_finished') await registry.setState(runId, event.status, event.message);
+          // Record the outcome at once: the engine may still be releasing its sandbox (a run that waits is recorded once parked).
+          if (event.type === 'run_finished' && event.status !== 'awaiting_approval') await registry.setState(runId, event.status, event.message);
         }
       } catch (err) {
         if (!ac.signal.aborted) throw err;
@@ -222,13 +245,17 @@ export function createRunWorker(deps: RunWorkerDeps): RunWorker {
         }
         throw new Error('Interrupted by a worker shutdown.');
       }
+      if (finished?.status === 'awaiting_approval') {
+        await reporter.close(); // the plan is posted before the run is parked
+        return park(job, token, runId, (await registry.get(runId))?.approval?.deadline ?? Date.now() + config.approval.timeoutMs);
+      }
       if (!finished) {
         const message = reason?.kind === 'stop' ? `Stopped${reason.by ? ` by ${reason.by}` : ''}.` : 'The engine ended without a result.';
         finished = { type: 'run_finished', runId, status: reason ? 'stopped' : 'failed', message, artifacts: [], at: Date.now() };
         await reporter.handle(finished);
       }
       await registry.setState(runId, finished.status, finished.message);
-      return { status: finished.status, message: finished.message };
+      return { status: finished.status as RunJobResult['status'], message: finished.message };
     } catch (err) {
       if (err instanceof DelayedError) throw err;
       if (err instanceof StaleAttemptError || reasonOf()?.kind === 'lost') {
@@ -245,6 +272,22 @@ export function createRunWorker(deps: RunWorkerDeps): RunWorker {
     } finally {
       await reporter.close();
     }
+  };
+
+  /**
+   * Parks a run waiting for approval: its job moves to delayed until `until` (no worker slot is
+   * held), and the registry says it waits. A decision that arrived meanwhile wakes it at once.
+   */
+  const park = async (job: Job, token: string | undefined, runId: string, until: number): Promise<never> => {
+    if (!token) throw new Error(`Run ${runId} cannot be parked: its job has no lock token.`);
+    await job.moveToDelayed(until, token);
+    await registry.setState(runId, 'awaiting_approval', 'Waiting for approval of the plan.');
+    const rec = await registry.get(runId);
+    if (rec?.approval && rec.approval.state !== 'pending') {
+      await registry.setState(runId, 'queued');
+      await job.promote().catch(() => undefined); // the router may have woken it already
+    }
+    throw new DelayedError();
   };
 
   const worker = new Worker(config.queue.queueName, processor, {

@@ -77,20 +77,35 @@ export function encodeLine(msg: Record<string, unknown>): string {
 /** Splits a stream of text chunks into parsed messages; lines that are not messages go to `onJunk`. */
 export class LineDecoder {
   private buffer = '';
+  /** Where to look for the next newline (the text before it has none). */
+  private scanFrom = 0;
+  /** Dropping the rest of a line that outgrew `maxLineChars`. */
+  private dropping = false;
   constructor(
     private readonly onMessage: (msg: KernelMessage) => void,
     private readonly onJunk: (line: string) => void,
+    /** Longest protocol line kept (the kernel caps its own output far below this); a longer one is dropped. */
+    private readonly maxLineChars = 16 * 1024 * 1024,
   ) {}
 
-  /** Feeds a chunk of kernel stdout. */
+  /** Feeds a chunk of kernel stdout. Memory stays bounded by `maxLineChars` whatever the kernel writes. */
   push(chunk: string): void {
     this.buffer += chunk;
-    let nl = this.buffer.indexOf('\n');
+    let nl = this.buffer.indexOf('\n', this.scanFrom);
     while (nl >= 0) {
       const line = this.buffer.slice(0, nl);
       this.buffer = this.buffer.slice(nl + 1);
-      if (line.trim()) this.parse(line);
+      this.scanFrom = 0;
+      if (this.dropping) this.dropping = false;
+      else if (line.trim()) this.parse(line);
       nl = this.buffer.indexOf('\n');
+    }
+    this.scanFrom = this.buffer.length;
+    if (this.buffer.length > this.maxLineChars) {
+      if (!this.dropping) this.onJunk(`[a kernel line longer than ${this.maxLineChars} characters was dropped]`);
+      this.dropping = true;
+      this.buffer = '';
+      this.scanFrom = 0;
     }
   }
 

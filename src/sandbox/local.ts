@@ -42,13 +42,14 @@ import { noUserNamespacesFilter } from './seccomp.js';
 import type { ExecOptions, ExecResult, Sandbox, SandboxPaths, SandboxStartOptions } from './types.js';
 import { chownTree, readInside, writeInside } from './work-dir.js';
 import { WorkDirQuota } from './work-dir-quota.js';
+import { logger } from '../observability/logger.js';
 
 export const INSTALL_BWRAP = 'apt-get install -y bubblewrap';
 export const INSTALL_PANDAS = 'apt-get install -y python3-pandas python3-numpy';
 
 /** Extra knobs for LocalSandbox (tests). */
 export interface LocalSandboxOptions {
-  /** Where the unisolated warning goes; default console.warn. */
+  /** Where the unisolated warning goes; default the process logger (warn). */
   warn?: (message: string) => void;
   /**
    * When the host runs as root: run bubblewrap itself as this unprivileged user, so the sandbox is
@@ -157,7 +158,7 @@ export class LocalSandbox implements Sandbox {
         seccompFd: seccomp ? SECCOMP_FD : undefined,
       });
     } else {
-      (this.options.warn ?? console.warn)(
+      (this.options.warn ?? ((line: string) => logger.warn(line)))(
         'dsbot: WARNING: the local sandbox runs WITHOUT isolation (sandbox.local.allowUnisolated: true): ' +
           'model-written code can read your files, use the network and see this machine. Install bubblewrap and unset it.',
       );

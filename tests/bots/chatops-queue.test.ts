@@ -11,6 +11,7 @@ import { createRedis } from '../../src/queue/redis.js';
 import { createRunWorker } from '../../src/queue/worker.js';
 import { createRunControl } from '../../src/queue/control.js';
 import { createConsoleSink } from '../../src/bots/console/sink.js';
+import { threadReporters } from '../../src/bots/sinks.js';
 import { scriptedEngine } from './event-script.js';
 import type { IncomingMessage, RouterContext } from '../../src/bots/types.js';
 import { createRouter } from '../../src/bots/router.js';
@@ -245,7 +246,7 @@ describe('chat-ops over real Redis', () => {
       control: createRunControl(h.redis, h.prefix, () => createRedis(REDIS_URL)),
       run: scriptedEngine({ chunks: 2, onAttempt: () => attempts++ }),
       runDeps: {} as never,
-      createSink: (ref, id) => createConsoleSink(ref, h!.config, { out: { write: () => true }, runsDir: h!.runsDir, runId: id }),
+      createReporter: threadReporters(h!.config, (ref, id) => createConsoleSink(ref, h!.config, { out: { write: () => true }, runsDir: h!.runsDir, runId: id })),
       log: () => {},
     });
     await second.start();

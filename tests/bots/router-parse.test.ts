@@ -22,10 +22,18 @@ describe('router: parsing', () => {
     expect(parseCommand('status', 'message', ds, false)).toEqual({ cmd: 'status', arg: undefined });
     expect(parseCommand('help', 'message', ds, false)).toEqual({ cmd: 'help' });
     expect(parseCommand('help me read this chart', 'message', ds, false)).toMatchObject({ cmd: 'chat' });
+    // Replies to a plan (a `change …` outside a waiting run's thread is answered as chat by the router).
+    expect(parseCommand('approve', 'message', ds, false)).toEqual({ cmd: 'approve', arg: undefined });
+    expect(parseCommand('approve of this?', 'message', ds, false)).toMatchObject({ cmd: 'chat' });
+    expect(parseCommand('change keep the Year column as it is', 'message', ds, false)).toEqual({ cmd: 'change', arg: 'keep the Year column as it is' });
+    expect(parseCommand('change', 'message', ds, false)).toMatchObject({ cmd: 'chat' });
   });
 
   it('trigger arguments: dataset name plus key=value options', () => {
     expect(parseTriggerArgs('turtle_sales outliers=remove chunk-rows=500')).toEqual({ dataset: 'turtle_sales', options: { outliers: 'remove', chunkRows: 500 } });
     expect(parseTriggerArgs('')).toEqual({ dataset: '', options: {} });
+    expect(parseTriggerArgs('turtle_sales approve=yes')).toEqual({ dataset: 'turtle_sales', options: { approve: true } });
+    expect(parseTriggerArgs('turtle_sales Approve=NO')).toEqual({ dataset: 'turtle_sales', options: { approve: false } });
+    expect(parseTriggerArgs('turtle_sales approve=maybe')).toEqual({ dataset: 'turtle_sales', options: { approve: 'maybe' } }); // refused by the request schema, naming the field
   });
 });

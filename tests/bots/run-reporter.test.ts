@@ -68,16 +68,20 @@ describe('run reporter', () => {
 
     const posts = s.entries.filter((e) => e.kind === 'post');
     const statuses = s.entries.filter((e) => e.kind === 'status');
-    expect(posts.length).toBeLessThan(40);
+    // The thread's budget: at most 5 posts for the whole attempt, however many lines came.
+    expect(posts.length).toBeLessThanOrEqual(5);
     expect(posts.every((p) => p.text.length <= limits.maxTextChars)).toBe(true);
     for (const g of gaps(posts.map((p) => p.at))) expect(g).toBeGreaterThanOrEqual(limits.minPostIntervalMs - 2);
     for (const g of gaps(statuses.map((p) => p.at))) expect(g).toBeGreaterThanOrEqual(limits.minEditIntervalMs - 2);
     expect(new Set(statuses.map((e) => e.ref)).size).toBe(1);
-    // Every step is reported once, in order.
+    // Steps appear at most once, in order, from the first; the final message counts the rest.
     const text = posts.map((p) => p.text).join('\n');
     const steps = [...text.matchAll(/Step (\d+) \(draft\)/g)].map((m) => Number(m[1]));
-    expect(steps).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
-    expect(text).toContain('Step 7 (draft): Thought number 7 → error: ok');
+    expect(steps[0]).toBe(1);
+    expect(steps).toEqual([...new Set(steps)].sort((a, b) => a - b));
+    const notPosted = Number(/(\d+) more progress lines not posted/.exec(posts.at(-1)!.text)?.[1]);
+    expect(steps.length + notPosted).toBe(40);
+    expect(text).toContain('Step 1 (draft): Thought number 1 → ok');
     expect(statuses.at(-1)!.view).toMatchObject({ state: 'stopped', chunksDone: 40, totalChunks: 40 });
     expect(posts.at(-1)!.text).toMatch(/stopped after .* Stopped by admin\./);
   });

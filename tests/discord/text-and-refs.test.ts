@@ -59,6 +59,7 @@ describe('discord text', () => {
   it('maps slash commands to router text', () => {
     expect(commandText({ name: 'clean', strings: { dataset: 'turtle_reviews' } })).toBe('clean turtle_reviews');
     expect(commandText({ name: 'clean', strings: {} })).toBe('clean');
+    expect(commandText({ name: 'clean', strings: { dataset: 'turtle_sales', approve: 'yes' } })).toBe('clean turtle_sales approve=yes');
     expect(commandText({ name: 'resume', strings: { run: 'r1' } })).toBe('resume r1');
     expect(commandText({ name: 'other', strings: {} })).toBeUndefined();
   });

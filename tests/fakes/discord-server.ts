@@ -1,8 +1,9 @@
 /**
  * A local fake Discord: REST (`/api/v10/...`) and gateway (`/gateway`) on one port, enough for
  * the real discord.js client and @discordjs/rest. It answers HELLO/IDENTIFY/heartbeats, sends
- * READY then GUILD_CREATE, dispatches events the test asks for, records every REST call,
- * serves attachments and can answer 429 for chosen routes.
+ * READY then GUILD_CREATE, dispatches events the test asks for (messages, reactions, slash
+ * commands, button clicks), keeps the components (buttons) of the bot's messages, records every
+ * REST call, serves attachments and can answer 429 for chosen routes.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -183,6 +184,42 @@ export class FakeDiscord {
       channel,
       member: { ...memberJson(user), permissions: '0' },
       data: { id: snowflake(), name, type: 1, options, ...(resolved ? { resolved } : {}) },
+      locale: 'en-US',
+      guild_locale: 'en-US',
+      app_permissions: '0',
+      entitlements: [],
+      authorizing_integration_owners: { '0': GUILD_ID },
+      context: 0,
+      attachment_size_limit: 10 * 1024 * 1024,
+    });
+    return { id, token };
+  }
+
+  /** The buttons (custom_id, label) on a message the fake holds. */
+  buttons(messageId: string): { customId: string; label: string }[] {
+    const msg = this.messages.get(messageId);
+    return (msg?.components ?? []).flatMap((row: any) => (row.components ?? []).filter((c: any) => c.type === 2).map((c: any) => ({ customId: c.custom_id, label: c.label })));
+  }
+
+  /** A user clicks a button (custom_id) on a message; returns the interaction's id and token. */
+  clickButton(user: FakeUser, messageId: string, customId: string): { id: string; token: string } {
+    const message = this.messages.get(messageId);
+    if (!message) throw new Error(`FakeDiscord: no message ${messageId}`);
+    const id = snowflake();
+    const token = `tok-${id}`;
+    const channel = this.channels.get(message.channel_id);
+    this.dispatch('INTERACTION_CREATE', {
+      id,
+      application_id: APP_ID,
+      type: 3,
+      token,
+      version: 1,
+      guild_id: GUILD_ID,
+      channel_id: message.channel_id,
+      channel,
+      member: { ...memberJson(user), permissions: '0' },
+      message,
+      data: { custom_id: customId, component_type: 2 },
       locale: 'en-US',
       guild_locale: 'en-US',
       app_permissions: '0',
@@ -390,7 +427,7 @@ export class FakeDiscord {
       pinned: false,
       type: 0,
       flags: body?.flags ?? 0,
-      components: [],
+      components: body?.components ?? [],
     };
     this.messages.set(msg.id, msg);
     return msg;
@@ -440,7 +477,7 @@ export class FakeDiscord {
       if (method === 'GET') return [200, msg];
       if (method === 'PATCH') {
         if (msg.author.id !== BOT.id) return [403, { message: 'Cannot edit a message authored by another user', code: 50005 }];
-        Object.assign(msg, { content: body?.content ?? msg.content, edited_timestamp: new Date().toISOString() });
+        Object.assign(msg, { content: body?.content ?? msg.content, components: body?.components ?? msg.components, edited_timestamp: new Date().toISOString() });
         this.dispatch('MESSAGE_UPDATE', msg);
         return [200, msg];
       }

@@ -1,8 +1,9 @@
 /**
  * A fake Slack for tests: the Web API methods dsbot calls (records every call), shared files
  * behind bot-token auth, the files.uploadV2 upload URLs, response_url endpoints, scripted
- * failures (HTTP 429 with Retry-After), a Socket Mode WebSocket, and helpers that sign
- * Events API / slash-command requests into an app's HTTP receiver the way Slack does.
+ * failures (HTTP 429 with Retry-After), a Socket Mode WebSocket, views.publish (App Home), and
+ * helpers that sign Events API / slash-command / interactivity (block_actions) requests into an
+ * app's HTTP receiver the way Slack does.
  */
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -168,6 +169,8 @@ export async function startFakeSlack(options: { botToken?: string } = {}): Promi
       }
       case 'chat.postEphemeral':
         return { ok: true, message_ts: nextTs() };
+      case 'views.publish':
+        return { ok: true, view: { id: `V${++fileCounter}`, type: 'home', blocks: args.view?.blocks ?? [] } };
       case 'conversations.join':
         return { ok: true, channel: { id: args.channel } };
       case 'conversations.replies': {
@@ -412,4 +415,43 @@ export function deliverCommand(
     ...fields,
   }).toString();
   return deliverToApp(endpoint, body, 'application/x-www-form-urlencoded', options);
+}
+
+/**
+ * A `block_actions` payload: `user` clicked the button `actionId` (value `value`) on `message`
+ * (a message the fake holds), as Slack sends it to the interactivity URL or over Socket Mode.
+ */
+export function blockActionsPayload(user: string, message: FakeMessage, actionId: string, value: string): Record<string, unknown> {
+  const actionTs = nextTs();
+  return {
+    type: 'block_actions',
+    user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: TEAM },
+    api_app_id: 'A0TEST',
+    token: 'legacy',
+    container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false, ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}) },
+    trigger_id: `trig.${actionTs}`,
+    team: { id: TEAM, domain: 'test' },
+    enterprise: null,
+    is_enterprise_install: false,
+    channel: { id: message.channel, name: 'data' },
+    message: { type: 'message', user: BOT_USER, bot_id: BOT_ID, ts: message.ts, text: message.text ?? '', blocks: message.blocks ?? [], ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}) },
+    state: { values: {} },
+    response_url: `http://127.0.0.1:1/respond/unused`,
+    actions: [{ type: 'button', action_id: actionId, block_id: 'dsbot_run_actions', text: { type: 'plain_text', text: actionId }, value, action_ts: actionTs }],
+  };
+}
+
+/** Delivers an interactivity payload (`payload=<json>`, form-encoded), signed, to the app's HTTP receiver. */
+export function deliverInteraction(endpoint: string, payload: Record<string, unknown>, options?: DeliverOptions): Promise<Response> {
+  return deliverToApp(endpoint, new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded', options);
+}
+
+/** The buttons (action_id → value) of a message's blocks. */
+export function buttonsOf(message: { blocks?: unknown[] } | undefined): { actionId: string; value: string; text: string }[] {
+  const out: { actionId: string; value: string; text: string }[] = [];
+  for (const b of (message?.blocks ?? []) as { type?: string; elements?: { type?: string; action_id?: string; value?: string; text?: { text?: string } }[] }[]) {
+    if (b.type !== 'actions') continue;
+    for (const e of b.elements ?? []) if (e.type === 'button') out.push({ actionId: e.action_id ?? '', value: e.value ?? '', text: e.text?.text ?? '' });
+  }
+  return out;
 }

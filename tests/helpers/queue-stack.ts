@@ -9,6 +9,7 @@ import { createChatAgent } from '../../src/agent/chat/index.js';
 import type { RunDeps } from '../../src/agent/types.js';
 import { createAuditLog, type AuditLog } from '../../src/bots/audit.js';
 import { createRouter } from '../../src/bots/router.js';
+import { threadReporters } from '../../src/bots/sinks.js';
 import type { MessageHandler, ThreadSink } from '../../src/bots/types.js';
 import type { Config } from '../../src/config/schema.js';
 import { createRunControl, type RunControl } from '../../src/queue/control.js';
@@ -63,7 +64,7 @@ export async function openQueueStack(options: QueueStackOptions): Promise<QueueS
   const workerControl = createRunControl(redis, prefix, () => createRedis(REDIS_URL));
   let worker: RunWorker | undefined;
   if (options.worker !== false) {
-    worker = createRunWorker({ config, connection: workerConn, registry, control: workerControl, run: options.run, runDeps: options.runDeps, createSink: options.createSink, log });
+    worker = createRunWorker({ config, connection: workerConn, registry, control: workerControl, run: options.run, runDeps: options.runDeps, createReporter: threadReporters(config, options.createSink), log });
     await worker.start();
   }
   const chat = options.chat ?? createChatAgent(config);

@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../src/agent/events.js';
 import { createBuiltinModel } from '../../src/agent/models/builtin.js';
 import { runCleaning } from '../../src/agent/run.js';
+import { threadReporters } from '../../src/bots/sinks.js';
 import { createConsoleSink, type ConsoleSink } from '../../src/bots/console/sink.js';
 import { MemoryKnowledgeStore } from '../../src/knowledge/memory-store.js';
 import { createRunControl } from '../../src/queue/control.js';
@@ -108,11 +109,11 @@ describe.each([
       const control = createRunControl(conn, config.queue.prefix, () => createRedis(url));
       const w = createRunWorker({
         config, connection: conn, registry, control, run, runDeps: deps,
-        createSink: (ref, runId) => {
+        createReporter: threadReporters(config, (ref, runId) => {
           const sink = createConsoleSink(ref, config, { out: { write: () => true }, runsDir: path.join(dir, 'sinks', name), runId });
           sinks[name].push(sink);
           return sink;
-        },
+        }),
         log: (line) => logs.push(`${name}: ${line}`),
       });
       await w.start();

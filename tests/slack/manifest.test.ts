@@ -20,6 +20,13 @@ describe('slack/manifest.yml', () => {
     expect(manifest.settings.socket_mode_enabled).toBe(true);
   });
 
+  it('turns on interactivity (run buttons) and the Home tab (recent runs)', () => {
+    expect(manifest.settings.interactivity.is_enabled).toBe(true);
+    expect(manifest.settings.interactivity.request_url).toMatch(/\/slack\/events$/);
+    expect(manifest.features.app_home.home_tab_enabled).toBe(true);
+    expect(manifest.settings.event_subscriptions.bot_events).toContain('app_home_opened');
+  });
+
   it('refuses to start without the settings it needs, naming them', () => {
     expect(() => createSlackPlatform(configSchema.parse({}))).toThrow(/SLACK_BOT_TOKEN/);
     expect(() => createSlackPlatform(configSchema.parse({ slack: { botToken: 'xoxb-1' } }))).toThrow(/SLACK_SIGNING_SECRET.*SLACK_APP_TOKEN/);

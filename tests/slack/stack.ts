@@ -19,7 +19,7 @@ import type { RunRegistry } from '../../src/queue/run-registry.js';
 import type { RunFunction, RunWorker } from '../../src/queue/worker.js';
 import { openQueueStack, REDIS_URL } from '../helpers/queue-stack.js';
 import { createSandbox } from '../../src/sandbox/index.js';
-import { BOT_TOKEN, SIGNING_SECRET, startFakeSlack, type FakeSlack } from '../fakes/slack-server.js';
+import { APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, startFakeSlack, type FakeSlack } from '../fakes/slack-server.js';
 import { freePort, quietLogger } from './helpers.js';
 
 export { REDIS_URL };
@@ -42,7 +42,7 @@ export interface SlackStack {
   close(): Promise<void>;
 }
 
-export async function startSlackStack(options: { run?: RunFunction; overrides?: Record<string, unknown> } = {}): Promise<SlackStack> {
+export async function startSlackStack(options: { run?: RunFunction; overrides?: Record<string, unknown>; socketMode?: boolean } = {}): Promise<SlackStack> {
   const fake = await startFakeSlack();
   const prefix = `dsbot-slack-${randomUUID().slice(0, 8)}`;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'dsbot-slack-e2e-'));
@@ -53,7 +53,9 @@ export async function startSlackStack(options: { run?: RunFunction; overrides?: 
       knowledge: { kind: 'memory' },
       sandbox: { cellTimeoutMs: 30_000 },
       admin: { users: { slack: [ADMIN] } },
-      slack: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, apiUrl: fake.apiUrl, port: await freePort() },
+      slack: options.socketMode
+        ? { botToken: BOT_TOKEN, appToken: APP_TOKEN, apiUrl: fake.apiUrl }
+        : { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, apiUrl: fake.apiUrl, port: await freePort() },
       queue: { prefix, lockDurationMs: 10_000, stalledIntervalMs: 5_000, backoffMs: 200 },
       ...options.overrides,
     },
@@ -67,8 +69,9 @@ export async function startSlackStack(options: { run?: RunFunction; overrides?: 
   });
   const { registry, producer } = stack;
   const worker = stack.worker!;
-  const platform = createSlackPlatform(config, { logger: quietLogger as never });
+  const platform = createSlackPlatform(config, { logger: quietLogger as never, runs: registry });
   await platform.start(stack.router);
+  if (options.socketMode) await fake.socketConnected();
 
   return {
     fake,

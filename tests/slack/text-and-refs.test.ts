@@ -59,6 +59,16 @@ describe('slack text', () => {
     expect(json).toContain('T &lt;x&gt;');
     expect(json).toContain('1,234 rows');
     expect(json).toContain('1m 01s');
+    expect(r.text).toContain('T &lt;x&gt;'); // the notification fallback is escaped too: a title cannot ping
+    expect(renderStatus({ runId: 'r', title: '<!channel>', phase: 'p', state: 'running', chunksDone: 0, totalChunks: 0, rowsProcessed: 0, elapsedMs: 0, modelCalls: 0 }).text).not.toContain('<!channel>');
+  });
+
+  it('run buttons: an actions block (Stop red, Approve primary), the run id as the value', () => {
+    const r = renderStatus({ runId: 'run-1', title: 'T', phase: 'p', state: 'running', chunksDone: 0, totalChunks: 0, rowsProcessed: 0, elapsedMs: 0, modelCalls: 0, actions: [{ name: 'stop', runId: 'run-1' }] });
+    expect(r.blocks.at(-1)).toMatchObject({ type: 'actions', elements: [{ type: 'button', action_id: 'dsbot_stop', value: 'run-1', style: 'danger', text: { text: 'Stop' } }] });
+    const plan = renderText('the plan', [{ name: 'approve', runId: 'run-1' }, { name: 'cancel', runId: 'run-1' }]);
+    expect(plan.blocks.at(-1)).toMatchObject({ type: 'actions', elements: [{ action_id: 'dsbot_approve', style: 'primary' }, { action_id: 'dsbot_cancel', style: 'danger' }] });
+    expect(renderStatus({ runId: 'run-1', title: 'T', phase: 'p', state: 'succeeded', chunksDone: 0, totalChunks: 0, rowsProcessed: 0, elapsedMs: 0, modelCalls: 0 }).blocks.some((b) => b.type === 'actions')).toBe(false);
   });
 });
 

@@ -21,6 +21,7 @@ import { answerWithModel } from './model-agent.js';
 import { createRunReader, type RunReader } from './runs.js';
 import { createChatTools, type RunStatusFn } from './tools.js';
 import type { ChatAgent, ChatAnswer } from './types.js';
+import { tracedTools } from './traced.js';
 
 export type { ChatAgent, ChatAnswer, ChatQuestion } from './types.js';
 export type { RunStatusFn } from './tools.js';
@@ -61,7 +62,7 @@ export function createChatAgent(config: Config, deps: ChatAgentDeps = {}): ChatA
   const knowledge = deps.knowledge ?? new MemoryKnowledgeStore(createBuiltinEmbedding());
   const data = createChatData(config, { createSandbox: deps.createSandbox ?? (() => createConfiguredSandbox(config.sandbox)), datasets: deps.datasets });
   const history = new ChatHistory(deps.history);
-  const tools = createChatTools({ data, knowledge, runStatus: deps.runStatus, runs, maxChars: config.agent.maxObservationChars });
+  const tools = tracedTools(createChatTools({ data, knowledge, runStatus: deps.runStatus, runs, maxChars: config.agent.maxObservationChars }));
   const indexed = new Map<string, string>();
   const headerIndexed = new Set<string>();
 

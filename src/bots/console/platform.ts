@@ -3,13 +3,14 @@
  * Slack and Discord. One session = one channel = one thread (`console:<session>`).
  * Lines: plain text is a message (mention implied); `/clean turtle_sales` etc. are slash
  * commands; `/as <user>` switches who is typing; `/upload <file.csv>` attaches a file to a
- * `clean`; `/react <message-ref> 🛑` reacts to a posted message; `/quit` leaves.
+ * `clean`; `/react <message-ref> 🛑` reacts to a posted message; `/click <action> <run>` clicks a
+ * run's button (stop, resume, approve, cancel); `/quit` leaves.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
-import type { ChatPlatform, IncomingFile, IncomingMessage, MessageHandler, RouterContext } from '../types.js';
+import type { ChatPlatform, IncomingFile, IncomingMessage, MessageHandler, RouterContext, RunActionName } from '../types.js';
 
 export interface ConsolePlatformOptions {
   /** Session name; the thread and channel ref are `console:<session>`. Default `session`. */
@@ -31,6 +32,8 @@ export interface ConsolePlatform extends ChatPlatform {
   say(text: string, options?: { user?: string; files?: string[]; kind?: IncomingMessage['kind'] }): Promise<void>;
   /** Delivers a reaction on a posted message (`console:<session>:<n>`). */
   react(targetRef: string, emoji: string, user?: string): Promise<void>;
+  /** Delivers a click on a run's button. */
+  click(action: RunActionName, runId: string, user?: string): Promise<void>;
 }
 
 async function fileFromDisk(p: string): Promise<IncomingFile> {
@@ -86,6 +89,10 @@ export function createConsolePlatform(options: ConsolePlatformOptions = {}): Con
       out.write(`${who} reacted ${emoji} to ${targetRef}\n`);
       await deliver({ user: { id: who, name: who }, text: '', files: [], kind: 'reaction', reaction: emoji, targetRef });
     },
+    async click(name, runId, who = user) {
+      out.write(`${who} clicked ${name} on ${runId}\n`);
+      await deliver({ user: { id: who, name: who }, text: '', files: [], kind: 'action', action: { name, runId } });
+    },
     async start(h) {
       handler = h;
       if (!options.input) return;
@@ -119,6 +126,11 @@ export function createConsolePlatform(options: ConsolePlatformOptions = {}): Con
         }
         case '/react':
           return platform.react(rest[0] ?? '', rest[1] ?? '🛑');
+        case '/click': {
+          const [name, runId] = rest;
+          if (!name || !runId || !['stop', 'resume', 'approve', 'cancel'].includes(name)) return void out.write('usage: /click stop|resume|approve|cancel <run>\n');
+          return platform.click(name as RunActionName, runId);
+        }
         case '/quit':
         case '/exit':
           options.onQuit?.();

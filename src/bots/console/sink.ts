@@ -5,7 +5,7 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../../config/schema.js';
-import type { MessageRef, OutgoingFile, SinkLimits, StatusView, ThreadSink } from '../types.js';
+import { ACTION_LABELS, type MessageRef, type OutgoingFile, type PostOptions, type RunAction, type SinkLimits, type StatusView, type ThreadSink } from '../types.js';
 
 export interface ConsoleSinkOptions {
   /** Where output goes; default process.stdout. */
@@ -28,6 +28,8 @@ export interface ConsoleEntry {
   view?: StatusView;
   /** For uploads: where the copies were written. */
   files?: string[];
+  /** Buttons shown with a post or status (`/click <action> <run>` clicks one). */
+  actions?: RunAction[];
   /** Epoch ms it was shown. */
   at: number;
 }
@@ -50,8 +52,13 @@ export function renderStatusLine(v: StatusView): string {
   const chunks = v.totalChunks > 0 ? `${progressBar(v.chunksDone, v.totalChunks)} ${v.chunksDone}/${v.totalChunks} chunks · ` : '';
   return (
     `[${v.runId}] ${v.title} — ${v.state} · ${v.phase} · ${chunks}${v.rowsProcessed.toLocaleString('en-US')} rows · ` +
-    `${(v.elapsedMs / 1000).toFixed(1)} s · ${v.modelCalls} model calls${v.footer ? ` · ${v.footer}` : ''}`
+    `${(v.elapsedMs / 1000).toFixed(1)} s · ${v.modelCalls} model calls${v.footer ? ` · ${v.footer}` : ''}${buttons(v.actions)}`
   );
+}
+
+/** Buttons as text: ` [Stop]` (click with `/click stop <run>`). */
+function buttons(actions: RunAction[] | undefined): string {
+  return actions?.length ? ` ${actions.map((a) => `[${ACTION_LABELS[a.name]}]`).join(' ')}` : '';
 }
 
 export function createConsoleSink(threadRef: string, _config: Config, options: ConsoleSinkOptions = {}): ConsoleSink {
@@ -70,16 +77,16 @@ export function createConsoleSink(threadRef: string, _config: Config, options: C
     threadRef,
     limits,
     entries,
-    async post(text: string): Promise<MessageRef> {
+    async post(text: string, o?: PostOptions): Promise<MessageRef> {
       const ref = nextRef();
-      entries.push({ kind: 'post', ref, text, at: Date.now() });
-      out.write(`${text.split('\n').map((l) => `  │ ${l}`).join('\n')}\n`);
+      entries.push({ kind: 'post', ref, text, at: Date.now(), ...(o?.actions?.length ? { actions: o.actions } : {}) });
+      out.write(`${text.split('\n').map((l) => `  │ ${l}`).join('\n')}${buttons(o?.actions)}\n`);
       return { id: ref };
     },
     async status(view: StatusView, ref?: MessageRef): Promise<MessageRef> {
       const id = ref?.id ?? nextRef();
       const text = renderStatusLine(view);
-      entries.push({ kind: 'status', ref: id, text, view: { ...view }, at: Date.now() });
+      entries.push({ kind: 'status', ref: id, text, view: { ...view }, at: Date.now(), ...(view.actions?.length ? { actions: view.actions } : {}) });
       out.write(`  ⟳ ${text}\n`);
       return { id };
     },

@@ -26,7 +26,8 @@ export function commandDefinitions(config: Config): RESTPostAPIChatInputApplicat
       if (datasets.length > 0) o.addChoices(...datasets.map(([name]) => ({ name: name.slice(0, 100), value: name.slice(0, 100) })));
       return o;
     })
-    .addAttachmentOption((o) => o.setName('file').setDescription('A CSV file to clean').setRequired(false));
+    .addAttachmentOption((o) => o.setName('file').setDescription('A CSV file to clean').setRequired(false))
+    .addBooleanOption((o) => o.setName('approve').setDescription('Post the plan for approval before changing anything').setRequired(false));
   const ask = new SlashCommandBuilder()
     .setName('ask')
     .setDescription('Ask a question about the datasets.')
@@ -44,7 +45,7 @@ export function commandDefinitions(config: Config): RESTPostAPIChatInputApplicat
 export interface CommandInvocation {
   /** Command name. */
   name: string;
-  /** String options by name. */
+  /** String options by name (booleans as `yes` / `no`). */
   strings: Record<string, string | undefined>;
 }
 
@@ -52,8 +53,10 @@ export interface CommandInvocation {
 export function commandText(inv: CommandInvocation): string | undefined {
   const s = (k: string) => (inv.strings[k] ?? '').trim();
   switch (inv.name) {
-    case 'clean':
-      return s('dataset') ? `clean ${s('dataset')}` : 'clean';
+    case 'clean': {
+      const approve = s('approve') ? ` approve=${s('approve')}` : '';
+      return (s('dataset') ? `clean ${s('dataset')}` : 'clean') + approve;
+    }
     case 'ask':
       return `ask ${s('question')}`.trim();
     case 'status':

@@ -1,7 +1,8 @@
 /**
  * The Discord ChatPlatform: a discord.js gateway client that normalises mentions, messages in
- * the bot's run threads, DMs, slash commands and 🛑 reactions for the router, and gives the
- * router a RouterContext to reply and to open a run thread.
+ * the bot's run threads, DMs, slash commands, 🛑 reactions and clicks on the run buttons
+ * (message components) for the router, and gives the router a RouterContext to reply and to
+ * open a run thread.
  *
  * Intents: Guilds, GuildMessages, GuildMessageReactions, DirectMessages, and MessageContent —
  * the only privileged one (needed to read replies in run threads that do not mention the bot;
@@ -15,6 +16,7 @@ import {
   GatewayIntentBits,
   MessageFlags,
   Partials,
+  type ButtonInteraction,
   type ChatInputCommandInteraction,
   type Interaction,
   type Message,
@@ -40,12 +42,14 @@ import {
   toUser,
 } from './normalize.js';
 import { encodeMessageRef } from './refs.js';
+import { parseCustomId } from './render.js';
 import { restOptions } from './rest.js';
 import { openRunThread } from './threads.js';
+import { logger } from '../../observability/logger.js';
 
 /** Collaborators for tests and the bot process. */
 export interface DiscordPlatformDeps {
-  /** Where errors of handling one event go (default: console.error). */
+  /** Where errors of handling one event go (default: the process logger). */
   log?: (line: string, err?: unknown) => void;
 }
 
@@ -61,7 +65,7 @@ export const DISCORD_INTENTS = [
 export function createDiscordPlatform(config: Config, deps: DiscordPlatformDeps = {}): ChatPlatform {
   const token = config.discord.botToken;
   if (!token) throw new DsbotError('config', 'discord.botToken is required. Set DISCORD_BOT_TOKEN or provide it in config.');
-  const log = deps.log ?? ((line: string, err?: unknown) => console.error(`discord: ${line}`, err ?? ''));
+  const log = deps.log ?? ((line: string, err?: unknown) => logger.error({ err }, `discord: ${line}`));
   let client: Client | undefined;
 
   const safely = (what: string, fn: () => Promise<void>) => {
@@ -145,15 +149,63 @@ export function createDiscordPlatform(config: Config, deps: DiscordPlatformDeps 
   }
 
   async function onInteraction(handler: MessageHandler, c: Client, interaction: Interaction): Promise<void> {
+    if (interaction.isButton()) return onButton(handler, interaction);
     if (!interaction.isChatInputCommand()) return;
     if (!(COMMAND_NAMES as readonly string[]).includes(interaction.commandName)) return;
     await interaction.deferReply(); // first, within Discord's 3 seconds
     await handleCommand(handler, c, interaction);
   }
 
+  /** A click on a run button: answered (deferred, only the clicker sees it) within 3 s, then routed. */
+  async function onButton(handler: MessageHandler, interaction: ButtonInteraction): Promise<void> {
+    const action = parseCustomId(interaction.customId);
+    if (!action) return;
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    const guild = interaction.guild;
+    const member = interaction.member;
+    const roles = !guild
+      ? undefined
+      : member && 'roles' in member && Array.isArray(member.roles)
+        ? roleNamesFromIds(guild, member.roles)
+        : roleNames(member as Parameters<typeof roleNames>[0]) ?? [];
+    const incoming: IncomingMessage = {
+      platform: 'discord',
+      ...refsForChannel(interaction.guildId, interaction.channel, interaction.channelId),
+      messageId: `${interaction.id}:${action.name}`,
+      user: toUser(interaction.user, roles),
+      text: '',
+      files: [],
+      isSelf: false,
+      kind: 'action',
+      action,
+      targetRef: encodeMessageRef(interaction.guildId, interaction.message.channelId, interaction.message.id),
+    };
+    let edited = false;
+    const ctx: RouterContext = {
+      reply: async ({ text, ephemeral }) => {
+        for (const part of splitText(text, 2000)) {
+          // Only the clicker sees the deferred reply; what everyone should see is a follow-up.
+          if (ephemeral && !edited) await interaction.editReply({ content: part, allowedMentions: { parse: [] } });
+          else await interaction.followUp({ content: part, flags: ephemeral ? MessageFlags.Ephemeral : undefined, allowedMentions: { parse: [] } });
+          edited ||= Boolean(ephemeral);
+        }
+      },
+    };
+    try {
+      await handler(incoming, ctx);
+    } catch (err) {
+      await interaction.editReply({ content: `Something went wrong: ${(err as Error).message}` }).catch(() => undefined);
+      throw err;
+    }
+    if (!edited) await interaction.deleteReply().catch(() => undefined); // no "thinking…" left behind
+  }
+
   async function handleCommand(handler: MessageHandler, c: Client, interaction: ChatInputCommandInteraction): Promise<void> {
     const strings: Record<string, string | undefined> = {};
-    for (const o of interaction.options.data) if (typeof o.value === 'string') strings[o.name] = o.value;
+    for (const o of interaction.options.data) {
+      if (typeof o.value === 'string') strings[o.name] = o.value;
+      else if (typeof o.value === 'boolean') strings[o.name] = o.value ? 'yes' : 'no';
+    }
     const text = commandText({ name: interaction.commandName, strings })!;
     const attachment = interaction.options.getAttachment('file');
     const guild = interaction.guild;
@@ -235,7 +287,7 @@ export function createDiscordPlatform(config: Config, deps: DiscordPlatformDeps 
         client = undefined;
         await c.destroy().catch(() => undefined);
         const msg = (err as Error).message;
-        const text = /disallowed intents/i.test(msg) ? closeReason(4014) : /invalid token/i.test(msg) ? closeReason(4004) : msg;
+        const text = /disallowed intents/i.test(msg) ? closeReason(4014) : /invalid token|authentication failed|401: Unauthorized/i.test(msg) ? closeReason(4004) : msg;
         throw new DsbotError('config', `Discord login failed: ${text}`, { cause: err });
       }
     },

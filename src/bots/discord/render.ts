@@ -1,9 +1,10 @@
 /** Discord markdown for a run's status message. */
-import type { StatusView } from '../types.js';
+import { ACTION_LABELS, type RunAction, type StatusView } from '../types.js';
 
 const STATE_ICON: Record<StatusView['state'], string> = {
   queued: '⏳',
   running: '🧹',
+  waiting: '⏸️',
   succeeded: '✅',
   stopped: '🛑',
   failed: '❌',
@@ -33,4 +34,26 @@ export function renderStatus(view: StatusView): string {
   ];
   if (view.footer) lines.push(`-# ${view.footer.slice(0, 300)}`);
   return lines.join('\n');
+}
+
+/** The `custom_id` of a run button: `dsbot:<action>:<run id>` (Discord allows 100 characters). */
+export function customId(action: RunAction): string {
+  return `dsbot:${action.name}:${action.runId}`.slice(0, 100);
+}
+
+/** Reads a run button's `custom_id`; undefined for components that are not ours. */
+export function parseCustomId(id: string): RunAction | undefined {
+  const m = /^dsbot:(stop|resume|approve|cancel):(.+)$/.exec(id);
+  return m ? { name: m[1] as RunAction['name'], runId: m[2] } : undefined;
+}
+
+/** Buttons as one action row (Approve and Resume primary, Stop and Cancel red); none: an empty list, which removes old buttons. */
+export function renderComponents(actions: RunAction[] | undefined): unknown[] {
+  if (!actions?.length) return [];
+  return [
+    {
+      type: 1,
+      components: actions.map((a) => ({ type: 2, style: a.name === 'stop' || a.name === 'cancel' ? 4 : 1, label: ACTION_LABELS[a.name], custom_id: customId(a) })),
+    },
+  ];
 }

@@ -12,10 +12,10 @@ import { readFile } from 'node:fs/promises';
 import { DiscordAPIError, Routes, type REST, type RESTGetAPIGuildResult, type RESTPostAPIChannelMessageResult } from 'discord.js';
 import type { Config } from '../../config/schema.js';
 import { DsbotError } from '../../errors.js';
-import type { MessageRef, OutgoingFile, SinkLimits, StatusView, ThreadSink } from '../types.js';
+import type { MessageRef, OutgoingFile, PostOptions, SinkLimits, StatusView, ThreadSink } from '../types.js';
 import { splitText } from './normalize.js';
 import { decodeRef, DM_GUILD, encodeMessageRef, isThreadRef } from './refs.js';
-import { renderStatus } from './render.js';
+import { renderComponents, renderStatus } from './render.js';
 import { createRest } from './rest.js';
 import { planUpload } from './upload-plan.js';
 
@@ -59,14 +59,15 @@ export function createDiscordSink(threadRef: string, config: Config, deps: Disco
     }
   };
 
-  const send = (content: string) =>
+  const send = (content: string, components?: unknown[]) =>
     call<RESTPostAPIChannelMessageResult>(`posting to thread ${ref.id}`, () =>
-      rest.post(Routes.channelMessages(ref.id), { body: { content, allowed_mentions: NO_MENTIONS } }),
+      rest.post(Routes.channelMessages(ref.id), { body: { content, allowed_mentions: NO_MENTIONS, ...(components?.length ? { components } : {}) } }),
     );
 
-  const edit = (channelId: string, messageId: string, content: string) =>
+  /** Edits a message; `components` replaces its buttons (an empty list removes them). */
+  const edit = (channelId: string, messageId: string, content: string, components: unknown[]) =>
     call<RESTPostAPIChannelMessageResult>(`editing message ${messageId}`, () =>
-      rest.patch(Routes.channelMessage(channelId, messageId), { body: { content, allowed_mentions: NO_MENTIONS } }),
+      rest.patch(Routes.channelMessage(channelId, messageId), { body: { content, allowed_mentions: NO_MENTIONS, components } }),
     );
 
   /** The guild's boost tier, read once in the background from creation (DMs and failures: 10 MiB). */
@@ -84,11 +85,12 @@ export function createDiscordSink(threadRef: string, config: Config, deps: Disco
   return {
     threadRef,
     limits,
-    post(text: string): Promise<MessageRef> {
+    post(text: string, options?: PostOptions): Promise<MessageRef> {
       return ordered(async () => {
         let first: MessageRef | undefined;
-        for (const part of splitText(text, limits.maxTextChars)) {
-          const msg = await send(part);
+        const parts = splitText(text, limits.maxTextChars);
+        for (const [i, part] of parts.entries()) {
+          const msg = await send(part, i === parts.length - 1 ? renderComponents(options?.actions) : undefined);
           first ??= { id: encodeMessageRef(ref.guildId, msg.channel_id, msg.id) };
         }
         return first ?? { id: encodeMessageRef(ref.guildId, ref.id, ref.id) };
@@ -97,29 +99,30 @@ export function createDiscordSink(threadRef: string, config: Config, deps: Disco
     status(view: StatusView, existing?: MessageRef): Promise<MessageRef> {
       return ordered(async () => {
         const content = renderStatus(view);
+        const components = renderComponents(view.actions);
         if (existing) {
           const target = decodeRef(existing.id);
           try {
-            await edit(target.channelId, target.id, content);
+            await edit(target.channelId, target.id, content, components);
             return existing;
           } catch (err) {
             // Someone deleted the status message: post a fresh one (its ref replaces the old).
             const status = ((err as DsbotError).cause as { status?: number } | undefined)?.status;
             if (status !== 404) throw err;
           }
-          const msg = await send(content);
+          const msg = await send(content, components);
           return { id: encodeMessageRef(ref.guildId, msg.channel_id, msg.id) };
         }
         if (isThreadRef(ref)) {
           try {
-            await edit(ref.channelId, ref.id, content); // the thread's starter message
+            await edit(ref.channelId, ref.id, content, components); // the thread's starter message
             return { id: encodeMessageRef(ref.guildId, ref.channelId, ref.id) };
           } catch (err) {
             const status = ((err as DsbotError).cause as { status?: number } | undefined)?.status;
             if (status !== 403 && status !== 404) throw err; // not ours or no starter: post instead
           }
         }
-        const msg = await send(content);
+        const msg = await send(content, components);
         return { id: encodeMessageRef(ref.guildId, msg.channel_id, msg.id) };
       });
     },

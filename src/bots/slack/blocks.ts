@@ -1,5 +1,5 @@
 /** Block Kit rendering of the run status message and of long text posts. */
-import type { StatusView } from '../types.js';
+import { ACTION_LABELS, type RunAction, type StatusView } from '../types.js';
 import { SECTION_MAX_CHARS, splitText } from './text.js';
 
 /** A Block Kit block as sent to chat.postMessage / chat.update (kept loose: only what we build). */
@@ -14,6 +14,7 @@ export interface RenderedMessage {
 const STATE_EMOJI: Record<StatusView['state'], string> = {
   queued: ':hourglass_flowing_sand:',
   running: ':gear:',
+  waiting: ':hourglass:',
   succeeded: ':white_check_mark:',
   stopped: ':octagonal_sign:',
   failed: ':x:',
@@ -61,21 +62,44 @@ export function renderStatus(view: StatusView): RenderedMessage {
     { type: 'context', elements: [{ type: 'mrkdwn', text: clip(figures) }] },
   ];
   if (view.footer) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(view.footer) }] });
-  // The fallback text is mrkdwn too (notifications): a file name like `<!channel>` must not ping.
+  if (view.actions?.length) blocks.push(actionsBlock(view.actions));
+  // The fallback text shows in notifications: escaped too, so a title can never ping anyone.
   const text = escapeMrkdwn(`${view.title} — ${view.state} — ${bar} — ${view.phase}`);
   return { text, blocks };
+}
+
+/** Slack `action_id` of a run button (`dsbot_stop`…); the run id is the button's value. */
+export function actionId(name: RunAction['name']): string {
+  return `dsbot_${name}`;
+}
+
+/** Matches the action ids of run buttons. */
+export const ACTION_ID = /^dsbot_(stop|resume|approve|cancel)$/;
+
+/** Buttons as an actions block: Approve and Resume primary, Stop and Cancel red. */
+export function actionsBlock(actions: RunAction[]): SlackBlock {
+  return {
+    type: 'actions',
+    block_id: 'dsbot_run_actions',
+    elements: actions.map((a) => ({
+      type: 'button',
+      action_id: actionId(a.name),
+      text: { type: 'plain_text', text: ACTION_LABELS[a.name] },
+      value: a.runId,
+      style: a.name === 'stop' || a.name === 'cancel' ? 'danger' : 'primary',
+    })),
+  };
 }
 
 /** Largest text one Slack message carries as section blocks (50 blocks of 3,000 chars, kept well under 40,000). */
 export const MESSAGE_MAX_CHARS = 36_000;
 
-/** A text post as section blocks of at most 3,000 chars each; `text` must be within MESSAGE_MAX_CHARS. */
-export function renderText(text: string): RenderedMessage {
+/** A text post as section blocks of at most 3,000 chars each (plus buttons); `text` must be within MESSAGE_MAX_CHARS. */
+export function renderText(text: string, actions?: RunAction[]): RenderedMessage {
   const sections = splitText(text, SECTION_MAX_CHARS);
-  return {
-    text: text.length > 3_000 ? `${text.slice(0, 2_990)}…` : text,
-    blocks: sections.map((s) => ({ type: 'section', text: { type: 'mrkdwn', text: s.length > 0 ? s : ' ' } })),
-  };
+  const blocks: SlackBlock[] = sections.map((s) => ({ type: 'section', text: { type: 'mrkdwn', text: s.length > 0 ? s : ' ' } }));
+  if (actions?.length) blocks.push(actionsBlock(actions));
+  return { text: text.length > 3_000 ? `${text.slice(0, 2_990)}…` : text, blocks };
 }
 
 function clip(s: string): string {

@@ -1,5 +1,5 @@
 /** Slack payloads → IncomingMessage (pure functions; the platform wires them to Bolt). */
-import type { IncomingFile, IncomingMessage } from '../types.js';
+import type { IncomingFile, IncomingMessage, RunActionName } from '../types.js';
 import { encodeSlackRef } from './refs.js';
 
 /** Who the bot is, from auth.test. */
@@ -125,6 +125,47 @@ export function fromReaction(event: SlackReactionEvent, team: string, rootTs: st
     isSelf: event.user === bot.userId,
     kind: 'reaction',
     reaction,
+    targetRef,
+  };
+}
+
+/** The fields of a `block_actions` payload (a button clicked) this adapter reads. */
+export interface SlackBlockActionBody {
+  user: { id: string; username?: string; name?: string; team_id?: string };
+  team?: { id: string } | null;
+  channel?: { id: string };
+  container?: { channel_id?: string; message_ts?: string; thread_ts?: string };
+  message?: { ts: string; thread_ts?: string };
+}
+
+/** The clicked button of a `block_actions` payload. */
+export interface SlackButtonAction {
+  action_id: string;
+  value?: string;
+  action_ts?: string;
+}
+
+/**
+ * A click on one of the bot's buttons: `targetRef` is the message it is on, `threadRef` its
+ * thread (replies and refusals go there), `action` the button and the run its value names.
+ */
+export function fromBlockAction(body: SlackBlockActionBody, action: SlackButtonAction, name: RunActionName, fallbackTeam: string): IncomingMessage {
+  const team = body.team?.id ?? body.user.team_id ?? fallbackTeam;
+  const channel = body.channel?.id ?? body.container?.channel_id ?? '';
+  const ts = body.message?.ts ?? body.container?.message_ts ?? '';
+  const rootTs = body.message?.thread_ts ?? body.container?.thread_ts ?? ts;
+  const targetRef = encodeSlackRef({ team, channel, ts });
+  return {
+    platform: 'slack',
+    threadRef: encodeSlackRef({ team, channel, ts: rootTs }),
+    channelRef: encodeSlackRef({ team, channel }),
+    messageId: `${targetRef}:action:${action.action_id}:${body.user.id}:${action.action_ts ?? ''}`,
+    user: { id: body.user.id, name: body.user.username ?? body.user.name },
+    text: '',
+    files: [],
+    isSelf: false,
+    kind: 'action',
+    action: { name, runId: action.value ?? '' },
     targetRef,
   };
 }

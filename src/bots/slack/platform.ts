@@ -1,16 +1,19 @@
 /**
  * The Slack platform: a Bolt app that normalises mentions, thread replies, DMs, `/dsbot`
- * commands and stop reactions into IncomingMessage for the router, and answers through a
- * RouterContext. Socket Mode when `slack.appToken` is set, otherwise the HTTP Events API with
+ * commands, stop reactions and clicks on the run buttons (Block Kit `block_actions`) into
+ * IncomingMessage for the router, and answers through a RouterContext; the App Home tab lists
+ * recent runs. Socket Mode when `slack.appToken` is set, otherwise the HTTP Events API with
  * request signing (Bolt's HTTPReceiver checks the signature; request-time.ts the 5-minute window both ways).
  * Events are acknowledged before any work; Slack's retried deliveries are dropped by event id.
  */
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi, type Logger } from '@slack/bolt';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../../config/schema.js';
+import type { RunRegistry } from '../../queue/run-registry.js';
 import { DsbotError, toDsbotError } from '../../errors.js';
 import type { ChatPlatform, IncomingFile, IncomingMessage, MessageHandler, RouterContext } from '../types.js';
-import { escapeMrkdwn, renderText, MESSAGE_MAX_CHARS } from './blocks.js';
+import { ACTION_ID, escapeMrkdwn, renderText, MESSAGE_MAX_CHARS } from './blocks.js';
+import { renderHome } from './home.js';
 import { requireBotToken, slackClientOptions, slackErrorCode, toSlackError, type SlackWebClient } from './client.js';
 import { isDownloadable, toIncomingFile, type SlackFileObject } from './files.js';
 import { createBoundedMap } from './lru.js';
@@ -18,6 +21,7 @@ import { createThreadMemory } from './thread-memory.js';
 import { toMrkdwn } from './mrkdwn.js';
 import {
   CONVERSATIONAL_SUBTYPES,
+  fromBlockAction,
   fromCommand,
   fromMessageEvent,
   fromReaction,
@@ -25,13 +29,16 @@ import {
   isSelfEvent,
   mentionsBot,
   type BotIdentity,
+  type SlackBlockActionBody,
+  type SlackButtonAction,
   type SlackCommandPayload,
   type SlackMessageEvent,
   type SlackReactionEvent,
 } from './normalize.js';
-import { encodeSlackRef } from './refs.js';
+import { decodeSlackRef, encodeSlackRef } from './refs.js';
 import { refuseRequestsOutsideWindow } from './request-time.js';
 import { splitText } from './text.js';
+import { logger } from '../../observability/logger.js';
 
 export interface SlackPlatformDeps {
   /** Bolt's logger. Default: Bolt's console logger at `warn`. */
@@ -42,6 +49,8 @@ export interface SlackPlatformDeps {
   dedupeSize?: number;
   /** How far back `/dsbot clean` (no dataset) looks for a file shared in the channel, ms. Default 30 min. */
   fileLookbackMs?: number;
+  /** Recent runs for the App Home tab; absent: the tab says runs are not available here. */
+  runs?: Pick<RunRegistry, 'recent'>;
 }
 
 /** The Slack ChatPlatform, plus what an operator (or a test) wants to know once it runs. */
@@ -65,13 +74,14 @@ export function createSlackPlatform(config: Config, deps: SlackPlatformDeps = {}
   }
   const stopReactions = new Set(deps.stopReactions ?? DEFAULT_STOP_REACTIONS);
   const seen = createBoundedMap<true>(deps.dedupeSize ?? 5_000);
-  const log = deps.logger ?? { warn: (line: string) => console.warn(line), error: (line: string) => console.error(line) };
+  const log = deps.logger ?? { warn: (line: string) => logger.warn(line), error: (line: string) => logger.error(line) };
   const memory = createThreadMemory(10_000, (line) => log.warn(line));
   const fileLookbackMs = deps.fileLookbackMs ?? 30 * 60_000;
   const maxBytes = Math.floor(config.admin.maxUploadMb * 1024 * 1024);
   let app: App | undefined;
   let port: number | undefined;
   let identity: BotIdentity | undefined;
+  let workspaceUrl: string | undefined;
   let started = false;
 
   function buildApp(): App {
@@ -255,6 +265,28 @@ export function createSlackPlatform(config: Config, deps: SlackPlatformDeps = {}
       await deliver(fromCommand(payload, files), commandContext(client, payload, respond));
     });
 
+    // A click on a run button (Stop, Resume, Approve, Cancel): acked at once, then routed.
+    a.action(ACTION_ID, async ({ ack, body, action, client }) => {
+      await ack();
+      const b = body as unknown as SlackBlockActionBody;
+      const act = action as unknown as SlackButtonAction;
+      const name = ACTION_ID.exec(act.action_id)![1] as 'stop' | 'resume' | 'approve' | 'cancel';
+      const message = fromBlockAction(b, act, name, bot.teamId || '_');
+      const { channel, ts } = decodeSlackRef(message.threadRef);
+      await deliver(message, threadContext(client, channel, ts ?? '', message.user.id));
+    });
+
+    a.event('app_home_opened', async ({ event, client }) => {
+      const e = event as unknown as { user: string; tab?: string };
+      if (e.tab && e.tab !== 'home') return;
+      try {
+        const runs = deps.runs ? await deps.runs.recent(50) : [];
+        await client.views.publish({ user_id: e.user, view: renderHome(runs, bot.teamId, workspaceUrl) as never });
+      } catch (err) {
+        log.warn(`dsbot slack: could not publish the App Home of ${e.user}: ${toDsbotError(err).message}`);
+      }
+    });
+
     a.error(async (err) => {
       log.error(`dsbot slack: ${toDsbotError(err).message}`);
     });
@@ -271,14 +303,16 @@ export function createSlackPlatform(config: Config, deps: SlackPlatformDeps = {}
     },
     async start(handler: MessageHandler): Promise<void> {
       if (started) throw new DsbotError('internal', 'The Slack platform is already started.');
-      const a = buildApp();
       let auth: Awaited<ReturnType<SlackWebClient['auth']['test']>>;
       try {
-        auth = await a.client.auth.test();
+        // Before Bolt's App exists: its constructor checks the token too, and a rejection there is unhandled (a stack, not this message).
+        auth = await new webApi.WebClient(botToken, slackClientOptions(config, false)).auth.test();
       } catch (err) {
         throw toSlackError(err, 'Checking the Slack bot token (auth.test)');
       }
       identity = { userId: String(auth.user_id), botId: auth.bot_id ? String(auth.bot_id) : undefined, teamId: String(auth.team_id ?? '') };
+      workspaceUrl = auth.url ? String(auth.url) : undefined;
+      const a = buildApp();
       register(a, handler, identity);
       const server = (await a.start(config.slack.port)) as unknown;
       const address = mode === 'http' ? (server as { address?: () => AddressInfo | string | null }).address?.() : undefined;

@@ -8,7 +8,7 @@
  * message top level and threads everything after under it.
  */
 import type { Config } from '../../config/schema.js';
-import type { MessageRef, OutgoingFile, SinkLimits, StatusView, ThreadSink } from '../types.js';
+import type { MessageRef, OutgoingFile, PostOptions, SinkLimits, StatusView, ThreadSink } from '../types.js';
 import { MESSAGE_MAX_CHARS, renderStatus, renderText, type RenderedMessage } from './blocks.js';
 import { createSlackWebClient, rateLimitWaitMs, slackErrorCode, toSlackError, type SlackWebClient } from './client.js';
 import { toMrkdwn } from './mrkdwn.js';
@@ -129,8 +129,9 @@ export function createSlackSink(threadRef: string, config: Config, options: Slac
   return {
     threadRef,
     limits: SLACK_LIMITS,
-    async post(text: string): Promise<MessageRef> {
-      const pieces = splitText(toMrkdwn(text), SLACK_LIMITS.maxTextChars).map(renderText);
+    async post(text: string, options?: PostOptions): Promise<MessageRef> {
+      const split = splitText(toMrkdwn(text), SLACK_LIMITS.maxTextChars);
+      const pieces = split.map((piece, i) => renderText(piece, i === split.length - 1 ? options?.actions : undefined));
       const refs = pieces.map((piece) => enqueuePost(piece));
       return (await Promise.all(refs))[0];
     },

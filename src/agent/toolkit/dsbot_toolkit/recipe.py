@@ -121,7 +121,10 @@ def outlier_fences(num, method="auto"):
     if med is None or not mad:
         return None
     k = 3.5 * 1.4826 * mad
-    return (med - k, med + k, "robust_z3.5")
+    lo = med - k
+    if num.get("min") is not None and num["min"] >= 0:
+        lo = max(lo, 0.0)   # a column that is never negative: a negative fence says nothing
+    return (lo, med + k, "robust_z3.5")
 
 
 def _r(x):

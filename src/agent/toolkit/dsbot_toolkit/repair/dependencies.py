@@ -194,7 +194,10 @@ def op_dependencies(df, step, ctx):
         # dependency; to three or more on that one
         enough = (wk >= 2) | (involved[:, ci[rhs]] >= 2)
         decided = cand & (wbest > 0) & (wbest >= 2 * rival) & (bnull | (((maxconf[best, rows] >= strong) | (count[best, rows] >= 2)) & enough))
-        undecided = cand & ~decided
+        # a violation of a weak dependency (< strong) is what that dependency's confidence already
+        # expects in some rows: only violations of strong ones are flagged for review
+        strong_viol = np.logical_or.reduce([v.viol & (v.conf >= strong) for v in into])
+        undecided = cand & ~decided & strong_viol
         if decided.any():
             plans.append((rhs, decided, win, best, into, bnull))
         if undecided.any():
