@@ -9,7 +9,7 @@
  * work dir with the work-dir guard (fixed names, no links, size caps) and mounts its own copies
  * read-only into the next sandbox, where they are read as JSON and numpy arrays only.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../errors.js';
@@ -31,6 +31,16 @@ function correctionsName(p: string): string {
   return p.toLowerCase().endsWith('.json') ? 'corrections.json' : 'corrections.csv';
 }
 
+/** True when the finished run of a follow-up kept its profile (runs from before this feature did not). */
+export function hasEarlierState(input: CleaningRunInput): boolean {
+  return Boolean(input.followUp) && STATE_FILES.every((f) => existsSync(path.join(stateDir(input.followUp!.outDir), f)));
+}
+
+/** True when the finished run's changes.csv is there to compare with. */
+export function hasEarlierChanges(input: CleaningRunInput): boolean {
+  return Boolean(input.followUp) && existsSync(path.join(input.followUp!.outDir, 'changes.csv'));
+}
+
 /** Read-only sandbox inputs for the corrections and the finished run's state and changes. */
 export function examplesInputs(input: CleaningRunInput): InputFile[] {
   const out: InputFile[] = [];
@@ -39,12 +49,8 @@ export function examplesInputs(input: CleaningRunInput): InputFile[] {
     out.push({ hostPath: path.resolve(input.examplesPath), name: correctionsName(input.examplesPath) });
   }
   if (input.followUp) {
-    const dir = stateDir(input.followUp.outDir);
-    const missing = STATE_FILES.filter((f) => !existsSync(path.join(dir, f)));
-    if (missing.length) throw new InputError(`Run ${input.followUp.runId} kept no profile to reuse (${missing.join(', ')} missing); start a new run with the corrections instead.`);
-    for (const f of STATE_FILES) out.push({ hostPath: path.join(dir, f), name: `prev-${f}` });
-    const changes = path.join(input.followUp.outDir, 'changes.csv');
-    if (existsSync(changes)) out.push({ hostPath: changes, name: 'prev-changes.csv' });
+    if (hasEarlierState(input)) for (const f of STATE_FILES) out.push({ hostPath: path.join(stateDir(input.followUp.outDir), f), name: `prev-${f}` });
+    if (hasEarlierChanges(input)) out.push({ hostPath: path.join(input.followUp.outDir, 'changes.csv'), name: 'prev-changes.csv' });
   }
   return out;
 }
@@ -57,7 +63,7 @@ export function examplesInputs(input: CleaningRunInput): InputFile[] {
 export function profileCode(input: CleaningRunInput, dataDir: string): string {
   const corr = input.examplesPath ? JSON.stringify(`${dataDir}/${correctionsName(input.examplesPath)}`) : 'None';
   const shown = JSON.stringify(input.examplesPath ? path.basename(input.examplesPath) : 'corrections');
-  if (input.followUp) {
+  if (input.followUp && hasEarlierState(input)) {
     const paths = Object.fromEntries(STATE_FILES.map((f) => [f, `${dataDir}/prev-${f}`]));
     return `from dsbot_toolkit.carry import follow_up as _follow_up\n_EX = _follow_up(${JSON.stringify(paths)}, ${corr}, name=${shown})\n_P = profile()`;
   }
@@ -77,9 +83,21 @@ export const examplesSummary = z.object({ rows: z.number().int().min(0), cells: 
 
 const notesResult = z.array(z.string().max(2000)).max(200);
 
-/** What the drafted recipe learned from the corrections, as sentences ([] without corrections). */
-export async function learnedNotes(sandbox: GuardedSandbox, opts: { signal?: AbortSignal; timeoutMs: number }): Promise<string[]> {
-  return kernelJson<string[]>(sandbox, 'reading what was learned', '', 'learned_notes()', { ...opts, schema: notesResult });
+/**
+ * What the drafted recipe learned from the corrections, as sentences ([] without corrections). Kept
+ * in the run dir (`learned.json`) so a run continued from its saved recipe (resume, approved plan)
+ * still reports it.
+ */
+export async function learnedNotes(sandbox: GuardedSandbox, outDir: string, opts: { signal?: AbortSignal; timeoutMs: number }): Promise<string[]> {
+  const file = path.join(outDir, 'learned.json');
+  const notes = await kernelJson<string[]>(sandbox, 'reading what was learned', '', 'learned_notes()', { ...opts, schema: notesResult });
+  if (notes.length) {
+    await writeHostFile(file, Buffer.from(JSON.stringify(notes)));
+    return notes;
+  }
+  if (!existsSync(file)) return [];
+  const saved = notesResult.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  return saved.success ? saved.data : [];
 }
 
 const comparisonResult = z.object({ repaired: z.number().int().min(0), undone: z.number().int().min(0), differently: z.number().int().min(0), text: z.string().max(2000) });

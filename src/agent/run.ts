@@ -17,7 +17,7 @@ import { collectArtifacts, isCustomRecipe, mirrorParts, pinRunIdentity, recipeJs
 import { columnsResult, finalizeResult, profileResult, replayResult, verdictResult } from './kernel-results.js';
 import { guardSandbox } from './work-files.js';
 import { consultMemory, createKnowledgeTools, rememberRecipe, schemaFingerprint, type Remembered } from './run-memory.js';
-import { compareWithEarlier, examplesInputs, examplesSummary, keepState, learnedNotes, profileCode } from './run-examples.js';
+import { compareWithEarlier, examplesInputs, examplesSummary, hasEarlierChanges, hasEarlierState, keepState, learnedNotes, profileCode } from './run-examples.js';
 import { forMemory, validateRecipe } from './recipe-data.js';
 import type { TokenUsage } from './models/types.js';
 import { codeAgentPrompts, fill, untrusted } from './prompt.js';
@@ -154,7 +154,7 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
     yield phase('profile', 'started');
     const prof = await kernelJson<{ rows: number; chunks: number; summary: string; duplicate_rows?: number; examples?: { rows: number; cells: number } | null }>(
       sandbox,
-      input.followUp ? `reusing the profile of run ${input.followUp.runId}` : 'profiling',
+      hasEarlierState(input) ? `reusing the profile of run ${input.followUp?.runId}` : 'profiling',
       `${raiseInit}\n${profileCode(input, sandbox.paths.data)}`,
       '{"rows": _P["rows"], "chunks": _P["chunks"], "duplicate_rows": _P.get("duplicate_rows"), "summary": profile_summary(), "examples": globals().get("_EX")}',
       { signal, timeoutMs: hostTimeout, valueErrorIsInput: true, schema: profileResult.extend({ examples: examplesSummary.nullish() }) },
@@ -162,7 +162,7 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
     const totalChunks = Math.max(prof.chunks, 1);
     if (input.keepState) await keepState(sandbox, input.outDir, { signal, timeoutMs: hostTimeout });
     const corrected = prof.examples ? `; ${prof.examples.rows} corrected row(s) checked` : '';
-    yield phase('profile', 'done', `${prof.rows} rows × ${columns.length} columns, ${totalChunks} chunk(s)${input.followUp ? ` (profile of run ${input.followUp.runId} reused)` : ''}${corrected}`);
+    yield phase('profile', 'done', `${prof.rows} rows × ${columns.length} columns, ${totalChunks} chunk(s)${hasEarlierState(input) ? ` (profile of run ${input.followUp?.runId} reused)` : ''}${corrected}`);
 
     // 3. Explore and draft the recipe (or reuse this run's recipe when resuming).
     yield phase('draft', 'started');
@@ -229,7 +229,7 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
       }
       writeFileSync(recipeFile, await recipeSource(sandbox, cells, signal, hostTimeout));
     }
-    const learned = prof.examples ? await learnedNotes(sandbox, { signal, timeoutMs: hostTimeout }) : [];
+    const learned = prof.examples ? await learnedNotes(sandbox, input.outDir, { signal, timeoutMs: hostTimeout }) : [];
     if (learned.length) yield { type: 'log', level: 'info', message: `Learned from ${prof.examples?.rows} corrected row(s): ${learned.join('; ')}.`, at: now() };
     const sampleVerdict = await checkSample();
     yield { type: 'validation', phase: 'draft', scope: 'sample', ok: sampleVerdict.ok, checks: sampleVerdict.checks, at: now() };
@@ -325,7 +325,7 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
     };
     await log.assertCurrent();
     const fin = await kernelJson<FinalizeResult>(sandbox, 'writing the outputs', '', `finalize(${JSON.stringify(log.indices())}, __import__('json').loads(${JSON.stringify(JSON.stringify(meta))}))`, { signal, timeoutMs: hostTimeout, schema: finalizeResult });
-    const comparison = input.followUp ? await compareWithEarlier(sandbox, sandbox.paths.data, { signal, timeoutMs: hostTimeout }) : undefined;
+    const comparison = hasEarlierChanges(input) ? await compareWithEarlier(sandbox, sandbox.paths.data, { signal, timeoutMs: hostTimeout }) : undefined;
     const artifacts = await collectArtifacts(sandbox, workDir, input.outDir, fin.artifacts, maxFileBytes, (message) => pending.push({ type: 'log', level: 'warn', message, at: now() }));
     // Only a recipe that passed everywhere is offered to later runs (it would replace a good one),
     // and only as the toolkit's JSON steps: code the agent wrote is never remembered.
