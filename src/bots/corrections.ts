@@ -39,13 +39,34 @@ export function isFixText(text: string): boolean {
 const PAIR = /\s*("([^"]*)"|'([^']*)'|[^\s=]+)\s*=\s*("([^"]*)"|'([^']*)'|\S*)/y;
 
 /**
+ * The `fix …` parts of a text: one per line, or several on one line (a platform may fold the lines
+ * of a message into one); a `fix` inside quotes is a value, not a new part.
+ */
+function fixParts(text: string): string[] {
+  const parts: string[] = [];
+  let quote = '';
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quote) {
+      if (ch === quote) quote = '';
+    } else if (ch === '"' || ch === "'") quote = ch;
+    else if (/\s/.test(ch) && i > start && /^\s+\/?fix\s+\S/i.test(text.slice(i))) {
+      parts.push(text.slice(start, i));
+      start = i;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts.map((p) => p.trim()).filter(Boolean);
+}
+
+/**
  * Parses `fix <row> <column>=<value> [<column>=<value> …]` lines (quote names or values with
  * spaces: `fix 3 "Room Type"="2br" city="New York"`). Every line must be a `fix` line.
  */
 export function parseFix(text: string): { cells: Cell[] } | { error: string } {
   const cells: Cell[] = [];
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
-  for (const line of lines) {
+  for (const line of text.split('\n').flatMap(fixParts)) {
     const m = /^\/?fix\s+(\S+)\s*(.*)$/i.exec(line);
     if (!m) return { error: `every line must read \`fix <row> <column>=<value>\`; this one does not: \`${line.slice(0, 80)}\`` };
     if (!/^\d+$/.test(m[1])) return { error: `\`${m[1].slice(0, 40)}\` is not a row number (use the 0-based data-row index, as in changes.csv)` };

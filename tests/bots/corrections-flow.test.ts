@@ -11,32 +11,13 @@ import { createHarness, type Harness } from './harness.js';
 import { createBuiltinModel } from '../../src/agent/models/builtin.js';
 import { MemoryKnowledgeStore } from '../../src/knowledge/memory-store.js';
 import { createSandbox } from '../../src/sandbox/index.js';
+import { FIX_TWO_DATES, monthFirst, visitsCsv, waitFor } from './visits.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-/** 60 visits; `when` is written day first (d/m/yy) throughout, the team wants month first. */
-export function visitsCsv(): string {
-  const rows = ['id,when,city'];
-  for (let i = 0; i < 60; i++) rows.push(`${i},${1 + ((7 * i) % 28)}/${1 + (i % 12)}/21,${i % 9 === 4 ? 'Leds' : 'Leeds'}`);
-  return rows.join('\n') + '\n';
-}
-
-/** The date of visit `i` month first, as the corrections write it. */
-export const monthFirst = (i: number) => `${1 + (i % 12)}/${1 + ((7 * i) % 28)}/21`;
-
-async function waitFor<T>(get: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await get();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function start(): Promise<Harness> {
   const harness = await createHarness({
@@ -59,7 +40,7 @@ describe('corrections in a run thread (console, real engine)', () => {
     const firstDir = path.join(h.config.dataDir, 'runs', first);
     expect(existsSync(path.join(firstDir, 'state', 'profile.json'))).toBe(true);
 
-    await h.console.say(`fix 3 when=${monthFirst(3)}\nfix 17 when=${monthFirst(17)} city=Leeds`);
+    await h.console.say(FIX_TWO_DATES);
     const second = await waitFor(async () => {
       const id = await h!.registry.findByRef(h!.console.threadRef);
       return id !== first ? id : undefined;
