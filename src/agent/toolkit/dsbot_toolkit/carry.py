@@ -48,7 +48,7 @@ def save_state(out_dir="state"):
         claims.append({"column": col, "k": [str(x) for x in idx.get_level_values(0)], "s": [str(x) for x in idx.get_level_values(1)],
                        "v": [str(x) for x in idx.get_level_values(2)], "n": [int(x) for x in counts.values]})
     _write_json(os.path.join(d, "profile.json"), prof)
-    with gzip.open(os.path.join(d, "relations.json.gz.tmp"), "wt", encoding="utf-8") as f:
+    with gzip.open(os.path.join(d, "relations.json.gz.tmp"), "wt", encoding="utf-8", compresslevel=1) as f:
         json.dump({"fd": fd, "claims": claims}, f)
     os.replace(os.path.join(d, "relations.json.gz.tmp"), os.path.join(d, "relations.json.gz"))
     hashes = s.input_hashes or []
