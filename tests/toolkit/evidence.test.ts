@@ -205,3 +205,28 @@ out({"year": q["before"]["columns"]["Year"], "na": q["after"]["columns"]["NA_Sal
     expect(md).toMatch(/0-based data-row index/);
   });
 });
+
+describe('a truthful report', () => {
+  it('a skewed column: best sellers are neither flagged nor problems; headline, table, quality and chart agree', () => {
+    const d = work();
+    const r = pyOk(
+      `import numpy as np
+rng = np.random.default_rng(5)
+sales = np.round(rng.lognormal(0, 1.2, 400), 2)
+sales[:5] = [80.5, 64.2, 51.0, 45.9, 40.1]    # the best sellers: rare, real, far in the tail
+${RUN(`pd.DataFrame({"id": range(400), "sales": ["%.2f" % x for x in sales], "region": ["north", "south"] * 200})`)}
+q = json.load(open(os.path.join(WORK, "out", "quality.json")))
+probs = lambda side: sum(sum(v.get(k, 0) for k in ("null_tokens", "invalid_type", "format_violations", "range")) for v in q[side]["columns"].values())
+out({"steps": [s for s in res["recipe"] if s["op"] == "outliers"], "flags": flags["value"].tolist(),
+     "pb": report["problems_before"], "pa": report["problems_after"], "qb": probs("before"), "qa": probs("after"),
+     "headline": report["headline"], "md": md})`,
+      d,
+    );
+    // log-scale robust fences on a right-skewed column: the tail is not an error
+    expect(r.steps.every((s: { method: string }) => s.method === 'log_robust_z3.5')).toBe(true);
+    expect(r.flags).not.toContain('80.5');
+    expect([r.qb, r.qa]).toEqual([r.pb, r.pa]);
+    expect(r.headline).toContain(`problem cells ${r.pb} → ${r.pa}`);
+    expect(r.md).toMatch(/Unusual values \(outliers\) are flagged for review, not counted as problems/);
+  });
+});
