@@ -230,3 +230,43 @@ out({"steps": [s for s in res["recipe"] if s["op"] == "outliers"], "flags": flag
     expect(r.md).toMatch(/Unusual values \(outliers\) are flagged for review, not counted as problems/);
   });
 });
+
+describe('a messy customer file (money, six date formats, city typos, boolean spellings, a dictionary)', () => {
+  it('is repaired where the mapping is determinate and reports the rest', () => {
+    const d = work();
+    const r = pyOk(
+      `import random, datetime
+random.seed(5)
+cities = ["London"] * 40 + ["Manchester"] * 25 + ["Leeds"] * 20 + ["Bristol"] * 10 + ["York"] * 5
+slips = {"London": ["Londn", "london"], "Manchester": ["Manchestr"], "Leeds": ["leeds", "Leds"]}
+fmts = ["%Y-%m-%d", "%d/%m/%Y", "%d %b %Y", "%B %d, %Y", "%d.%m.%Y", "%Y%m%d"]
+rows, truth = [], []
+for i in range(1500):
+    city = random.choice(cities); shown = city
+    if city in slips and random.random() < 0.04:
+        shown = random.choice(slips[city])
+    day = datetime.date(2020, 1, 1) + datetime.timedelta(days=random.randint(0, 1500))
+    amount = round(random.lognormvariate(6, 1.2), 2)
+    money = random.choice(["%.2f" % amount] * 6 + ["£{:,.2f}".format(amount)] * 2 + ["GBP {:,.2f}".format(amount), "{:,.2f}".format(amount)])
+    active = random.random() < 0.7
+    flag = random.choice(["yes"] * 5 + ["Y", "TRUE"]) if active else random.choice(["no"] * 5 + ["N", "false"])
+    note = "call back" if i == 7 else ""
+    rows.append((1000 + i, shown, day.strftime(random.choices(fmts, weights=[70, 10, 5, 5, 5, 5])[0]), money, flag))
+    truth.append((1000 + i, city, day.strftime("%Y-%m-%d"), "%.2f" % amount, "yes" if active else "no"))
+rows[3] = (1003, "Paris", "not known", "about 300", "maybe")
+open(os.path.join(WORK, "dict.txt"), "w").write("city     Where the customer lives: one of London, Manchester, Leeds, Bristol or York.\\nsignup   The day the customer joined, day/month/year.\\nbalance  Account balance in GBP.\\n")
+${RUN(`pd.DataFrame(rows, columns=["customer_id", "city", "signup", "balance", "active"])`, ', dictionary=os.path.join(WORK, "dict.txt")')}
+t = pd.DataFrame(truth, columns=["customer_id", "city", "signup", "balance", "active"]).astype(str)
+ok = {c: float(((cleaned[c] == t[c]) | (cleaned.index == 3)).mean()) for c in t.columns}
+out({"ok": ok, "row3": cleaned.iloc[3].tolist(), "flags": sorted(set(map(tuple, flags[flags["row"] == "3"][["column", "rule"]].values.tolist()))),
+     "headline": report["headline"], "unresolved": report["unresolved"]})`,
+      d,
+    );
+    for (const [col, share] of Object.entries(r.ok)) expect(share, col).toBe(1);
+    // the row nothing can repair is kept as written, and every odd value is flagged and listed
+    expect(r.row3).toEqual(['1003', 'Paris', 'not known', 'about 300', 'maybe']);
+    expect(r.flags).toEqual(expect.arrayContaining([['balance', 'invalid_number'], ['city', 'not_allowed'], ['signup', 'invalid_date']]));
+    expect(r.headline).toMatch(/flagged for review \(kept as written\)/);
+    expect(r.unresolved.join('\n')).toMatch(/`city`: 1 value not among the values the data dictionary allows/);
+  });
+});
