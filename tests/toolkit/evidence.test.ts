@@ -205,3 +205,68 @@ out({"year": q["before"]["columns"]["Year"], "na": q["after"]["columns"]["NA_Sal
     expect(md).toMatch(/0-based data-row index/);
   });
 });
+
+describe('a truthful report', () => {
+  it('a skewed column: best sellers are neither flagged nor problems; headline, table, quality and chart agree', () => {
+    const d = work();
+    const r = pyOk(
+      `import numpy as np
+rng = np.random.default_rng(5)
+sales = np.round(rng.lognormal(0, 1.2, 400), 2)
+sales[:5] = [80.5, 64.2, 51.0, 45.9, 40.1]    # the best sellers: rare, real, far in the tail
+${RUN(`pd.DataFrame({"id": range(400), "sales": ["%.2f" % x for x in sales], "region": ["north", "south"] * 200})`)}
+q = json.load(open(os.path.join(WORK, "out", "quality.json")))
+probs = lambda side: sum(sum(v.get(k, 0) for k in ("null_tokens", "invalid_type", "format_violations", "range")) for v in q[side]["columns"].values())
+out({"steps": [s for s in res["recipe"] if s["op"] == "outliers"], "flags": flags["value"].tolist(),
+     "pb": report["problems_before"], "pa": report["problems_after"], "qb": probs("before"), "qa": probs("after"),
+     "headline": report["headline"], "md": md})`,
+      d,
+    );
+    // log-scale robust fences on a right-skewed column: the tail is not an error
+    expect(r.steps.every((s: { method: string }) => s.method === 'log_robust_z3.5')).toBe(true);
+    expect(r.flags).not.toContain('80.5');
+    expect([r.qb, r.qa]).toEqual([r.pb, r.pa]);
+    expect(r.headline).toContain(`problem cells ${r.pb} → ${r.pa}`);
+    expect(r.md).toMatch(/Unusual values \(outliers\) are flagged for review, not counted as problems/);
+  });
+});
+
+describe('a messy customer file (money, six date formats, city typos, boolean spellings, a dictionary)', () => {
+  it('is repaired where the mapping is determinate and reports the rest', () => {
+    const d = work();
+    const r = pyOk(
+      `import random, datetime
+random.seed(5)
+cities = ["London"] * 40 + ["Manchester"] * 25 + ["Leeds"] * 20 + ["Bristol"] * 10 + ["York"] * 5
+slips = {"London": ["Londn", "london"], "Manchester": ["Manchestr"], "Leeds": ["leeds", "Leds"]}
+fmts = ["%Y-%m-%d", "%d/%m/%Y", "%d %b %Y", "%B %d, %Y", "%d.%m.%Y", "%Y%m%d"]
+rows, truth = [], []
+for i in range(1500):
+    city = random.choice(cities); shown = city
+    if city in slips and random.random() < 0.04:
+        shown = random.choice(slips[city])
+    day = datetime.date(2020, 1, 1) + datetime.timedelta(days=random.randint(0, 1500))
+    amount = round(random.lognormvariate(6, 1.2), 2)
+    money = random.choice(["%.2f" % amount] * 6 + ["£{:,.2f}".format(amount)] * 2 + ["GBP {:,.2f}".format(amount), "{:,.2f}".format(amount)])
+    active = random.random() < 0.7
+    flag = random.choice(["yes"] * 5 + ["Y", "TRUE"]) if active else random.choice(["no"] * 5 + ["N", "false"])
+    note = "call back" if i == 7 else ""
+    rows.append((1000 + i, shown, day.strftime(random.choices(fmts, weights=[70, 10, 5, 5, 5, 5])[0]), money, flag))
+    truth.append((1000 + i, city, day.strftime("%Y-%m-%d"), "%.2f" % amount, "yes" if active else "no"))
+rows[3] = (1003, "Paris", "not known", "about 300", "maybe")
+open(os.path.join(WORK, "dict.txt"), "w").write("city     Where the customer lives: one of London, Manchester, Leeds, Bristol or York.\\nsignup   The day the customer joined, day/month/year.\\nbalance  Account balance in GBP.\\n")
+${RUN(`pd.DataFrame(rows, columns=["customer_id", "city", "signup", "balance", "active"])`, ', dictionary=os.path.join(WORK, "dict.txt")')}
+t = pd.DataFrame(truth, columns=["customer_id", "city", "signup", "balance", "active"]).astype(str)
+ok = {c: float(((cleaned[c] == t[c]) | (cleaned.index == 3)).mean()) for c in t.columns}
+out({"ok": ok, "row3": cleaned.iloc[3].tolist(), "flags": sorted(set(map(tuple, flags[flags["row"] == "3"][["column", "rule"]].values.tolist()))),
+     "headline": report["headline"], "unresolved": report["unresolved"]})`,
+      d,
+    );
+    for (const [col, share] of Object.entries(r.ok)) expect(share, col).toBe(1);
+    // the row nothing can repair is kept as written, and every odd value is flagged and listed
+    expect(r.row3).toEqual(['1003', 'Paris', 'not known', 'about 300', 'maybe']);
+    expect(r.flags).toEqual(expect.arrayContaining([['balance', 'invalid_number'], ['city', 'not_allowed'], ['signup', 'invalid_date']]));
+    expect(r.headline).toMatch(/flagged for review \(kept as written\)/);
+    expect(r.unresolved.join('\n')).toMatch(/`city`: 1 value not among the values the data dictionary allows/);
+  });
+});

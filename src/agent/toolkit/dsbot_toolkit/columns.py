@@ -369,6 +369,7 @@ class ColumnAcc:
                 lo, hi = st["iqr_fences"]
                 st["outliers_estimated"] = int(round(float(((r < lo) | (r > hi)).mean()) * self.n_num))
         st["rescale"] = _low_cluster(r)
+        st["fences"] = _fences(r)
         if len(r) >= 20 and r.min() >= 0:
             lr = np.log1p(r)
             lmed = float(np.median(lr))
@@ -412,3 +413,29 @@ def _low_cluster(r, factor=1000.0):
     whole_rest = float((np.floor(rest) == rest).mean())
     return {"factor": factor, "below": below, "lo": lo, "hi": hi, "share": round(share, 5),
             "whole": bool(whole_rest >= 0.98), "low_whole": bool((np.floor(r[low]) == r[low]).mean() >= 0.5)}
+
+
+def _fences(r):
+    """{method: [lo, hi, share of the sample outside]} for the outlier methods the recipe chooses
+    from: 3xIQR, robust z 3.5 (median ± 3.5 × 1.4826 MAD), and the same on a log scale for a
+    column that is never negative."""
+    if len(r) < 20:
+        return {}
+    out = {}
+    q1, med, q3 = (float(np.quantile(r, q)) for q in (0.25, 0.5, 0.75))
+    if q3 > q1:
+        out["iqr3"] = [q1 - 3 * (q3 - q1), q3 + 3 * (q3 - q1)]
+    mad = float(np.median(np.abs(r - med)))
+    if mad > 0:
+        k = 3.5 * 1.4826 * mad
+        out["robust_z3.5"] = [max(med - k, 0.0) if r.min() >= 0 else med - k, med + k]
+    if r.min() >= 0:
+        lr = np.log1p(r)
+        lmed = float(np.median(lr))
+        lmad = float(np.median(np.abs(lr - lmed)))
+        if lmad > 0:
+            k = 3.5 * 1.4826 * lmad
+            out["log_robust_z3.5"] = [max(0.0, float(np.expm1(lmed - k))), float(np.expm1(lmed + k))]
+    for m, (lo, hi) in out.items():
+        out[m] = [lo, hi, round(float(((r < lo) | (r > hi)).mean()), 5)]
+    return out

@@ -8,7 +8,9 @@ def describe_step(step):
     col = step.get("column")
     why = (" — " + step["why"]) if step.get("why") else ""
     if op == "strip_whitespace":
-        return "Removed leading/trailing spaces in %s." % _cols(step["columns"])
+        inner = step.get("collapse") or []
+        return "Removed leading/trailing spaces in %s%s." % (
+            _cols(step["columns"]), "; runs of spaces inside values collapsed in %s" % _cols(inner) if inner else "")
     if op == "null_tokens":
         toks = [t for t in step["tokens"] if t]
         what = ("null tokens %s" % ", ".join(repr(t) for t in toks)) if toks else "cells holding only spaces"
@@ -27,7 +29,10 @@ def describe_step(step):
                 "boolean_spelling": "boolean spellings"}.get(step.get("rule"), "spelling/case variants")
         ctx = step.get("context")
         guard = " (only where `%s` agrees)" % ctx["column"] if ctx else ""
-        return "`%s`: repaired %d %s%s (%s)." % (col, len(step["mapping"]), kind, guard, ", ".join("%r→%r" % p for p in pairs))
+        n = len(step["mapping"])
+        if n == 1:
+            kind = kind.replace("typos", "typo").replace("values", "value").replace("spellings", "spelling").replace("variants", "variant")
+        return "`%s`: repaired %d %s%s (%s)." % (col, n, kind, guard, ", ".join("%r→%r" % p for p in pairs))
     if op == "split_merged":
         return "`%s`: values ending with a `%s` code (e.g. 'Portland OR') were split; the code filled an empty `%s`." % (col, step["into"], step["into"])
     if op == "dependencies":

@@ -219,29 +219,6 @@ def apply_template(digits, template):
     return "".join(out)
 
 
-def fingerprint(s):
-    """Clustering key of category values: lower case, no punctuation, single spaces."""
-    t = s.str.lower().str.replace(r"[^\w\s]", " ", regex=True).str.replace(r"_", " ", regex=False)
-    return t.str.split().str.join(" ")
-
-
-def edit_distance_1(a, b):
-    """True when `a` and `b` differ by exactly one insertion, deletion or substitution."""
-    if a == b:
-        return False
-    la, lb = len(a), len(b)
-    if abs(la - lb) > 1:
-        return False
-    if la == lb:
-        return sum(1 for x, y in zip(a, b) if x != y) == 1
-    if la > lb:
-        a, b, la, lb = b, a, lb, la
-    i = 0
-    while i < la and a[i] == b[i]:
-        i += 1
-    return a[i:] == b[i + 1:]
-
-
 def numbers_of(u):
     """Float array for a Series of (distinct, stripped) texts: plain numbers parsed directly,
     the others with the unit-aware parser; NaN when not a number."""

@@ -20,7 +20,8 @@ def find_key_and_source(df, columns):
     # would be a time axis of the entity (seasons, snapshots) whose values legitimately change
     sources = [c for c in columns if 2 <= nun[c] <= min(200, n / 5) and df[c].value_counts().min() >= 2
                and not df[c].str.match(r"^\s*[-+\d.,:/ ]+\s*$").mean() > 0.5]
-    keys = [c for c in columns if n / 200 <= nun[c] <= n / 2]
+    keys = [c for c in columns if n / 200 <= nun[c] <= n / 2][:16]
+    sources = sources[:16]   # bounded work on wide files
     best = None
     for s in sources:
         for k in keys:

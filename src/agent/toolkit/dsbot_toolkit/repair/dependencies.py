@@ -196,7 +196,8 @@ def op_dependencies(df, step, ctx):
         decided = cand & (wbest > 0) & (wbest >= 2 * rival) & (bnull | (((maxconf[best, rows] >= strong) | (count[best, rows] >= 2)) & enough))
         # a violation of a weak dependency (< strong) is what that dependency's confidence already
         # expects in some rows: only violations of strong ones are flagged for review
-        strong_viol = np.logical_or.reduce([v.viol & (v.conf >= strong) for v in into])
+        # and only where three or more other rows agree (two rows sharing a value is a weak sign of one entity)
+        strong_viol = np.logical_or.reduce([v.viol & (v.conf >= strong) & (v.wk >= 3) for v in into])
         undecided = cand & ~decided & strong_viol
         if decided.any():
             plans.append((rhs, decided, win, best, into, bnull))
