@@ -40,6 +40,10 @@ export interface RunSummary {
   beforeAfterTable: string;
   /** One paragraph a person reads first. */
   headline: string;
+  /** What the recipe learned from corrected rows, as sentences (runs given corrections). */
+  learned?: string[];
+  /** How a follow-up run's changes differ from the finished run's ("+234 cells repaired, 12 changes undone"). */
+  comparison?: string;
 }
 
 /**

@@ -8,7 +8,7 @@ import { CancelledError, InputError, SandboxError } from '../errors.js';
 import type { ExecResult, Sandbox } from '../sandbox/types.js';
 
 /** Errors the toolkit raises for bad input files: shown to the person as is. */
-const INPUT_ERRORS = new Set(['InputFileError', 'EmptyDataError', 'ParserError', 'UnicodeDecodeError']);
+const INPUT_ERRORS = new Set(['InputFileError', 'EmptyDataError', 'ParserError', 'UnicodeDecodeError', 'ExamplesError']);
 
 export interface HostCallOptions {
   signal?: AbortSignal;

@@ -25,6 +25,8 @@ export const KNOWN_OPS: ReadonlySet<string> = new Set([
   'range',
   'outliers',
   'rule',
+  'learned',
+  'corrections',
 ]);
 
 /** One recipe step: `op` plus plain JSON fields. */
@@ -89,6 +91,14 @@ export function validateRecipe(input: unknown): { ok: true; steps: RecipeStep[];
   const json = JSON.stringify(value);
   if (Buffer.byteLength(json) > LIMITS.bytes) return { ok: false, reason: 'larger than 1 MiB' };
   return { ok: true, steps: value as RecipeStep[], json };
+}
+
+/**
+ * The recipe as it is remembered for later files of the same schema: the learned conventions stay
+ * (`learned` steps), the corrected rows of this file do not (`corrections` steps name its rows).
+ */
+export function forMemory(steps: RecipeStep[]): RecipeStep[] {
+  return steps.filter((st) => st.op !== 'corrections');
 }
 
 /**

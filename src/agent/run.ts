@@ -17,6 +17,8 @@ import { collectArtifacts, isCustomRecipe, mirrorParts, pinRunIdentity, recipeJs
 import { columnsResult, finalizeResult, profileResult, replayResult, verdictResult } from './kernel-results.js';
 import { guardSandbox } from './work-files.js';
 import { consultMemory, createKnowledgeTools, rememberRecipe, schemaFingerprint, type Remembered } from './run-memory.js';
+import { compareWithEarlier, examplesInputs, examplesSummary, hasEarlierChanges, hasEarlierState, keepState, learnedNotes, profileCode } from './run-examples.js';
+import { forMemory, validateRecipe } from './recipe-data.js';
 import type { TokenUsage } from './models/types.js';
 import { codeAgentPrompts, fill, untrusted } from './prompt.js';
 import type { CleaningRunInput, RunDeps } from './types.js';
@@ -117,7 +119,7 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
   try {
     await untilAborted(signal, () => sandbox.close(), sandbox.start({
       workDir,
-      inputs: [{ hostPath: path.resolve(input.inputPath), name: csvName }, ...(input.dictionaryPath ? [{ hostPath: path.resolve(input.dictionaryPath), name: dictName }] : [])],
+      inputs: [{ hostPath: path.resolve(input.inputPath), name: csvName }, ...(input.dictionaryPath ? [{ hostPath: path.resolve(input.dictionaryPath), name: dictName }] : []), ...examplesInputs(input)],
       pythonPackages: [{ hostDir: TOOLKIT_DIR, name: 'dsbot_toolkit' }],
       hostTools,
       setupCode: (paths) => [
@@ -141,20 +143,26 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
       return { insights: [] };
     });
     if (remembered.refused) pending.push({ type: 'log', level: 'warn', message: `The recipe remembered for this schema is not offered: ${remembered.refused}.`, at: now() });
+    if (remembered.recipe && (input.examplesPath || input.followUp)) {
+      remembered.recipe = undefined; // corrections given: the recipe is drafted again and learns from them
+      pending.push({ type: 'log', level: 'info', message: 'Corrected rows were given: the recipe remembered for this schema is not reused; a new one learns from them.', at: now() });
+    }
     yield* drain(pending);
     yield phase('memory', 'done', `${remembered.insights.length} insight(s)${remembered.recipe ? ', a recipe for this schema' : ''} found`);
 
     // 2. Profile the whole file (streaming, in the kernel).
     yield phase('profile', 'started');
-    const prof = await kernelJson<{ rows: number; chunks: number; summary: string; duplicate_rows?: number }>(
+    const prof = await kernelJson<{ rows: number; chunks: number; summary: string; duplicate_rows?: number; examples?: { rows: number; cells: number } | null }>(
       sandbox,
-      'profiling',
-      `${raiseInit}\n_P = profile()`,
-      '{"rows": _P["rows"], "chunks": _P["chunks"], "duplicate_rows": _P.get("duplicate_rows"), "summary": profile_summary()}',
-      { signal, timeoutMs: hostTimeout, valueErrorIsInput: true, schema: profileResult },
+      hasEarlierState(input) ? `reusing the profile of run ${input.followUp?.runId}` : 'profiling',
+      `${raiseInit}\n${profileCode(input, sandbox.paths.data)}`,
+      '{"rows": _P["rows"], "chunks": _P["chunks"], "duplicate_rows": _P.get("duplicate_rows"), "summary": profile_summary(), "examples": globals().get("_EX")}',
+      { signal, timeoutMs: hostTimeout, valueErrorIsInput: true, schema: profileResult.extend({ examples: examplesSummary.nullish() }) },
     );
     const totalChunks = Math.max(prof.chunks, 1);
-    yield phase('profile', 'done', `${prof.rows} rows × ${columns.length} columns, ${totalChunks} chunk(s)`);
+    if (input.keepState) await keepState(sandbox, input.outDir, { signal, timeoutMs: hostTimeout });
+    const corrected = prof.examples ? `; ${prof.examples.rows} corrected row(s) checked` : '';
+    yield phase('profile', 'done', `${prof.rows} rows × ${columns.length} columns, ${totalChunks} chunk(s)${hasEarlierState(input) ? ` (profile of run ${input.followUp?.runId} reused)` : ''}${corrected}`);
 
     // 3. Explore and draft the recipe (or reuse this run's recipe when resuming).
     yield phase('draft', 'started');
@@ -188,6 +196,7 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
       const memoryText = [
         remembered.recipe ? fill(prompts.memory_recipe, { fingerprint, recipe: untrusted('remembered-recipe', `[\n${remembered.recipe.map((st) => JSON.stringify(st)).join(',\n')}\n]`, 30_000) }) : '',
         remembered.insights.length ? fill(prompts.memory_insights, { insights: untrusted('insights', remembered.insights.map((t) => `- ${t}`).join('\n'), 3000) }) : '',
+        prof.examples ? `A person corrected ${prof.examples.rows} row(s) of this file (${prof.examples.cells} cells): suggest_recipe(profile()) learns from them (its \`learned\` and \`corrections\` steps); keep those steps.` : '',
       ].filter(Boolean).join('\n');
       memory.steps.push({
         kind: 'task',
@@ -220,6 +229,8 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
       }
       writeFileSync(recipeFile, await recipeSource(sandbox, cells, signal, hostTimeout));
     }
+    const learned = prof.examples ? await learnedNotes(sandbox, input.outDir, { signal, timeoutMs: hostTimeout }) : [];
+    if (learned.length) yield { type: 'log', level: 'info', message: `Learned from ${prof.examples?.rows} corrected row(s): ${learned.join('; ')}.`, at: now() };
     const sampleVerdict = await checkSample();
     yield { type: 'validation', phase: 'draft', scope: 'sample', ok: sampleVerdict.ok, checks: sampleVerdict.checks, at: now() };
     yield phase('draft', 'done', `recipe checked on the sample: ${sampleVerdict.ok ? 'passed' : 'failed — ' + failedChecks(sampleVerdict)}`);
@@ -303,6 +314,8 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
       resumed,
       adaptations,
       memory: { insights: remembered.insights.length, recipe_offered: Boolean(remembered.recipe) },
+      ...(prof.examples ? { examples: prof.examples, learned } : {}),
+      ...(input.followUp ? { follow_up_of: input.followUp.runId } : {}),
       model_calls: stats.modelCalls,
       tokens: { input: stats.usage.inputTokens, output: stats.usage.outputTokens },
       cost_usd: config.model.price ? Number(stats.costUsd.toFixed(6)) : null,
@@ -312,15 +325,17 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
     };
     await log.assertCurrent();
     const fin = await kernelJson<FinalizeResult>(sandbox, 'writing the outputs', '', `finalize(${JSON.stringify(log.indices())}, __import__('json').loads(${JSON.stringify(JSON.stringify(meta))}))`, { signal, timeoutMs: hostTimeout, schema: finalizeResult });
+    const comparison = hasEarlierChanges(input) ? await compareWithEarlier(sandbox, sandbox.paths.data, { signal, timeoutMs: hostTimeout }) : undefined;
     const artifacts = await collectArtifacts(sandbox, workDir, input.outDir, fin.artifacts, maxFileBytes, (message) => pending.push({ type: 'log', level: 'warn', message, at: now() }));
     // Only a recipe that passed everywhere is offered to later runs (it would replace a good one),
     // and only as the toolkit's JSON steps: code the agent wrote is never remembered.
     if (!usedFallback && !isCustomRecipe(cells) && log.all().every((c) => c.ok)) {
       const recipe = await recipeJson(sandbox, signal, hostTimeout);
-      if (recipe.ok) await rememberRecipe(deps, input, fingerprint, recipe.json, fin).catch((err) =>
+      const kept = recipe.ok ? validateRecipe(forMemory(JSON.parse(recipe.json))) : recipe; // this file's corrected rows are not remembered
+      if (kept.ok) await rememberRecipe(deps, input, fingerprint, kept.json, fin).catch((err) =>
         pending.push({ type: 'log', level: 'warn', message: `Could not store the recipe in the knowledge store: ${(err as Error).message}`, at: now() }),
       );
-      else pending.push({ type: 'log', level: 'info', message: `The recipe is not remembered: ${recipe.reason}.`, at: now() });
+      else pending.push({ type: 'log', level: 'info', message: `The recipe is not remembered: ${kept.reason}.`, at: now() });
     }
     yield* drain(pending);
     yield phase('reflect', 'done');
@@ -328,7 +343,7 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
       type: 'run_finished',
       runId: input.runId,
       status: 'succeeded',
-      message: fin.headline,
+      message: comparison ? `${fin.headline}\nCompared with run ${input.followUp?.runId}: ${comparison.text}${learned.length ? `; learned: ${learned.join('; ')}` : ''}.` : fin.headline,
       summary: {
         rowsIn: fin.rows_in,
         rowsOut: fin.rows_out,
@@ -342,6 +357,8 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
         durationMs: now() - started,
         beforeAfterTable: fin.before_after_table,
         headline: fin.headline,
+        ...(learned.length ? { learned } : {}),
+        ...(comparison ? { comparison: comparison.text } : {}),
       },
       artifacts,
       at: now(),

@@ -22,6 +22,12 @@ export interface CleaningRunInput {
   traceId?: string;
   /** Fences this attempt's chunk commits against other attempts of the run (queued runs; see commit-log.ts). */
   fence?: CommitFence;
+  /** Host path of corrected example rows (CSV: the file's header plus `row`; or JSON cells); see run-examples.ts. */
+  examplesPath?: string;
+  /** A follow-up of a finished run on the same input: its profile is reused and its changes compared. */
+  followUp?: { runId: string; outDir: string };
+  /** Keep the profile in the run dir (`state/`) so a follow-up run can reuse it. */
+  keepState?: boolean;
   /**
    * Plan approval, a phase boundary after the draft. `plan`: draft, then end with a `plan` event
    * and status `awaiting_approval` (the recipe stays in the run directory). `approved`: continue

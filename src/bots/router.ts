@@ -16,6 +16,7 @@ import { checkAction } from './admin-guard.js';
 import type { AuditLog } from './audit.js';
 import { acceptUpload } from './uploads.js';
 import { createPlanDecisions } from './plan-decisions.js';
+import { createCorrections, isFixText } from './corrections.js';
 import type { IncomingMessage, MessageHandler, RouterContext, RunAction } from './types.js';
 import { dashboardLink } from '../queue/dashboard-link.js';
 import { logLines } from '../observability/logger.js';
@@ -45,6 +46,7 @@ export type ParsedCommand =
   | { cmd: 'clean'; arg: string }
   | { cmd: 'stop' | 'resume' | 'status' | 'approve'; arg?: string }
   | { cmd: 'change'; arg: string }
+  | { cmd: 'fix' }
   | { cmd: 'help' }
   | { cmd: 'chat'; text: string };
 
@@ -80,6 +82,10 @@ export function parseCommand(text: string, kind: IncomingMessage['kind'], datase
       break;
     case 'help':
       if (isCommand || arg === '') return { cmd: 'help' };
+      break;
+    case 'fix':
+      // `fix <row> <column>=<value>` in a run's thread; "fix the dates?" stays a question
+      if (isFixText(trimmed)) return { cmd: 'fix' };
       break;
     case 'ask':
       if (isCommand || arg) return { cmd: 'chat', text: arg };
@@ -153,6 +159,7 @@ export function helpText(config: Config): string {
     `• \`clean <dataset>\` (admins) starts a cleaning run — datasets: ${names.join(', ') || 'none registered'}; or attach a CSV with \`clean\`. Options: \`outliers=remove\`, \`chunk_rows=N\`, \`approve=yes\` (post the plan for approval first${config.approval.required ? '; on by default here' : ''}).`,
     '• `stop` (a 🛑 reaction, or the Stop button) in a run\'s thread stops it; `resume <run>` (or Resume) continues a stopped run.',
     '• On a plan: Approve or Cancel, or reply `change <what you want>` to send it back to the agent.',
+    "• After a run (admins): reply `fix <row> <column>=<value>` (one line per row), or attach a corrections CSV (the file's header plus `row`), in its thread: a follow-up run learns the table's conventions from them and posts what changed.",
     '• `status [run]` shows a run, or the active runs here.',
   ].join('\n');
 }
@@ -163,6 +170,7 @@ export function createRouter(deps: RouterDeps): MessageHandler {
   const policy = config.admin;
   const base = (m: IncomingMessage) => ({ platform: m.platform, userId: m.user.id, channelRef: m.channelRef, threadRef: m.threadRef });
   const plans = createPlanDecisions({ config, registry, producer, audit });
+  const corrections = createCorrections({ config, registry, producer, audit, log });
 
   async function stop(m: IncomingMessage, ctx: RouterContext, explicit: string | undefined, quietIfNone: boolean) {
     // A reaction names the message it is on; one on a message the worker did not post (a person's
@@ -374,6 +382,8 @@ export function createRouter(deps: RouterDeps): MessageHandler {
     }
     if (m.kind === 'action') return m.action ? click(m, ctx, m.action) : undefined;
     const parsed = parseCommand(m.text, m.kind, Object.keys(config.datasets), m.files.length > 0);
+    // A CSV attached in a run's thread without a command: corrections of that run.
+    if (parsed.cmd === 'chat' && m.files.length > 0 && (await registry.findByRef(m.threadRef))) return corrections.handle(m, ctx);
     switch (parsed.cmd) {
       case 'stop':
         return stop(m, ctx, parsed.arg, false);
@@ -390,6 +400,8 @@ export function createRouter(deps: RouterDeps): MessageHandler {
         return answer(m, ctx, m.text.trim());
       case 'help':
         return void (await ctx.reply({ text: helpText(config) }));
+      case 'fix':
+        return corrections.handle(m, ctx);
       case 'chat':
         return answer(m, ctx, parsed.text);
     }

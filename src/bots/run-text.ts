@@ -133,6 +133,8 @@ export function summaryText(p: SummaryParts, maxChars: number): string {
   const head = [`✅ ${p.title}: run \`${p.runId}\` succeeded${s ? ` in ${seconds(s.durationMs)}` : ''}.`];
   if (s) {
     head.push(clip(s.headline, 600));
+    if (s.comparison) head.push(`Compared with the earlier run: ${clip(s.comparison, 300)}.`);
+    if (s.learned?.length) head.push(clip(`Learned: ${s.learned.join('; ')}.`, 800));
     head.push(
       `Rows: ${num(s.rowsIn)} in → ${num(s.rowsOut)} out (${num(s.rowsRemoved)} removed) · ${num(s.cellsChanged)} cells changed · ` +
         `${s.chunksCommitted}/${s.chunks} chunks · ${s.modelCalls} model calls` +

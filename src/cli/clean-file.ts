@@ -16,7 +16,7 @@ import { currentTraceId } from '../observability/spans.js';
 export async function cleanFile(
   file: string,
   config: Config,
-  opts: { outDir: string; runId: string; dictionary?: string; datasetName?: string; options?: Partial<Config['agent']>; knowledge: KnowledgeStore; print?: (line: string) => void; verbose?: boolean },
+  opts: { outDir: string; runId: string; dictionary?: string; datasetName?: string; examples?: string; options?: Partial<Config['agent']>; knowledge: KnowledgeStore; print?: (line: string) => void; verbose?: boolean },
 ): Promise<Extract<RunEvent, { type: 'run_finished' }>> {
   const print = opts.print ?? ((l: string) => console.log(l));
   const deps: RunDeps = { config, model: createModel(config.model), knowledge: opts.knowledge, createSandbox: () => createSandbox(config.sandbox) };
@@ -29,7 +29,7 @@ export async function cleanFile(
   try {
     let last: Extract<RunEvent, { type: 'run_finished' }> | undefined;
     return await traceRun(opts.runId, async () => {
-      const input = { runId: opts.runId, inputPath: path.resolve(file), datasetName: opts.datasetName, dictionaryPath: opts.dictionary ? path.resolve(opts.dictionary) : undefined, outDir: opts.outDir, options: opts.options, traceId: currentTraceId() };
+      const input = { runId: opts.runId, inputPath: path.resolve(file), datasetName: opts.datasetName, dictionaryPath: opts.dictionary ? path.resolve(opts.dictionary) : undefined, examplesPath: opts.examples ? path.resolve(opts.examples) : undefined, outDir: opts.outDir, options: opts.options, traceId: currentTraceId() };
       for await (const e of traceRunEvents(runCleaning(input, deps, controller.signal))) {
         for (const line of renderEvent(e, opts.verbose)) print(line);
         if (e.type === 'run_finished') last = e;

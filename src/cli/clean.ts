@@ -20,6 +20,7 @@ interface CleanOptions {
   out?: string;
   chunkRows?: string;
   dictionary?: string;
+  examples?: string;
   runId?: string;
   outliers?: 'flag' | 'remove';
   verbose?: boolean;
@@ -111,6 +112,7 @@ export function registerCleanCommands(program: Command): void {
     .option('--out <dir>', 'output directory (default: ./runs/<run-id>)')
     .option('--chunk-rows <n>', `rows per chunk (default: ${d.agent.chunkRows}, agent.chunkRows)`)
     .option('--dictionary <file>', "data dictionary (free text) with column meanings and ranges (default: the dataset's, for a dataset name)")
+    .option('--examples <file>', "corrected rows to learn the file's conventions from: a CSV with the file's header plus `row` (the 0-based data-row index of changes.csv)")
     .option('--run-id <id>', 'run id; the same id resumes a stopped run (default: clean-<time>-<random>)')
     .option('--rerun', 'with --run-id of a finished run: keep its old directory aside (renamed) and clean again')
     .option('--outliers <policy>', `flag (report only) or remove (into removed_rows.csv) (default: ${d.agent.outliers}, agent.outliers)`)
@@ -128,6 +130,7 @@ export function registerCleanCommands(program: Command): void {
         if (input.dataset) console.error(`dsbot: "${arg}" is a registered dataset: cleaning ${input.file}${input.dictionary ? ` with the dictionary ${input.dictionary}` : ''}.`);
         checkInputFile(input.file);
         if (input.dictionary) checkDictionaryFile(input.dictionary);
+        if (o.examples && !existsSync(o.examples)) throw new DsbotError('input', `--examples: ${o.examples} does not exist.`);
         const outDir = path.resolve(o.out ?? path.join('runs', runId));
         const done = finishedRun(outDir);
         if (done && !o.rerun) {
@@ -145,7 +148,7 @@ export function registerCleanCommands(program: Command): void {
         const tracing = startTelemetry(config, 'clean');
         const knowledge = await openKnowledge(config, o.memory);
         try {
-          const last = await cleanFile(input.file, config, { outDir, runId, dictionary: input.dictionary, datasetName: input.dataset, options, knowledge, verbose: o.verbose });
+          const last = await cleanFile(input.file, config, { outDir, runId, dictionary: input.dictionary, datasetName: input.dataset, examples: o.examples, options, knowledge, verbose: o.verbose });
           if (last.status !== 'succeeded') process.exitCode = 1;
         } finally {
           await knowledge.close();
@@ -163,14 +166,19 @@ export function registerCleanCommands(program: Command): void {
     .requiredOption('--clean <file>', 'the ground-truth clean CSV (same rows, same column order)')
     .option('--out <dir>', 'output directory (default: a temporary directory)')
     .option('--chunk-rows <n>', `rows per chunk (default: ${d.agent.chunkRows}, agent.chunkRows)`)
+    .option('--labels <n>', 'give the run N rows of the clean file, drawn at random, as corrected examples (Raha/Baran protocol)')
+    .option('--seed <s>', 'seed of the random draw of --labels rows (default 0)')
     .option('--json', 'print the scores as one JSON object on the last line')
-    .action(async (o: { dirty: string; clean: string; out?: string; chunkRows?: string; json?: boolean }) => {
+    .action(async (o: { dirty: string; clean: string; out?: string; chunkRows?: string; labels?: string; seed?: string; json?: boolean }) => {
       try {
         const config = loadConfig();
+        const labels = positiveInt(o.labels, '--labels');
+        if (o.seed !== undefined && !/^\d{1,9}$/.test(o.seed)) throw new DsbotError('input', `--seed must be a whole number, got "${o.seed}".`);
+        if (o.seed !== undefined && !labels) throw new DsbotError('input', '--seed only makes sense with --labels N.');
         const outDir = path.resolve(o.out ?? mkdtempSync(path.join(tmpdir(), 'dsbot-eval-')));
-        const { scores, summary } = await evaluatePair(config, { dirty: o.dirty, clean: o.clean, outDir }, { chunkRows: positiveInt(o.chunkRows, '--chunk-rows') });
+        const { scores, summary } = await evaluatePair(config, { dirty: o.dirty, clean: o.clean, outDir }, { chunkRows: positiveInt(o.chunkRows, '--chunk-rows'), labels, seed: o.seed ? Number(o.seed) : 0 });
         for (const line of scoreLines(scores, summary)) console.log(line);
-        if (o.json) console.log(JSON.stringify({ detection: scores.detection, correction: scores.correction }));
+        if (o.json) console.log(JSON.stringify({ detection: scores.detection, correction: scores.correction, ...(labels ? { labels, seed: o.seed ? Number(o.seed) : 0 } : {}) }));
       } catch (err) {
         fail(err);
       }

@@ -6,7 +6,7 @@ import type { Config } from '../config/schema.js';
 import { DsbotError } from '../errors.js';
 import { MemoryKnowledgeStore } from '../knowledge/memory-store.js';
 import { cleanFile } from './clean-file.js';
-import { scoreCleaning, type EvalScores } from './score.js';
+import { drawLabels, scoreCleaning, type EvalScores } from './score.js';
 
 /** What `evaluatePair` returns. */
 export interface PairEvaluation {
@@ -16,18 +16,25 @@ export interface PairEvaluation {
   summary?: RunSummary;
   /** The run's headline. */
   message?: string;
+  /** What the run learned from the labelled rows (with `labels`). */
+  learned?: string[];
 }
 
-/** Cleans `dirty` into `outDir` (fresh memory, outliers flagged) and scores it against `clean`. */
+/**
+ * Cleans `dirty` into `outDir` (fresh memory, outliers flagged) and scores it against `clean`. With
+ * `labels`, that many rows of the clean file (drawn at random with `seed`, the Raha/Baran protocol)
+ * are given to the run as corrected examples; all cells are scored.
+ */
 export async function evaluatePair(
   config: Config,
   files: { dirty: string; clean: string; outDir: string },
-  opts: { chunkRows?: number; print?: (line: string) => void } = {},
+  opts: { chunkRows?: number; labels?: number; seed?: number; print?: (line: string) => void } = {},
 ): Promise<PairEvaluation> {
   const runId = `eval-${randomBytes(4).toString('hex')}`;
   const options = { outliers: 'flag' as const, ...(opts.chunkRows ? { chunkRows: opts.chunkRows } : {}) };
+  const examples = opts.labels ? (await drawLabels(config, { dirty: files.dirty, clean: files.clean, workDir: path.join(files.outDir, 'labels') }, opts.labels, opts.seed ?? 0)).path : undefined;
   // A fresh memory: scores must not depend on what earlier runs remembered.
-  const last = await cleanFile(files.dirty, config, { outDir: files.outDir, runId, options, knowledge: new MemoryKnowledgeStore(), print: opts.print });
+  const last = await cleanFile(files.dirty, config, { outDir: files.outDir, runId, options, knowledge: new MemoryKnowledgeStore(), print: opts.print, examples });
   if (last.status !== 'succeeded') throw new DsbotError('internal', `The cleaning run did not succeed: ${last.message}`);
   const cleaned = last.artifacts.find((a) => a.name === 'cleaned.csv');
   if (!cleaned) throw new DsbotError('internal', 'The run wrote no cleaned.csv.');
@@ -36,7 +43,7 @@ export async function evaluatePair(
   const scores = await scoreCleaning(config, {
     dirty: files.dirty, clean: files.clean, cleaned: cleaned.path, removed: removed?.path, changes: changes?.path, workDir: path.join(files.outDir, 'score'),
   });
-  return { scores, summary: last.summary, message: last.message };
+  return { scores, summary: last.summary, message: last.message, learned: last.summary?.learned };
 }
 
 /** Lines describing the scores: totals, then per column the counts and what went wrong or was missed. */
@@ -57,6 +64,7 @@ export function scoreLines(s: EvalScores, summary?: RunSummary): string[] {
       for (const m of (c.missed ?? []).slice(0, 3)) out.push(`      missed  ${q(m.dirty)} (expected ${q(m.expected)}) x${m.count}`);
     }
   }
+  if (summary?.learned?.length) out.push('', '  learned from the labelled rows:', ...summary.learned.map((l) => `    - ${l}`));
   if (summary) out.push('', `  model calls ${summary.modelCalls}, ${(summary.durationMs / 1000).toFixed(1)} s`);
   return out;
 }

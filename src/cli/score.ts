@@ -55,3 +55,31 @@ export async function scoreCleaning(config: Config, files: { dirty: string; clea
     await sandbox.close();
   }
 }
+
+/**
+ * The Raha/Baran protocol's labels: `n` rows drawn at random (seeded) from the clean file, written
+ * to `out` as a corrections CSV (the dirty file's header plus `row`). Returns the rows drawn.
+ */
+export async function drawLabels(config: Config, files: { dirty: string; clean: string; workDir: string }, n: number, seed: number): Promise<{ path: string; rows: number[] }> {
+  mkdirSync(files.workDir, { recursive: true });
+  const sandbox = createSandbox(config.sandbox);
+  try {
+    await sandbox.start({
+      workDir: files.workDir,
+      inputs: [
+        { hostPath: path.resolve(files.dirty), name: 'dirty.csv' },
+        { hostPath: path.resolve(files.clean), name: 'clean.csv' },
+      ],
+      pythonPackages: [{ hostDir: TOOLKIT_DIR, name: 'dsbot_toolkit' }],
+      setupCode: 'from dsbot_toolkit import draw_labels',
+    });
+    const d = sandbox.paths.data;
+    const rows = await kernelJson<number[]>(sandbox, 'drawing the labelled rows', '', `draw_labels(${JSON.stringify(`${d}/dirty.csv`)}, ${JSON.stringify(`${d}/clean.csv`)}, ${n}, ${seed}, "labels.csv")`, {
+      timeoutMs: config.sandbox.cellTimeoutMs,
+      valueErrorIsInput: true,
+    });
+    return { path: path.join(files.workDir, 'labels.csv'), rows };
+  } finally {
+    await sandbox.close();
+  }
+}

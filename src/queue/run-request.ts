@@ -56,6 +56,11 @@ export const runRequestSchema = z
     triggerMessageId: z.string().min(1),
     /** Epoch ms of the trigger. */
     requestedAt: z.number().int().nonnegative(),
+    /** A follow-up of a finished run: its profile is reused, the corrections (a JSON file of cells) are learned from. */
+    followUp: z
+      .object({ of: z.string().regex(/^run-[0-9a-f]{12,64}$/), corrections: z.string().min(1), cells: z.number().int().positive() })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -89,8 +89,13 @@ export interface RunJobResult {
 export function toRunInput(config: Config, request: RunRequest): CleaningRunInput {
   const outDir = path.join(config.dataDir, 'runs', request.runId);
   const { approve: _approve, ...options } = request.options; // approval is the worker's, not the engine's
+  // Every queued run keeps its profile for a follow-up (corrections in its thread); a follow-up reuses its run's.
+  const extra = {
+    keepState: true,
+    ...(request.followUp ? { followUp: { runId: request.followUp.of, outDir: path.join(config.dataDir, 'runs', request.followUp.of) }, examplesPath: request.followUp.corrections } : {}),
+  };
   if (request.source.kind === 'upload')
-    return { runId: request.runId, inputPath: request.source.path, outDir, options };
+    return { runId: request.runId, inputPath: request.source.path, outDir, options, ...extra };
   const ds = config.datasets[request.source.name];
   if (!ds) {
     const known = Object.keys(config.datasets).join(', ') || 'none';
@@ -103,6 +108,7 @@ export function toRunInput(config: Config, request: RunRequest): CleaningRunInpu
     dictionaryPath: ds.dictionary,
     outDir,
     options,
+    ...extra,
   };
 }
 

@@ -46,6 +46,27 @@ describe('dsbot eval', () => {
     expect(last.detection.r).toBeGreaterThan(0.5);
   });
 
+  it('--labels N --seed S gives the run N rows of the clean file as corrections; --json says so', () => {
+    const dir = tempDir();
+    const clean: (string | number)[][] = [['id', 'when']];
+    const dirty: (string | number)[][] = [['id', 'when']];
+    for (let i = 0; i < 40; i++) {
+      const [d, m] = [1 + ((7 * i) % 28), 1 + (i % 12)];
+      dirty.push([i, `${d}/${m}/21`]); // day first throughout; the clean file writes month first
+      clean.push([i, `${m}/${d}/21`]);
+    }
+    const files = ['--dirty', writeCsv(dir, 'dirty.csv', dirty), '--clean', writeCsv(dir, 'clean.csv', clean)];
+    const out = dsbot(['eval', ...files, '--labels', '5', '--seed', '1', '--json', '--out', path.join(dir, 'out')]);
+    expect(out.status, out.stderr).toBe(0);
+    const last = JSON.parse(out.stdout.trim().split('\n').at(-1)!);
+    expect(last).toMatchObject({ labels: 5, seed: 1 });
+    expect(last.correction.f1).toBe(1); // five rows are enough to learn the whole column's convention
+    expect(out.stdout).toMatch(/learned from the labelled rows:[\s\S]*`when`: dates written '%d\/%m\/%y' -> '%m\/%d\/%y'/);
+    const refused = dsbot(['eval', ...files, '--seed', '1']);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/--seed only makes sense with --labels N/);
+  });
+
   it('fails with a clear message and exit code 2 for a missing file', () => {
     const out = dsbot(['eval', '--dirty', '/nonexistent/dirty.csv', '--clean', '/nonexistent/clean.csv']);
     expect(out.status).toBe(2);

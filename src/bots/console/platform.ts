@@ -3,7 +3,8 @@
  * Slack and Discord. One session = one channel = one thread (`console:<session>`).
  * Lines: plain text is a message (mention implied); `/clean turtle_sales` etc. are slash
  * commands; `/as <user>` switches who is typing; `/upload <file.csv>` attaches a file to a
- * `clean`; `/react <message-ref> 🛑` reacts to a posted message; `/click <action> <run>` clicks a
+ * `clean`; `/correct <corrections.csv>` attaches corrections of the last run (as `fix <row>
+ * <column>=<value>` lines do); `/react <message-ref> 🛑` reacts to a posted message; `/click <action> <run>` clicks a
  * run's button (stop, resume, approve, cancel); `/quit` leaves.
  */
 import { randomBytes } from 'node:crypto';
@@ -123,6 +124,11 @@ export function createConsolePlatform(options: ConsolePlatformOptions = {}): Con
           if (!file) return void out.write('usage: /upload <file.csv>\n');
           const files = [await fileFromDisk(file)];
           return deliver({ user: { id: user, name: user }, text: ['clean', ...text].join(' '), files, kind: 'command' });
+        }
+        case '/correct': {
+          const [file] = rest;
+          if (!file) return void out.write('usage: /correct <corrections.csv>\n');
+          return deliver({ user: { id: user, name: user }, text: '', files: [await fileFromDisk(file)], kind: 'message' });
         }
         case '/react':
           return platform.react(rest[0] ?? '', rest[1] ?? '🛑');

@@ -1,5 +1,6 @@
-"""Shell entry: `python3 -m dsbot_toolkit clean IN OUTDIR [--chunk-rows N] [--dictionary F] [--outliers flag|remove]`,
-`python3 -m dsbot_toolkit eval DIRTY CLEAN [OUTDIR]` (builtin pipeline, no model) and
+"""Shell entry: `python3 -m dsbot_toolkit clean IN OUTDIR [--chunk-rows N] [--dictionary F] [--outliers flag|remove]
+[--examples CORRECTIONS]`, `python3 -m dsbot_toolkit eval DIRTY CLEAN [OUTDIR] [--labels N --seed S]` (builtin
+pipeline, no model) and
 `python3 -m dsbot_toolkit oneshot IN RECIPE.json OUT.csv` (the benchmark's whole-file baseline)."""
 import argparse
 import json
@@ -9,13 +10,16 @@ import time
 
 from . import (clean_oneshot, finalize, init_session, make_clean_chunk, profile, replay_begin, replay_chunk,
                score_cells, suggest_recipe)
+from .examples import draw_labels, learned_notes, load_examples
 
 
-def clean(path, out, chunk_rows=50000, dictionary=None, outliers="flag", quiet=False):
-    """The builtin pipeline: profile, suggested recipe, replay of every chunk, finalize."""
+def clean(path, out, chunk_rows=50000, dictionary=None, outliers="flag", quiet=False, examples=None):
+    """The builtin pipeline: profile, (corrections checked,) suggested recipe, replay of every chunk, finalize."""
     t0 = time.time()
     init_session(path, out, chunk_rows=chunk_rows, dictionary_path=dictionary, outliers=outliers)
     prof = profile()
+    if examples:
+        load_examples(examples)
     recipe = suggest_recipe(prof)
     t1 = time.time()
     replay_begin(make_clean_chunk(recipe), committed=[])
@@ -26,7 +30,10 @@ def clean(path, out, chunk_rows=50000, dictionary=None, outliers="flag", quiet=F
         if not quiet and not r["ok"]:
             print("chunk %d failed: %s" % (i, [c for c in r["checks"] if not c["ok"]]), file=sys.stderr)
     t2 = time.time()
-    res = finalize(done, meta={"profile_s": round(t1 - t0, 2), "replay_s": round(t2 - t1, 2)})
+    meta = {"profile_s": round(t1 - t0, 2), "replay_s": round(t2 - t1, 2)}
+    if learned_notes():
+        meta["learned"] = learned_notes()
+    res = finalize(done, meta=meta)
     res["finalize_s"] = round(time.time() - t2, 2)
     res["recipe"] = recipe
     return res
@@ -42,6 +49,7 @@ def main(argv=None):
     c.add_argument("--chunk-rows", type=int, default=50000)
     c.add_argument("--dictionary")
     c.add_argument("--outliers", default="flag")
+    c.add_argument("--examples", help="corrections: a CSV with the file's header plus `row`, or JSON cells")
     o = sub.add_parser("oneshot")
     o.add_argument("input")
     o.add_argument("recipe", help="a JSON recipe file (e.g. report.json's recipe saved on its own)")
@@ -51,9 +59,11 @@ def main(argv=None):
     e.add_argument("clean")
     e.add_argument("out", nargs="?")
     e.add_argument("--chunk-rows", type=int, default=50000)
+    e.add_argument("--labels", type=int, default=0, help="draw N rows of the clean file as corrected examples")
+    e.add_argument("--seed", type=int, default=0)
     a = ap.parse_args(argv)
     if a.cmd == "clean":
-        res = clean(a.input, a.out, a.chunk_rows, a.dictionary, a.outliers)
+        res = clean(a.input, a.out, a.chunk_rows, a.dictionary, a.outliers, examples=a.examples)
         print(res["headline"])
         print(res["before_after_table"])
         return 0
@@ -66,7 +76,15 @@ def main(argv=None):
         print(json.dumps(res))
         return 0
     out = a.out or tempfile.mkdtemp(prefix="dsbot-eval-")
-    res = clean(a.dirty, out, a.chunk_rows, outliers="flag", quiet=True)
+    examples = None
+    if a.labels:
+        import os
+        os.makedirs(out, exist_ok=True)
+        examples = os.path.join(out, "labels.csv")
+        draw_labels(a.dirty, a.clean, a.labels, a.seed, examples)
+    res = clean(a.dirty, out, a.chunk_rows, outliers="flag", quiet=True, examples=examples)
+    for line in learned_notes():
+        print("learned: " + line)
     sc = score_cells(a.dirty, a.clean, out + "/cleaned.csv")
     for name, v in sc["per_column"].items():
         print("%-20s errors %5d flagged %5d corrected %5d  det F1 %.3f  cor F1 %.3f" % (
@@ -76,7 +94,7 @@ def main(argv=None):
         for w in v["missed"][:3]:
             print("    missed %r (expected %r) x%d" % (w["dirty"][:40], w["expected"][:40], w["count"]))
     print(res["headline"])
-    print(json.dumps({"detection": sc["detection"], "correction": sc["correction"]}))
+    print(json.dumps(dict({"detection": sc["detection"], "correction": sc["correction"]}, **({"labels": a.labels} if a.labels else {}))))
     return 0
 
 

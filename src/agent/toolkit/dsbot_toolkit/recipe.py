@@ -8,12 +8,15 @@ VALUE_OPS = ("strip_whitespace", "null_tokens", "to_numeric", "dominant_format",
              "fix_values", "split_merged", "sources", "dependencies")
 
 
-def suggest_recipe(profile, outlier_method="auto"):
+def suggest_recipe(profile, outlier_method="auto", examples=None):
     """Ordered recipe steps for the profiled file (see README for every op).
 
     `outlier_method`: "auto" (robust fences: median ± 3.5 × 1.4826 MAD, on a log scale for
     positive right-skewed columns), "iqr" (Q1 - 3 IQR .. Q3 + 3 IQR) or "robust_z" (median ± 3.5 ×
-    1.4826 MAD); all use the whole-column profile."""
+    1.4826 MAD); all use the whole-column profile.
+
+    `examples` ({row: {column: corrected value}}; default: those `load_examples` kept in this
+    session, False for none): the recipe then follows what the corrected rows teach (examples.py)."""
     cols = profile["columns"]
     policy = profile.get("outlier_policy", "flag")
     steps = []
@@ -85,7 +88,8 @@ def suggest_recipe(profile, outlier_method="auto"):
         if r["kind"] in ("sum_ge", "sum_eq"):
             steps.append({"op": "rule", "name": r["name"], "kind": r["kind"], "column": r["column"], "parts": r["parts"],
                           "tol": r.get("tol", 0.0), "expr": r["expr"], "action": "flag"})
-    return steps
+    from .examples import refine_recipe
+    return refine_recipe(steps, profile, examples)
 
 
 def _with_stripped(mapping, evidence=None):

@@ -55,6 +55,12 @@ def describe_step(step):
         return "`%s`: values outside [%g, %g] (%s of the whole column) are %s." % (col, step["lo"], step["hi"], how, _act(step))
     if op == "rule":
         return "Rule `%s` checked on every row; violations %s." % (step["expr"], _act(step, plural=True))
+    if op == "learned":
+        return "`%s`: %s." % (col, step.get("why") or "rules learned from corrected rows")
+    if op == "corrections":
+        n = len(step.get("rows") or {})
+        return "%d corrected row%s take their corrected values%s." % (
+            n, "" if n == 1 else "s", "; rows identical to them (as read) take the same" if step.get("same_rows") else "")
     return "%s %s" % (op, col or "")
 
 
@@ -135,7 +141,7 @@ def run_lines(meta):
     table, chunks summarised, durations in seconds."""
     lines, tables = [], []
     for k, v in (meta or {}).items():
-        if k == "recipe" or v is None or v == {} or v == []:
+        if k in ("recipe", "learned", "comparison") or v is None or v == {} or v == []:
             continue
         label = k.replace("_", " ")
         if k == "steps" and isinstance(v, list) and all(isinstance(s, dict) for s in v):
@@ -183,6 +189,10 @@ def write_report_md(path, ctx):
     """Writes report.md from the finalize context dict."""
     p, meta = ctx["profile"], ctx.get("meta") or {}
     L = ["# Cleaning report: %s" % p["file"], "", "**%s**" % ctx["headline"], ""]
+    if meta.get("comparison"):
+        L += ["Compared with the earlier run: %s." % meta["comparison"], ""]
+    if meta.get("learned"):
+        L += ["## Learned from corrected rows", ""] + ["- " + str(x) for x in meta["learned"]] + [""]
     run = run_lines(meta)
     if run:
         L += ["## Run", ""] + run + [""]

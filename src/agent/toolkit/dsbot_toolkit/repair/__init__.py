@@ -3,6 +3,7 @@ is recorded as lineage through ctx. `make_clean_chunk(recipe)` is what the host 
 import json
 
 from .dependencies import op_dependencies
+from .learned import op_corrections, op_learned
 from .sources import op_sources
 from .rows import op_drop_duplicates, op_outliers, op_range, op_rule
 from .values import (op_dominant_format, op_map_values, op_null_tokens, op_split_merged, op_strip_whitespace,
@@ -13,6 +14,7 @@ OPS = {
     "dominant_format": op_dominant_format, "canonical_categories": op_map_values, "map_values": op_map_values,
     "fix_values": op_map_values, "split_merged": op_split_merged, "sources": op_sources, "dependencies": op_dependencies,
     "drop_duplicates": op_drop_duplicates, "range": op_range, "outliers": op_outliers, "rule": op_rule,
+    "learned": op_learned, "corrections": op_corrections,
 }
 
 
