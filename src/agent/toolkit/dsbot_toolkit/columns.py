@@ -68,6 +68,11 @@ class ColumnAcc:
         self.memo = {}           # stripped value -> regex features (see _features)
         self.date_memo = {"n_date": {}, "n_time": {}}   # stripped value -> date parse features
 
+    def drop_memo(self):
+        """Forgets the per-value memos (a speed-up only; nothing else reads them)."""
+        self.memo = {}
+        self.date_memo = {"n_date": {}, "n_time": {}}
+
     # ---- pass 1 -------------------------------------------------------------------------
     def update(self, s):
         """Adds one chunk's Series of strings."""

@@ -2,10 +2,10 @@
 import json
 
 from . import values as V
-from .columns import ColumnAcc
 from .dictionary import derive_rules, hint_rules, read_dictionary
 from .detect import dates as D
-from .relations import RelationsAcc, merged_values
+from .relations import merged_values
+from .scan import scan
 from .detect import vocab
 from .safety import schema_fingerprint
 from .session import session
@@ -18,16 +18,7 @@ def profile():
     s = session()
     if s.profile is not None:
         return s.profile
-    accs = [ColumnAcc(c, seed=i + 1, decimal=s.decimal) for i, c in enumerate(s.columns)]
-    rel = RelationsAcc(s.columns)
-    rows = chunks = 0
-    for _, df in s.read_chunks(0):
-        chunks += 1
-        rows += len(df)
-        for acc in accs:
-            acc.update(df[acc.name])
-        rel.update(df)
-    rel.finish()
+    accs, rel, rows, chunks = scan(s, processes=getattr(s, "processes", 2))
     cols = [a.result() for a in accs]
     for acc, res in zip(accs, cols):
         _null_token_guard(res)
