@@ -32,6 +32,7 @@ class ColumnAcc:
         self.decimal = decimal
         self.rng = np.random.default_rng(seed)
         self.rows = 0
+        self.chunks = 0
         self.null_count = 0
         self.null_tokens = {}
         self.counter = pd.Series(dtype="float64")
@@ -76,6 +77,8 @@ class ColumnAcc:
     # ---- pass 1 -------------------------------------------------------------------------
     def update(self, s):
         """Adds one chunk's Series of strings."""
+        text_so_far = self._text_so_far()
+        self.chunks += 1
         self.rows += len(s)
         vc = s.value_counts(sort=False, dropna=False)
         u = pd.Series(np.asarray(vc.index, dtype=object))
@@ -97,9 +100,12 @@ class ColumnAcc:
         self.len_sum += int((u.str.len().values * w).sum())
         ws = (u.values != stripped.values)
         self.ws += int(w[ws].sum())
-        sampled = len(u) > LONG_SAMPLE and self.len_sum / max(1, self.rows - self.null_count) > 40
+        long_text = self.len_sum / max(1, self.rows - self.null_count) > 40
+        near_unique = len(u) >= 0.5 * w.sum()
+        sampled = len(u) > LONG_SAMPLE and (long_text or (near_unique and text_so_far))
         if sampled:
-            # long free text: type and pattern statistics from a sample of distinct values
+            # long or near-unique free text: type and pattern statistics from a sample of distinct
+            # values (each is seen about once, so remembering them would not save work either)
             pick = np.sort(self.rng.choice(len(u), LONG_SAMPLE, replace=False))
             scale = w.sum() / max(1, w[pick].sum())
             u, stripped, low = u.iloc[pick].reset_index(drop=True), stripped.iloc[pick].reset_index(drop=True), low.iloc[pick].reset_index(drop=True)
@@ -143,8 +149,21 @@ class ColumnAcc:
         return {"inner": b(inner), "shape": np.array(shp, dtype=object), "code": b(code), "plain": b(plain),
                 "numstart": b(numstart), "dateish": b(dateish), "timeish": b(timeish)}
 
+    def _text_so_far(self):
+        """The earlier chunks read as free text: almost none of their values were numbers, dates,
+        booleans or codes (False before the first chunk: that one is always examined value by value)."""
+        nn = self.rows - self.null_count
+        typed = self.n_num + self.n_date + self.n_time + self.n_bool + self.n_code
+        return self.chunks > 0 and nn > 0 and typed <= 0.05 * nn
+
     def _count(self, u, w):
         vc = pd.Series(w, index=u.values, dtype="float64")
+        if self.truncated:
+            # the counter already overflowed: a value seen once in this chunk that it does not hold
+            # cannot be among the most frequent (a heavy-hitters sketch, not exact counts)
+            keep = (w >= 2) | u.isin(self.counter.index).values
+            if not keep.all():
+                vc = vc[keep]
         self.counter = self.counter.add(vc, fill_value=0) if len(self.counter) else vc
         if len(self.counter) > COUNTER_CAP:
             self.counter = self.counter.nlargest(COUNTER_CAP // 2)

@@ -1,0 +1,88 @@
+/** The profile pass on two processes: the same profile as on one, a failing helper is a clear error. */
+import { describe, expect, it } from 'vitest';
+import { py, pyOk, workDirs } from './py.js';
+
+const work = workDirs();
+
+/** A 2,400-row file of numbers, dates, categories, codes and near-unique text, in chunks of 300. */
+const MAKE = `
+import random
+rng = random.Random(7)
+path = os.path.join(WORK, "mixed.csv")
+with open(path, "w") as f:
+    f.write("id,amount,when,city,code,note\\n")
+    for i in range(2400):
+        amount = rng.choice(["%.2f" % (rng.random() * 900), "£%d" % rng.randint(1, 999), "", "n/a"])
+        when = rng.choice(["2024-0%d-1%d" % (rng.randint(1, 9), rng.randint(0, 9)), "1%d/0%d/2023" % (rng.randint(0, 2), rng.randint(1, 9))])
+        city = rng.choice(["Leeds", "London", "leeds", " London", "Londn", "York"])
+        code = "AB-%04d" % rng.randint(0, 9999)
+        note = " ".join(rng.choice("red green blue tall short wide fast slow".split()) for _ in range(rng.randint(2, 9))) + " %d" % i
+        f.write("%d,%s,%s,%s,%s,%s\\n" % (i, amount, when, city, code, note))
+import os as _os
+from dsbot_toolkit.session import session
+forks = [0]
+_real_fork = _os.fork
+def _counting_fork():
+    forks[0] += 1
+    return _real_fork()
+_os.fork = _counting_fork
+def run(processes):
+    init_session(path, WORK, chunk_rows=300)
+    session().processes = processes
+    return profile()
+`;
+
+describe('profile pass on two processes', () => {
+  it('gives the very profile one process gives, and the helper ran and was reaped', () => {
+    const r = pyOk(
+      `${MAKE}
+one = run(1)
+forks_one = forks[0]
+two = run(2)
+out({"same": json.dumps(one, sort_keys=True) == json.dumps(two, sort_keys=True), "forks_one": forks_one,
+     "forks_two": forks[0] - forks_one, "chunks": two["chunks"], "rows": two["rows"],
+     "left": sorted(f for f in os.listdir(session().parts_dir) if f.startswith("scan-")) if os.path.isdir(session().parts_dir) else []})`,
+      work(),
+    );
+    expect(r.chunks).toBe(8);
+    expect(r.rows).toBe(2400);
+    expect(r.forks_one).toBe(0);
+    expect(r.forks_two).toBe(1);
+    expect(r.same).toBe(true);
+    expect(r.left).toEqual([]);
+  });
+
+  it('a single-chunk file is profiled without a helper', () => {
+    const r = pyOk(
+      `${MAKE}
+init_session(path, WORK, chunk_rows=5000)
+session().processes = 2
+p = profile()
+out({"forks": forks[0], "chunks": p["chunks"]})`,
+      work(),
+    );
+    expect(r).toEqual({ forks: 0, chunks: 1 });
+  });
+
+  it('a helper that fails makes the profile fail with its reason, not a partial profile', () => {
+    const r = py(
+      `${MAKE}
+from dsbot_toolkit import columns
+parent = os.getpid()
+_update = columns.ColumnAcc.update
+def update(self, s):
+    if os.getpid() != parent:
+        raise MemoryError("helper out of memory")
+    return _update(self, s)
+columns.ColumnAcc.update = update
+try:
+    run(2)
+    out({"raised": None})
+except RuntimeError as e:
+    out({"raised": str(e)})`,
+      work(),
+    );
+    expect(r.status).toBe(0);
+    expect(r.result.raised).toMatch(/profile's helper process failed .*MemoryError: helper out of memory/);
+  });
+});
