@@ -83,6 +83,31 @@ except RuntimeError as e:
       work(),
     );
     expect(r.status).toBe(0);
-    expect(r.result.raised).toMatch(/profile's helper process failed .*MemoryError: helper out of memory/);
+    expect(r.result.raised).toMatch(/profile's helper process failed: MemoryError: helper out of memory/);
+  });
+});
+
+describe('profile pass on two processes, when the file breaks', () => {
+  it('a file error in a later chunk is the error, and no helper process is left behind', () => {
+    const r = pyOk(
+      `${MAKE}
+with open(path, "a") as f:
+    f.write('9999,1.00,2024-01-01,Leeds,AB-0001,"never closed\\n')
+try:
+    run(2)
+    err = None
+except InputFileError as e:
+    err = str(e)
+try:
+    os.waitpid(-1, os.WNOHANG)
+    children = "some"
+except ChildProcessError:
+    children = "none"
+out({"err": err, "forks": forks[0], "children": children})`,
+      work(),
+    );
+    expect(r.err).toMatch(/mixed\.csv/);
+    expect(r.forks).toBe(1);
+    expect(r.children).toBe('none');
   });
 });

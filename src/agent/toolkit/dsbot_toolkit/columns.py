@@ -67,11 +67,13 @@ class ColumnAcc:
         self.n_code = 0
         self.len_sum = 0
         self.memo = {}           # stripped value -> regex features (see _features)
+        self.num_memo = {}       # stripped value -> number features (see _number_features)
         self.date_memo = {"n_date": {}, "n_time": {}}   # stripped value -> date parse features
 
     def drop_memo(self):
         """Forgets the per-value memos (a speed-up only; nothing else reads them)."""
         self.memo = {}
+        self.num_memo = {}
         self.date_memo = {"n_date": {}, "n_time": {}}
 
     # ---- pass 1 -------------------------------------------------------------------------
@@ -178,30 +180,14 @@ class ColumnAcc:
 
     def _numbers(self, stripped, w, plain, numstart):
         self.n_plain += int(w[plain].sum())
-        cand = plain | (~plain & numstart) | (~plain & self._compound_hint(stripped))
+        cand, nums, units, decos, thousands, dec_len, zeros, int_text = self._number_features(stripped, plain, numstart)
         if not cand.any():
             return
-        sv, wv = stripped[cand], w[cand]
-        # plain numbers parse directly; only the others need the decoration-aware parser
-        nums = np.full(len(sv), np.nan)
-        units = np.full(len(sv), None, dtype=object)
-        decos = np.full(len(sv), "|", dtype=object)
-        thousands = np.zeros(len(sv), dtype=bool)
-        txt = sv.copy()
-        pl = plain[cand]
-        if pl.any():
-            nums[pl] = V._to_float(sv.values[pl], np.ones(int(pl.sum()), dtype=bool))
-        if (~pl).any():
-            pn = NF.parse(sv[~pl].reset_index(drop=True), self.decimal)
-            nums[~pl] = pn["num"].values.astype(float)
-            units[~pl] = pn["unit"].values
-            decos[~pl] = (pn["pre"] + "|" + pn["suf"]).values
-            thousands[~pl] = pn["thousands"].values
-            txt[~pl] = [NF.core_text(x) if c else t for x, c, t in zip(pn["num"].values, pn["compound"].values, sv[~pl].values)]
-        ok = ~np.isnan(nums)
+        ok = cand & ~np.isnan(nums)
         if not ok.any():
             return
-        nums, wn, units, txt, sv, decos, thousands = nums[ok], wv[ok], units[ok], txt[ok], sv[ok], decos[ok], thousands[ok]
+        nums, wn, units, decos, thousands = nums[ok], w[ok], units[ok], decos[ok], thousands[ok]
+        dec_len, zeros, int_text = dec_len[ok], zeros[ok], int_text[ok]
         self.n_num += int(wn.sum())
         self.n_thousands += int(wn[thousands].sum())
         for dk, n in pd.Series(wn).groupby(decos).sum().items():
@@ -213,11 +199,9 @@ class ColumnAcc:
                 self.units[un] = self.units.get(un, 0) + int(n)
         whole = np.isfinite(nums) & (np.floor(nums) == nums)
         self.n_whole += int(wn[whole].sum())
-        dec = txt.str.extract(r"[.,](\d+)(?:\D*)$" if self.decimal == "," else r"\.(\d+)(?:\D*)$")[0]
-        dec_len = dec.str.len().fillna(0).values
         self.n_noise += int(wn[dec_len >= 14].sum())
-        self.n_dotzero += int(wn[(dec_len > 0) & whole & dec.str.fullmatch(r"0+").fillna(False).values].sum())
-        self.n_int_text += int(wn[sv.str.match(V.INT_RE).values].sum())
+        self.n_dotzero += int(wn[(dec_len > 0) & whole & zeros].sum())
+        self.n_int_text += int(wn[int_text].sum())
         for dl, n in pd.Series(wn).groupby(np.minimum(dec_len, 14)).sum().items():
             self.decimals[int(dl)] = self.decimals.get(int(dl), 0) + int(n)
         nonnoise = dec_len[dec_len < 14]
@@ -242,6 +226,56 @@ class ColumnAcc:
             idx = np.argpartition(allk, RESERVOIR)[:RESERVOIR]
             allk, allv = allk[idx], allv[idx]
         self.res_keys, self.res_vals = allk, allv
+
+    def _number_features(self, stripped, plain, numstart):
+        """Per value: (is a number candidate, number, unit, 'pre|suf' decoration, thousands
+        separators, digits after the decimal mark, those digits all zeros, written as a plain
+        integer), computed once per distinct value (memo kept across chunks)."""
+        vals = stripped.values
+        memo = self.num_memo
+        todo = np.fromiter((v not in memo for v in vals), dtype=bool, count=len(vals))
+        if todo.any():
+            new = self._number_parse(stripped[todo].reset_index(drop=True), plain[todo], numstart[todo])
+            if len(memo) + len(new) > MEMO_CAP:
+                memo.clear()
+            rows = [new[v] if v in new else memo[v] for v in vals]
+            memo.update(new)
+        else:
+            rows = [memo[v] for v in vals]
+        if not rows:
+            e = np.zeros(0, dtype=bool)
+            return e, np.zeros(0), np.zeros(0, dtype=object), np.zeros(0, dtype=object), e, np.zeros(0, dtype=np.int64), e, e
+        cand, nums, units, decos, thousands, dec_len, zeros, int_text = zip(*rows)
+        b = lambda x: np.array(x, dtype=bool)
+        return (b(cand), np.array(nums, dtype=float), np.array(units, dtype=object), np.array(decos, dtype=object),
+                b(thousands), np.array(dec_len, dtype=np.int64), b(zeros), b(int_text))
+
+    def _number_parse(self, sv, plain, numstart):
+        """{value: features} (see _number_features) of distinct stripped values."""
+        n = len(sv)
+        cand = plain | (~plain & numstart) | (~plain & self._compound_hint(sv))
+        nums = np.full(n, np.nan)
+        units = np.full(n, None, dtype=object)
+        decos = np.full(n, "|", dtype=object)
+        thousands = np.zeros(n, dtype=bool)
+        txt = sv.copy()
+        pl = plain & cand
+        if pl.any():
+            nums[pl] = V._to_float(sv.values[pl], np.ones(int(pl.sum()), dtype=bool))
+        other = cand & ~plain
+        if other.any():
+            pn = NF.parse(sv[other].reset_index(drop=True), self.decimal)
+            nums[other] = pn["num"].values.astype(float)
+            units[other] = pn["unit"].values
+            decos[other] = (pn["pre"] + "|" + pn["suf"]).values
+            thousands[other] = pn["thousands"].values
+            txt[other] = [NF.core_text(x) if c else t for x, c, t in zip(pn["num"].values, pn["compound"].values, sv[other].values)]
+        dec = txt.str.extract(r"[.,](\d+)(?:\D*)$" if self.decimal == "," else r"\.(\d+)(?:\D*)$")[0]
+        dec_len = dec.str.len().fillna(0).values.astype(np.int64)
+        zeros = dec.str.fullmatch(r"0+").fillna(False).values.astype(bool)
+        int_text = sv.str.match(V.INT_RE).values.astype(bool)
+        return dict(zip(sv.values, zip(cand.tolist(), nums.tolist(), units.tolist(), decos.tolist(), thousands.tolist(),
+                                       dec_len.tolist(), zeros.tolist(), int_text.tolist())))
 
     @staticmethod
     def _compound_hint(stripped):

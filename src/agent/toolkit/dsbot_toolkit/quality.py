@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from . import values as V
-from .relations import row_hashes
+from .relations import DuplicateCounter, row_hashes
 from .rules import rule_violations
 from .repair.values import date_fn, numeric_fn
 from .validate import invalid_mask
@@ -30,7 +30,7 @@ class QualityAcc:
         self.prof = prof
         self.cols = {c["name"]: c for c in prof["columns"]}
         self.counts = {c: {k: 0 for k in KEYS} for c in self.cols}
-        self.hashes = []
+        self.dups = DuplicateCounter()
         self.rule_viol = {}
         self.rows = 0
         self.bounds = {}             # column -> outlier fences
@@ -161,7 +161,7 @@ class QualityAcc:
     def update(self, df, hashes=None):
         """Adds one chunk of strings (work is done once per distinct value, weighted by counts)."""
         self.rows += len(df)
-        self.hashes.append(row_hashes(df) if hashes is None else hashes)
+        self.dups.add(row_hashes(df) if hashes is None else hashes)
         for name in self.cols:
             if name in df:
                 self.add_bits(name, self.row_bits(name, df[name].values))
@@ -170,7 +170,7 @@ class QualityAcc:
     def add_counts(self, columns, rows, rules, hashes):
         """Adds counts measured elsewhere (one chunk's {column: {key: n}}, rows, rule counts, row hashes)."""
         self.rows += rows
-        self.hashes.append(hashes)
+        self.dups.add(hashes)
         for name, cnt in columns.items():
             if name in self.counts:
                 for k in KEYS:
@@ -189,8 +189,7 @@ class QualityAcc:
 
     def result(self):
         """{"columns": {name: counts}, "duplicate_rows", "rule_violations", "rows"}."""
-        allh = np.concatenate(self.hashes) if self.hashes else np.empty(0, dtype=np.uint64)
-        return {"rows": self.rows, "columns": self.counts, "duplicate_rows": int(len(allh) - len(np.unique(allh))),
+        return {"rows": self.rows, "columns": self.counts, "duplicate_rows": self.dups.duplicates,
                 "rule_violations": self.rule_viol}
 
 

@@ -1,6 +1,8 @@
 """Table-level statistics of the profile: duplicate rows, candidate keys, functional
 dependencies (candidates chosen on the first chunk, confirmed on the whole file with
 capped pair counts) and merged values ('Portland OR' in a city column whose state is empty)."""
+import os
+
 import numpy as np
 import pandas as pd
 
@@ -38,11 +40,86 @@ class SeenHashes:
 
     def add(self, h):
         """Adds hashes (any order, may repeat)."""
-        self.runs.append(np.unique(h))
+        u = np.unique(np.asarray(h, dtype=np.uint64))
+        self.add_new(u[~self.contains(u)] if self.runs else u)
+
+    def add_new(self, h):
+        """Adds distinct hashes none of which was added before (cheaper: runs stay disjoint, so
+        merging two is a sort of their concatenation, one copy at a time)."""
+        if not len(h):
+            return
+        self.runs.append(np.sort(np.asarray(h, dtype=np.uint64)))
         while len(self.runs) > 1 and len(self.runs[-1]) >= len(self.runs[-2]) // 2:
             b = self.runs.pop()
             a = self.runs.pop()
-            self.runs.append(np.union1d(a, b))
+            merged = np.concatenate([a, b])
+            del a, b
+            merged.sort(kind="mergesort")   # two sorted runs: a linear merge
+            self.runs.append(merged)
+
+
+class DuplicateCounter:
+    """Exact count of rows seen before (by 64-bit row hash), chunk by chunk: 8 bytes per
+    distinct row, no concatenation of all the hashes."""
+
+    def __init__(self):
+        self.seen = SeenHashes()
+        self.rows = 0
+        self.distinct = 0
+
+    def add(self, h):
+        """Adds one chunk's row hashes; returns the bool mask of rows seen for the first time."""
+        h = np.asarray(h, dtype=np.uint64)
+        first = ~pd.Series(h).duplicated().values
+        if self.seen.runs:
+            first &= ~self.seen.contains(h)
+        self.seen.add_new(h[first])
+        self.rows += len(h)
+        self.distinct += int(first.sum())
+        return first
+
+    @property
+    def duplicates(self):
+        return self.rows - self.distinct
+
+
+class SpilledArrays:
+    """A list of arrays held in memory up to `budget` bytes, the rest on disk (one .npy file
+    each) and read back one at a time: the row hashes of every chunk in bounded memory."""
+
+    def __init__(self, directory, prefix, budget=16 << 20):
+        self.directory, self.prefix, self.budget = directory, prefix, budget
+        self.items = []      # an array, or None when it is on disk
+        self.held = 0
+
+    def _path(self, i):
+        return os.path.join(self.directory, "%s-%05d.npy" % (self.prefix, i))
+
+    def append(self, a):
+        a = np.asarray(a)
+        if self.held + a.nbytes <= self.budget:
+            self.items.append(a)
+            self.held += a.nbytes
+            return
+        os.makedirs(self.directory, exist_ok=True)
+        path = self._path(len(self.items))
+        with open(path + ".tmp", "wb") as f:
+            np.save(f, a)
+        os.replace(path + ".tmp", path)
+        self.items.append(None)
+
+    def __len__(self):
+        return len(self.items)
+
+    def __getitem__(self, i):
+        a = self.items[i]
+        if a is not None:
+            return a
+        with open(self._path(i), "rb") as f:
+            return np.load(f, allow_pickle=False)
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self.items)))
 
 
 class RelationsAcc:
@@ -52,10 +129,10 @@ class RelationsAcc:
     for candidates chosen on the first chunk: the lhs has groups of two or more rows on average,
     and knowing the lhs predicts the rhs much better than the rhs's most common value does."""
 
-    def __init__(self, columns):
+    def __init__(self, columns, spill_dir=None):
         self.columns = list(columns)
-        self.hashes = []
-        self.seen = SeenHashes()
+        self.hashes = SpilledArrays(spill_dir, "input-hashes") if spill_dir else []
+        self.dups = DuplicateCounter()
         self.key_hashes = None      # column -> list of hash arrays (None = not started)
         self.fd = None              # (lhs, rhs) -> pd.Series counts indexed by (a, b)
         self.fd_kind = {}           # (lhs, rhs) -> "dependency" | "entity"
@@ -70,10 +147,7 @@ class RelationsAcc:
         self.rows += len(df)
         h = row_hashes(df)
         self.hashes.append(h)
-        first = ~pd.Series(h).duplicated().values
-        if self.seen.runs:
-            first &= ~self.seen.contains(h)
-        self.seen.add(h)
+        first = self.dups.add(h)
         self.distinct_rows += int(first.sum())
         if self.key_hashes is None:
             self.key_hashes = {c: [] for c in self.columns if df[c].is_unique and not V.is_null_token(df[c]).any()}
@@ -190,8 +264,7 @@ class RelationsAcc:
 
     def result(self, col_results):
         """duplicate_rows, candidate_keys, functional_dependencies."""
-        allh = np.concatenate(self.hashes) if self.hashes else np.empty(0, dtype=np.uint64)
-        dup = int(len(allh) - len(np.unique(allh)))
+        dup = self.rows - self.distinct_rows
         keys = []
         if self.rows > KEY_EXACT_ROWS:
             keys = [c["name"] for c in col_results if c["null_count"] == 0 and c["distinct"] >= 0.999 * self.rows]

@@ -16,7 +16,7 @@ from .relations import RelationsAcc
 def scan(s, processes=1):
     """(column accumulators, relations accumulator, rows, chunks) of the whole file of session `s`."""
     accs = [ColumnAcc(c, seed=i + 1, decimal=s.decimal) for i, c in enumerate(s.columns)]
-    rel = RelationsAcc(s.columns)
+    rel = RelationsAcc(s.columns, spill_dir=s.parts_dir)
     it = s.read_chunks(0)
     first = next(it, None)
     if first is None:
@@ -30,12 +30,17 @@ def scan(s, processes=1):
         return accs, rel, rows, chunks
     helper = _fork_helper(s, accs, cost) if processes > 1 else None
     mine = [a for a in accs if helper is None or a.name not in helper["names"]]
-    for _, df in _chain(second, it):
-        chunks += 1
-        rows += len(df)
-        for acc in mine:
-            acc.update(df[acc.name])
-        rel.update(df)
+    try:
+        for _, df in _chain(second, it):
+            chunks += 1
+            rows += len(df)
+            for acc in mine:
+                acc.update(df[acc.name])
+            rel.update(df)
+    except BaseException:
+        if helper is not None:   # a file error, a stop: the helper goes too
+            _kill_helper(helper)
+        raise
     rel.finish()
     if helper is not None:
         _join_helper(helper, accs)
@@ -74,58 +79,62 @@ def _split(cost):
 
 
 def _fork_helper(s, accs, cost):
-    """Forks a process that feeds chunks 1.. to the columns `_split` gives it and writes their
-    accumulators to a file; None when there is nothing to give or fork is unavailable."""
+    """Forks a process that feeds chunks 1.. to the columns `_split` gives it and sends their
+    accumulators back through a pipe; None when there is nothing to give or fork is unavailable."""
     names = _split(cost)
     if not names or not hasattr(os, "fork"):
         return None
-    os.makedirs(s.parts_dir, exist_ok=True)
-    path = os.path.join(s.parts_dir, "scan-helper-%d.pickle" % os.getpid())
     parent = os.getpid()
+    r, w = os.pipe()
     pid = os.fork()
     if pid == 0:  # the helper: never returns, never writes to the kernel's stdout
         code = 1
         try:
+            os.close(r)
             _die_with_parent(parent)
             given = [a for a in accs if a.name in names]
-            for _, df in s.read_chunks(1):   # its own reader: the parent's file offset is not shared
+            try:
+                for _, df in s.read_chunks(1):   # its own reader: the parent's file offset is not shared
+                    for acc in given:
+                        acc.update(df[acc.name])
                 for acc in given:
-                    acc.update(df[acc.name])
-            for acc in given:
-                acc.drop_memo()
-            tmp = path + ".tmp"
-            with open(tmp, "wb") as f:
-                pickle.dump({a.name: a for a in given}, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
+                    acc.drop_memo()
+                msg = (True, {a.name: a for a in given})
+            except Exception as e:  # the parent reports it
+                msg = (False, "%s: %s" % (type(e).__name__, e))
+            with os.fdopen(w, "wb") as f:
+                pickle.dump(msg, f, protocol=pickle.HIGHEST_PROTOCOL)
             code = 0
-        except BaseException as e:  # the parent reports it
-            with open(path + ".err", "w") as f:
-                f.write("%s: %s" % (type(e).__name__, e))
         finally:
             os._exit(code)
-    return {"pid": pid, "path": path, "names": set(names)}
+    os.close(w)
+    return {"pid": pid, "fd": r, "names": set(names)}
 
 
 def _join_helper(helper, accs):
     """Waits for the helper and puts its accumulators in place; a failed helper is an error."""
+    with os.fdopen(helper["fd"], "rb") as f:
+        data = f.read()   # to the end: the helper has exited or is about to
     _, status = os.waitpid(helper["pid"], 0)
-    path = helper["path"]
     try:
-        if status != 0 or not os.path.exists(path):
-            why = ""
-            if os.path.exists(path + ".err"):
-                with open(path + ".err") as f:
-                    why = ": " + f.read(2000)
-            raise RuntimeError("the profile's helper process failed (exit status %d)%s" % (status, why))
-        with open(path, "rb") as f:
-            done = pickle.load(f)  # written by our own fork a moment ago, inside this sandbox
-    finally:
-        for p in (path, path + ".err"):
-            if os.path.exists(p):
-                os.remove(p)
+        ok, done = pickle.loads(data)  # sent by our own fork a moment ago, inside this sandbox
+    except Exception:
+        ok, done = False, "it ended with exit status %d and sent nothing readable" % status
+    if not ok:
+        raise RuntimeError("the profile's helper process failed: %s" % done)
     for i, acc in enumerate(accs):
         if acc.name in done:
             accs[i] = done[acc.name]
+
+
+def _kill_helper(helper):
+    import signal
+    try:
+        os.kill(helper["pid"], signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    os.close(helper["fd"])
+    os.waitpid(helper["pid"], 0)
 
 
 def _die_with_parent(parent):
