@@ -27,6 +27,7 @@ def profile():
         elif res["inferred_type"] == "boolean":
             res["variants"] = vocab.boolean_variants(acc.values_with_counts())
     table = rel.result(cols)
+    rel.dups = None  # the exact duplicate state is the largest part of the pass; its count is in `table`
     _vocabulary(accs, cols, table["functional_dependencies"], rel)
     numeric = [c["name"] for c in cols if c.get("base_type") in ("integer", "float")]
     text = read_dictionary(s.dictionary_path)

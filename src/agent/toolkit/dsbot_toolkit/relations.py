@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from . import values as V
+from .hashset import HashSet
 
 PAIR_CAP = 50000           # distinct (lhs, rhs) pairs kept per FD candidate
 MAX_FD_CANDIDATES = 48
@@ -22,48 +23,11 @@ def row_hashes(df):
     return pd.util.hash_pandas_object(df, index=False).values
 
 
-class SeenHashes:
-    """Membership of uint64 row hashes across chunks in bounded work: a few sorted runs, merged
-    when a newer run grows as large as the one before it (8 bytes per distinct row)."""
-
-    def __init__(self):
-        self.runs = []
-
-    def contains(self, h):
-        """Bool array: each hash was added before."""
-        out = np.zeros(len(h), dtype=bool)
-        for run in self.runs:
-            if len(run):
-                pos = np.minimum(np.searchsorted(run, h), len(run) - 1)
-                out |= run[pos] == h
-        return out
-
-    def add(self, h):
-        """Adds hashes (any order, may repeat)."""
-        u = np.unique(np.asarray(h, dtype=np.uint64))
-        self.add_new(u[~self.contains(u)] if self.runs else u)
-
-    def add_new(self, h):
-        """Adds distinct hashes none of which was added before (cheaper: runs stay disjoint, so
-        merging two is a sort of their concatenation, one copy at a time)."""
-        if not len(h):
-            return
-        self.runs.append(np.sort(np.asarray(h, dtype=np.uint64)))
-        while len(self.runs) > 1 and len(self.runs[-1]) >= len(self.runs[-2]) // 2:
-            b = self.runs.pop()
-            a = self.runs.pop()
-            merged = np.concatenate([a, b])
-            del a, b
-            merged.sort(kind="mergesort")   # two sorted runs: a linear merge
-            self.runs.append(merged)
-
-
 class DuplicateCounter:
-    """Exact count of rows seen before (by 64-bit row hash), chunk by chunk: 8 bytes per
-    distinct row, no concatenation of all the hashes."""
+    """Exact count of rows seen before (by 64-bit row hash), chunk by chunk, in bounded memory."""
 
     def __init__(self):
-        self.seen = SeenHashes()
+        self.seen = HashSet()
         self.rows = 0
         self.distinct = 0
 
@@ -71,8 +35,7 @@ class DuplicateCounter:
         """Adds one chunk's row hashes; returns the bool mask of rows seen for the first time."""
         h = np.asarray(h, dtype=np.uint64)
         first = ~pd.Series(h).duplicated().values
-        if self.seen.runs:
-            first &= ~self.seen.contains(h)
+        first &= ~self.seen.contains(h)
         self.seen.add_new(h[first])
         self.rows += len(h)
         self.distinct += int(first.sum())

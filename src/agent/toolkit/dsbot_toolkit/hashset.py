@@ -1,0 +1,123 @@
+"""An exact set of uint64 row hashes in bounded memory: recent hashes in sorted runs in memory;
+past a budget they are merged into a sorted run on disk, and a fixed-size Bloom filter in front
+of the disk runs sends only its (few) positives to an exact lookup there."""
+import os
+import shutil
+
+import numpy as np
+
+MEMORY_ENTRIES = 2_000_000   # hashes held in memory (16 MB) before a run is spilled to disk
+BLOOM_BITS = 1 << 27         # 16 MB; ~1% false positives at 10M spilled rows (only costs lookups)
+BLOOM_K = 3
+
+
+class HashSet:
+    """Membership of uint64 hashes added chunk by chunk. Exact: a Bloom positive is confirmed
+    on disk. `spill_dir` is where runs go (None: created under the session's work dir when first
+    needed, or everything stays in memory when there is no session)."""
+
+    def __init__(self, spill_dir=None, memory_entries=MEMORY_ENTRIES, bloom_bits=BLOOM_BITS):
+        self.runs = []           # sorted, pairwise disjoint arrays in memory
+        self.held = 0
+        self.disk = []           # paths of sorted runs on disk
+        self.bloom = None
+        self.spill_dir = spill_dir
+        self.memory_entries = memory_entries
+        self.bloom_bits = bloom_bits
+
+    def contains(self, h):
+        """Bool array: each hash was added before."""
+        h = np.asarray(h, dtype=np.uint64)
+        out = np.zeros(len(h), dtype=bool)
+        for run in self.runs:
+            out |= _in_sorted(run, h)
+        if self.disk:
+            ask = ~out & self._maybe(h)
+            if ask.any():
+                q = h[ask]
+                hit = np.zeros(len(q), dtype=bool)
+                for path in self.disk:
+                    hit |= _in_sorted(np.load(path, mmap_mode="r"), q)
+                out[ask] = hit
+        return out
+
+    def add(self, h):
+        """Adds hashes (any order, may repeat, may have been added before)."""
+        u = np.unique(np.asarray(h, dtype=np.uint64))
+        self.add_new(u[~self.contains(u)] if (self.runs or self.disk) else u)
+
+    def add_new(self, h):
+        """Adds distinct hashes none of which was added before (runs stay disjoint, so merging two
+        is a sort of their concatenation)."""
+        if not len(h):
+            return
+        self.runs.append(np.sort(np.asarray(h, dtype=np.uint64)))
+        self.held += len(h)
+        while len(self.runs) > 1 and len(self.runs[-1]) >= len(self.runs[-2]) // 2:
+            b = self.runs.pop()
+            a = self.runs.pop()
+            merged = np.concatenate([a, b])
+            del a, b
+            merged.sort(kind="mergesort")   # two sorted runs: a linear merge
+            self.runs.append(merged)
+        if self.held > self.memory_entries:
+            self._spill()
+
+    def _spill(self):
+        d = self._dir()
+        if d is None:
+            return
+        run = self.runs[0] if len(self.runs) == 1 else np.sort(np.concatenate(self.runs), kind="mergesort")
+        self.runs, self.held = [], 0
+        path = os.path.join(d, "run-%04d.npy" % len(self.disk))
+        with open(path + ".tmp", "wb") as f:
+            np.save(f, run)
+        os.replace(path + ".tmp", path)
+        self.disk.append(path)
+        if self.bloom is None:
+            self.bloom = np.zeros(self.bloom_bits // 64, dtype=np.uint64)
+        for pos in self._positions(run):
+            np.bitwise_or.at(self.bloom, pos >> np.uint64(6), np.left_shift(np.uint64(1), pos & np.uint64(63)))
+
+    def _positions(self, h):
+        mask = np.uint64(self.bloom_bits - 1)
+        h2 = (h >> np.uint64(32)) | np.uint64(1)
+        return [(h + np.uint64(i) * h2) & mask for i in range(BLOOM_K)]
+
+    def _maybe(self, h):
+        ok = np.ones(len(h), dtype=bool)
+        for pos in self._positions(h):
+            ok &= ((self.bloom[pos >> np.uint64(6)] >> (pos & np.uint64(63))) & np.uint64(1)).astype(bool)
+        return ok
+
+    def _dir(self):
+        if self.spill_dir is None:
+            try:
+                from .session import session
+                base = session().parts_dir
+            except RuntimeError:
+                return None
+            self.spill_dir = os.path.join(base, "seen-%d-%d" % (os.getpid(), id(self)))
+            self._owned = True
+        os.makedirs(self.spill_dir, exist_ok=True)
+        return self.spill_dir
+
+    def close(self):
+        """Removes the runs on disk (a directory this set created)."""
+        if getattr(self, "_owned", False) and self.spill_dir and os.path.isdir(self.spill_dir):
+            shutil.rmtree(self.spill_dir, ignore_errors=True)
+        self.disk = []
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+def _in_sorted(run, h):
+    """Bool array: each of `h` is in the sorted array `run`."""
+    if not len(run):
+        return np.zeros(len(h), dtype=bool)
+    pos = np.minimum(np.searchsorted(run, h), len(run) - 1)
+    return np.asarray(run[pos]) == h

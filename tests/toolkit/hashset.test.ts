@@ -1,0 +1,53 @@
+/** The bounded exact hash set behind duplicate detection: exact across spills to disk. */
+import { describe, expect, it } from 'vitest';
+import { pyOk, workDirs } from './py.js';
+
+const work = workDirs();
+
+describe('HashSet', () => {
+  it('answers membership exactly while most hashes live in runs on disk behind a tiny Bloom filter', () => {
+    const r = pyOk(
+      `import numpy as np
+from dsbot_toolkit.hashset import HashSet
+rng = np.random.default_rng(1)
+hs = HashSet(spill_dir=os.path.join(WORK, "runs"), memory_entries=1000, bloom_bits=1 << 12)
+ref, wrong = set(), 0
+for i in range(60):
+    h = rng.integers(0, 6000, 300).astype(np.uint64) * np.uint64(2654435761)
+    got = hs.contains(h)
+    wrong += int((got != np.array([x in ref for x in h.tolist()])).sum())
+    hs.add(h)
+    ref.update(h.tolist())
+runs = len(hs.disk)
+files = sorted(os.listdir(os.path.join(WORK, "runs")))
+hs.close()
+out({"wrong": wrong, "runs": runs, "held": hs.held, "files": len(files)})`,
+      work(),
+    );
+    expect(r.wrong).toBe(0);
+    expect(r.runs).toBeGreaterThanOrEqual(3);
+    expect(r.files).toBe(r.runs);
+    expect(r.held).toBeLessThanOrEqual(1000);
+  });
+
+  it('counts duplicate rows exactly when the seen rows spill to disk', () => {
+    const r = pyOk(
+      `import numpy as np
+from dsbot_toolkit import hashset
+from dsbot_toolkit.relations import DuplicateCounter
+hashset.MEMORY_ENTRIES = 500
+init_session(os.path.join(FIX, "dups.csv"), WORK)
+rng = np.random.default_rng(3)
+dc = DuplicateCounter()
+dc.seen = hashset.HashSet(memory_entries=500, bloom_bits=1 << 10)
+chunks = [rng.integers(0, 4000, 400).astype(np.uint64) for _ in range(20)]
+for c in chunks:
+    dc.add(c)
+allh = np.concatenate(chunks)
+out({"got": dc.duplicates, "want": int(len(allh) - len(np.unique(allh))), "runs": len(dc.seen.disk)})`,
+      work(),
+    );
+    expect(r.runs).toBeGreaterThan(0);
+    expect(r.got).toBe(r.want);
+  });
+});
