@@ -118,7 +118,7 @@ class ColumnAcc:
             if sh in self.shapes or len(self.shapes) < SHAPE_CAP:
                 self.shapes[sh] = self.shapes.get(sh, 0) + int(n)
         self.n_bool += int(w[low.isin(_BOOL).values].sum())
-        self._numbers(stripped, w, f["plain"], f["numstart"])
+        self._numbers(stripped, w, f["plain"], f["numstart"], remember=not sampled)
         self._dates(stripped, w, f["dateish"], f["timeish"])
         self.n_code += int(w[f["code"]].sum())
 
@@ -178,9 +178,9 @@ class ColumnAcc:
         merged = np.union1d(self.kmv, h)
         self.kmv = merged[:KMV_K]
 
-    def _numbers(self, stripped, w, plain, numstart):
+    def _numbers(self, stripped, w, plain, numstart, remember=True):
         self.n_plain += int(w[plain].sum())
-        cand, nums, units, decos, thousands, dec_len, zeros, int_text = self._number_features(stripped, plain, numstart)
+        cand, nums, units, decos, thousands, dec_len, zeros, int_text = self._number_features(stripped, plain, numstart, remember)
         if not cand.any():
             return
         ok = cand & ~np.isnan(nums)
@@ -227,7 +227,7 @@ class ColumnAcc:
             allk, allv = allk[idx], allv[idx]
         self.res_keys, self.res_vals = allk, allv
 
-    def _number_features(self, stripped, plain, numstart):
+    def _number_features(self, stripped, plain, numstart, remember=True):
         """Per value: (is a number candidate, number, unit, 'pre|suf' decoration, thousands
         separators, digits after the decimal mark, those digits all zeros, written as a plain
         integer), computed once per distinct value (memo kept across chunks)."""
@@ -236,10 +236,11 @@ class ColumnAcc:
         todo = np.fromiter((v not in memo for v in vals), dtype=bool, count=len(vals))
         if todo.any():
             new = self._number_parse(stripped[todo].reset_index(drop=True), plain[todo], numstart[todo])
-            if len(memo) + len(new) > MEMO_CAP:
-                memo.clear()
             rows = [new[v] if v in new else memo[v] for v in vals]
-            memo.update(new)
+            if remember:   # sampled free text rarely repeats: not worth the memory
+                if len(memo) + len(new) > MEMO_CAP:
+                    memo.clear()
+                memo.update(new)
         else:
             rows = [memo[v] for v in vals]
         if not rows:
