@@ -4,7 +4,7 @@ accumulator, on up to two processes.
 The work is split by column, never by chunk: a forked helper parses the file too and feeds the
 columns it was given, so every accumulator sees the same chunks in the same order as on one
 process and the profile is identical whatever the number of processes. The split is balanced by
-the time each column took on the first chunk."""
+the time each column took on the second chunk (the first does one-off work)."""
 import os
 import pickle
 import time
@@ -22,16 +22,23 @@ def scan(s, processes=1):
     if first is None:
         rel.finish()
         return accs, rel, 0, 0
-    cost = _timed_update(accs, rel, first[1])
+    _timed_update(accs, rel, first[1])
     rows, chunks = len(first[1]), 1
     second = next(it, None)
     if second is None:
         rel.finish()
         return accs, rel, rows, chunks
+    # the second chunk is timed: the first one does one-off work (examining every value once)
+    cost = _timed_update(accs, rel, second[1])
+    rows, chunks = rows + len(second[1]), 2
+    third = next(it, None)
+    if third is None:
+        rel.finish()
+        return accs, rel, rows, chunks
     helper = _fork_helper(s, accs, cost) if processes > 1 else None
     mine = [a for a in accs if helper is None or a.name not in helper["names"]]
     try:
-        for _, df in _chain(second, it):
+        for _, df in _chain(third, it):
             chunks += 1
             rows += len(df)
             for acc in mine:
@@ -79,7 +86,7 @@ def _split(cost):
 
 
 def _fork_helper(s, accs, cost):
-    """Forks a process that feeds chunks 1.. to the columns `_split` gives it and sends their
+    """Forks a process that feeds chunks 2.. to the columns `_split` gives it and sends their
     accumulators back through a pipe; None when there is nothing to give or fork is unavailable."""
     names = _split(cost)
     if not names or not hasattr(os, "fork"):
@@ -94,7 +101,7 @@ def _fork_helper(s, accs, cost):
             _die_with_parent(parent)
             given = [a for a in accs if a.name in names]
             try:
-                for _, df in s.read_chunks(1):   # its own reader: the parent's file offset is not shared
+                for _, df in s.read_chunks(2):   # its own reader: the parent's file offset is not shared
                     for acc in given:
                         acc.update(df[acc.name])
                 for acc in given:
