@@ -17,7 +17,10 @@ with open(path, "w") as f:
         city = rng.choice(["Leeds", "London", "leeds", " London", "Londn", "York"])
         code = "AB-%04d" % rng.randint(0, 9999)
         note = " ".join(rng.choice("red green blue tall short wide fast slow".split()) for _ in range(rng.randint(2, 9))) + " %d" % i
-        f.write("%d,%s,%s,%s,%s,%s\\n" % (i, amount, when, city, code, note))
+        if i % 500 == 7:     # a short row and a quoted line break: the helper parses only its columns
+            f.write('%d,%s\\n%d,1.5,2024-01-01,York,AB-0001,"two\\nlines"\\n' % (i, amount, i))
+        else:
+            f.write("%d,%s,%s,%s,%s,%s\\n" % (i, amount, when, city, code, note))
 import os as _os
 from dsbot_toolkit.session import session
 forks = [0]
@@ -44,8 +47,8 @@ out({"same": json.dumps(one, sort_keys=True) == json.dumps(two, sort_keys=True),
      "left": sorted(f for f in os.listdir(session().parts_dir) if f.startswith("scan-")) if os.path.isdir(session().parts_dir) else []})`,
       work(),
     );
-    expect(r.chunks).toBe(8);
-    expect(r.rows).toBe(2400);
+    expect(r.chunks).toBe(9);
+    expect(r.rows).toBe(2405);
     expect(r.forks_one).toBe(0);
     expect(r.forks_two).toBe(1);
     expect(r.same).toBe(true);

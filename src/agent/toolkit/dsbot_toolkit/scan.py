@@ -101,7 +101,8 @@ def _fork_helper(s, accs, cost):
             _die_with_parent(parent)
             given = [a for a in accs if a.name in names]
             try:
-                for _, df in s.read_chunks(2):   # its own reader: the parent's file offset is not shared
+                # its own reader (the parent's file offset is not shared), parsing its columns only
+                for _, df in s.read_chunks(2, columns=names):
                     for acc in given:
                         acc.update(df[acc.name])
                 for acc in given:

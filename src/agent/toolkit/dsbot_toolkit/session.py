@@ -39,11 +39,18 @@ class Session:
         """read_csv options for this file."""
         return read_options(self.encoding, self.sep)
 
-    def read_chunks(self, start=0):
-        """Iterator of (index, DataFrame) from chunk `start`; errors become InputFileError."""
+    def read_chunks(self, start=0, columns=None):
+        """Iterator of (index, DataFrame) from chunk `start`; errors become InputFileError.
+        `columns`: only these columns are parsed into the frames (names; file order kept)."""
         # Chunks before `start` are parsed and dropped: skipping lines instead would miscount
         # blank lines and quoted newlines, and a resumed run would repeat or lose rows.
         opts = self.options()
+        names = self.columns
+        if columns is not None:
+            keep = set(columns)
+            pos = [j for j, c in enumerate(self.columns) if c in keep]
+            opts = dict(opts, usecols=pos)
+            names = [self.columns[j] for j in pos]
         try:
             reader = pd.read_csv(self.input_path, chunksize=self.chunk_rows, **opts)
         except pd.errors.EmptyDataError:
@@ -62,8 +69,8 @@ class Session:
                 i += 1
                 continue
             df.index = pd.RangeIndex(i * self.chunk_rows, i * self.chunk_rows + len(df))
-            if len(df.columns) != len(self.columns) or list(df.columns) != self.columns:
-                df.columns = self.columns[: len(df.columns)]
+            if len(df.columns) != len(names) or list(df.columns) != names:
+                df.columns = names[: len(df.columns)]
             if len(df.columns) and df.iloc[:, -1].isna().any():  # short rows (na_filter=False: no other NaN)
                 df = df.fillna("")
             yield i, df
