@@ -11,10 +11,6 @@ import traceback
 from .replay_stages import stage_a, stage_b
 from .session import session
 
-#: The input's quality bits are measured in the child (stage B), which balances the two sides.
-BEFORE_IN_CHILD = True
-
-
 class Ahead:
     """Stage A of chunk `index`, run ahead: its Prepared or the exception it raised, and the
     chunks whose kept rows it checked duplicates against."""
@@ -60,7 +56,7 @@ def replay_chunk_forked(i):
             raise ahead.error
         p = ahead.prepared
     else:
-        p = stage_a(i, with_before=not BEFORE_IN_CHILD)
+        p = stage_a(i)
     ahead = None
     pid, rfd = _fork_stage_b(s, p)
     hashes = p.hashes
@@ -95,7 +91,7 @@ def restore_seen(s, i, earlier):
 def _run_ahead(s, j):
     keys = _seen_keys(s, j)
     try:
-        return Ahead(j, keys, prepared=stage_a(j, with_before=not BEFORE_IN_CHILD))
+        return Ahead(j, keys, prepared=stage_a(j))
     except Exception as e:  # raised when the host asks for chunk j, as the sequential replay would
         return Ahead(j, keys, error=e)
 

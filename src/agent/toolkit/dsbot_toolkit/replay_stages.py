@@ -33,11 +33,13 @@ def before_bits(q, original):
     return {c: q.row_bits(c, original[c].values) for c in q.cols if c in original}
 
 
-def stage_a(i, with_before=True):
-    """Reads chunk `i` and runs clean_chunk on it (raising what it raises)."""
+def stage_a(i):
+    """Reads chunk `i`, measures its quality bits and runs clean_chunk on it (raising what it
+    raises). The bits are taken here, not in stage B, so the two stages take about as long (and
+    the per-value verdicts they remember stay in the kernel for the next chunks)."""
     s = session()
     original = s.chunk(i)
-    before = before_bits(s.quality, original) if with_before else None
+    before = before_bits(s.quality, original)
     ctx = ChunkContext(index=i, row_offset=i * s.chunk_rows, profile=s.profile, rules=s.rules,
                        original=original, seen=seen_before(i))
     # toolkit-made functions never modify their input; other code gets a copy to modify
@@ -68,7 +70,7 @@ def stage_b(p):
     s = session()
     i, original, cleaned, ctx = p.index, p.original, p.cleaned, p.ctx
     q = s.quality
-    before = p.before if p.before is not None else before_bits(q, original)
+    before = p.before
     verdict = validate_cleaning_results(original, cleaned, s.rules, ctx)
     os.makedirs(s.parts_dir, exist_ok=True)
     arrays = writable_arrays(cleaned)

@@ -1,0 +1,204 @@
+/** Replay with processes=2 (stage B forked, the next chunk cleaned meanwhile): the same bytes and
+ * results as processes=1, errors raised for the chunk that caused them, no child left behind. */
+import { describe, expect, it } from 'vitest';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { pyOk, workDirs } from './py.js';
+
+const work = workDirs();
+
+/** A 400-row file (8 chunks of 50) with exact duplicates within and across chunks, null tokens,
+ * variant spellings, outliers and two date formats; then `run(...)` replays it in a work dir. */
+const HELPERS = `
+import random
+from dsbot_toolkit import replay_stages
+rnd = random.Random(7)
+rows = []
+for r in range(400):
+    if r > 20 and rnd.random() < 0.12:
+        rows.append(rows[rnd.randrange(len(rows))])
+        continue
+    rows.append([str(r), rnd.choice(["red", " Red", "RED", "blue", "N/A", "", "green"]),
+                 rnd.choice(["12.0", "13", "n/a", "9999", "14.5", "11"]), rnd.choice(["2021-01-05", "05/03/2021", "2021-02-11"])])
+INPUT = os.path.join(WORK, "input.csv")
+with open(INPUT, "w") as f:
+    f.write("id,colour,weight,joined\\n" + "".join(",".join(r) + "\\n" for r in rows))
+
+def children_left():
+    try:
+        os.waitpid(-1, os.WNOHANG)
+        return True
+    except ChildProcessError:
+        return False
+
+def run(name, procs, path=INPUT, chunk_rows=50, wrap=None, order=None, then=None):
+    init_session(path, os.path.join(WORK, name), chunk_rows=chunk_rows, processes=procs)
+    p = profile()
+    f = make_clean_chunk(suggest_recipe(p))
+    replay_begin(wrap(f) if wrap else f, [])
+    res = []
+    for i in (order if order is not None else range(p["chunks"])):
+        try:
+            res.append(replay_chunk(i))
+        except Exception as e:
+            res.append({"error": type(e).__name__, "message": str(e), "chunk": i})
+    if then:
+        res.append(then(f))
+    return {"res": res, "children": children_left()}
+`;
+
+/** Every file under `dir/parts` (recursively), relative name -> bytes. */
+function parts(dir: string, sub = 'parts'): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (const f of readdirSync(join(dir, sub)).sort().filter((n) => !n.startsWith('.'))) { // not .matplotlib's cache
+    const rel = join(sub, f);
+    if (statSync(join(dir, rel)).isDirectory()) for (const [k, v] of parts(dir, rel)) out.set(k, v);
+    else out.set(rel, readFileSync(join(dir, rel)));
+  }
+  return out;
+}
+
+function expectSameParts(a: string, b: string): void {
+  const pa = parts(a);
+  const pb = parts(b);
+  expect([...pb.keys()]).toEqual([...pa.keys()]);
+  for (const [name, bytes] of pa) expect(pb.get(name)!.equals(bytes), name).toBe(true);
+}
+
+describe('replay with two processes', () => {
+  it('writes the same parts, results and outputs as one process (duplicates across chunks)', () => {
+    const d = work();
+    const r = pyOk(
+      `${HELPERS}
+got = {}
+for procs in (1, 2):
+    got[procs] = run("p%d" % procs, procs)
+    got[procs]["rows_out"] = finalize(list(range(8)))["rows_out"]
+got["dups_fixture"] = {procs: run("d%d" % procs, procs, path=os.path.join(FIX, "dups.csv"), chunk_rows=10) for procs in (1, 2)}
+out(got)`,
+      d,
+    );
+    expect(r['2'].res).toEqual(r['1'].res);
+    expect(r['2'].res).toHaveLength(8);
+    expect(r['2'].rows_out).toBe(r['1'].rows_out);
+    expect(r['1'].res.some((x: any) => x.error)).toBe(false);
+    // duplicates were removed in chunks after the first (across chunks), changes were made
+    expect(r['1'].res.slice(1).some((x: any) => (x.removed_by_reason['exact duplicate row'] ?? 0) > 0)).toBe(true);
+    expect(r['1'].res.some((x: any) => x.cells_changed > 0)).toBe(true);
+    expect(r['2'].children).toBe(false);
+    expectSameParts(join(d, 'p1'), join(d, 'p2'));
+    for (const f of ['cleaned.csv', 'changes.csv', 'removed_rows.csv', 'flags.csv', 'quality.json']) {
+      expect(readFileSync(join(d, 'p2', f)).equals(readFileSync(join(d, 'p1', f))), f).toBe(true);
+    }
+    expect(r.dups_fixture['2'].res).toEqual(r.dups_fixture['1'].res);
+    expectSameParts(join(d, 'd1'), join(d, 'd2'));
+  });
+
+  it('raises a clean_chunk error for that chunk only, when the host asks for it', () => {
+    const d = work();
+    const r = pyOk(
+      `${HELPERS}
+def raising(f):
+    def clean_chunk(df, ctx):
+        if ctx.index == 3:
+            raise ValueError("boom on chunk %d" % ctx.index)
+        return f(df, ctx)
+    return clean_chunk
+out({procs: run("p%d" % procs, procs, wrap=raising) for procs in (1, 2)})`,
+      d,
+    );
+    expect(r['2'].res).toEqual(r['1'].res);
+    const errors = r['2'].res.map((x: any) => x.error ?? null);
+    expect(errors).toEqual([null, null, null, 'ValueError', null, null, null, null]);
+    expect(r['2'].res[3].message).toBe('boom on chunk 3');
+    expect(existsSync(join(d, 'p2', 'parts', 'result-00003.json'))).toBe(false);
+    expect(r['2'].children).toBe(false);
+    expectSameParts(join(d, 'p1'), join(d, 'p2'));
+  });
+
+  it('replays retried and out-of-order chunks, and a new replay_begin drops what was cleaned ahead', () => {
+    const d = work();
+    const r = pyOk(
+      `${HELPERS}
+def again(f):  # a new recipe function after chunk 4, chunks 0-3 committed: chunk 4 must use it
+    def other(df, ctx):
+        out = f(df, ctx)
+        ctx.record(out.index.values[:1], "colour", out["colour"].values[:1], ["changed"], "other")
+        out.loc[out.index[:1], "colour"] = "changed"
+        return out
+    replay_begin(other, committed=[0, 1, 2, 3])
+    return [replay_chunk(4), replay_chunk(5)]
+out({procs: run("p%d" % procs, procs, order=[0, 2, 1, 1, 3, 4, 4, 7, 6, 5], then=again) for procs in (1, 2)})`,
+      d,
+    );
+    expect(r['2'].res).toEqual(r['1'].res);
+    expect(r['2'].res.some((x: any) => x.error)).toBe(false);
+    expect(r['2'].res.at(-1)[0].changes_by_rule.other).toBe(1);
+    expect(r['2'].children).toBe(false);
+    expectSameParts(join(d, 'p1'), join(d, 'p2'));
+  });
+
+  it('raises what stage B raised in the child, keeps no result of that chunk, and goes on', () => {
+    const d = work();
+    const r = pyOk(
+      `${HELPERS}
+real = replay_stages.validate_cleaning_results
+def failing(original, cleaned, rules, ctx):
+    if ctx.index == 2:
+        raise KeyError("validation broke on chunk 2")
+    return real(original, cleaned, rules, ctx)
+replay_stages.validate_cleaning_results = failing
+out({procs: run("p%d" % procs, procs) for procs in (1, 2)})`,
+      d,
+    );
+    expect(r['2'].res).toEqual(r['1'].res);
+    expect(r['2'].res[2]).toMatchObject({ error: 'KeyError', chunk: 2 });
+    expect(r['2'].res[2].message).toContain('validation broke on chunk 2');
+    expect(r['2'].res.filter((x: any) => x.error)).toHaveLength(1);
+    expect(existsSync(join(d, 'p2', 'parts', 'result-00002.json'))).toBe(false);
+    expect(r['2'].children).toBe(false);
+    expectSameParts(join(d, 'p1'), join(d, 'p2'));
+  });
+
+  it('raises a clear error when the child dies, reaps it, and a retry succeeds', () => {
+    const d = work();
+    const r = pyOk(
+      `${HELPERS}
+import signal
+real = replay_stages.stage_b
+from dsbot_toolkit import replay_fork
+def dying(p):
+    if p.index == 1:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(p)
+replay_fork.stage_b = dying
+first = run("p2", 2, order=[0, 1])
+replay_fork.stage_b = real
+retry = replay_chunk(1)
+ref = run("p1", 1, order=[0, 1])
+out({"first": first, "retry": retry, "ref": ref, "children": children_left()})`,
+      d,
+    );
+    expect(r.first.res[1].error).toBe('RuntimeError');
+    expect(r.first.res[1].message).toMatch(/chunk 1: the process writing its parts was killed by signal 9/);
+    expect(r.first.children).toBe(false);
+    expect(r.retry).toEqual(r.ref.res[1]);
+    expect(r.children).toBe(false);
+  });
+
+  it('refuses a number of processes other than 1 or 2', () => {
+    const d = work();
+    const r = pyOk(
+      `errs = []
+for n in (0, 3, 1.5, True):
+    try:
+        init_session(os.path.join(FIX, "dups.csv"), WORK, processes=n)
+    except ValueError as e:
+        errs.append(str(e))
+out(errs)`,
+      d,
+    );
+    expect(r).toHaveLength(4);
+    expect(r[0]).toMatch(/processes must be 1 or 2/);
+  });
+});
