@@ -186,6 +186,38 @@ out({"first": first, "retry": retry, "ref": ref, "children": children_left()})`,
     expect(r.children).toBe(false);
   });
 
+  it('replays a chunk in the kernel when no process can be forked', () => {
+    const d = work();
+    const r = pyOk(
+      `${HELPERS}
+ref = run("p1", 1)
+def no_fork():
+    raise BlockingIOError(11, "Resource temporarily unavailable")
+os.fork = no_fork
+out({"ref": ref, "got": run("p2", 2)})`,
+      d,
+    );
+    expect(r.got.res).toEqual(r.ref.res);
+    expectSameParts(join(d, 'p1'), join(d, 'p2'));
+  });
+
+  it('merges the per-value memos a child learnt: unique values, same verdicts, under the cap', () => {
+    const r = pyOk(`import numpy as np, pandas as pd
+from dsbot_toolkit import memo_merge
+mine = {"a": (pd.Index(["x", "y"]), np.array([1, 2], dtype=np.uint8)), "b": False, "c": (pd.Index(["p"]), np.array([True]))}
+snap = memo_merge.snapshot(mine)
+theirs = dict(mine)
+theirs["a"] = (pd.Index(["x", "z", "w"]), np.array([1, 3, 4], dtype=np.uint8))
+theirs["d"] = (pd.Index(["q"]), np.array([False]))
+theirs["c"] = False
+memo_merge.merge(mine, memo_merge.delta(theirs, snap), cap=4)
+capped = {"a": (pd.Index(["x"]), np.array([1]))}
+memo_merge.merge(capped, {"a": (pd.Index(["y", "z"]), np.array([2, 3]))}, cap=2)
+out({"a": [list(mine["a"][0]), mine["a"][1].tolist()], "b": mine["b"], "c": mine["c"], "d": list(mine["d"][0]),
+     "capped": list(capped["a"][0]), "delta_keys": sorted(memo_merge.delta(theirs, snap))})`);
+    expect(r).toEqual({ a: [['x', 'y', 'z', 'w'], [1, 2, 3, 4]], b: false, c: false, d: ['q'], capped: ['x'], delta_keys: ['a', 'c', 'd'] });
+  });
+
   it('refuses a number of processes other than 1 or 2', () => {
     const d = work();
     const r = pyOk(

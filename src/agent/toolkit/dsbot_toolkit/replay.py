@@ -8,8 +8,8 @@ import numpy as np
 
 from .io import write_csv
 from .quality import QualityAcc
-from .replay_fork import can_fork, replay_chunk_forked, reset, restore_seen
-from .replay_stages import part, stage_a, stage_b
+from .replay_fork import can_fork, replay_chunk_forked, replay_in_kernel, reset
+from .replay_stages import part, stage_a
 from .safety import check_output_name
 from .session import check_processes, session
 
@@ -60,14 +60,7 @@ def replay_chunk(i):
     if s.processes > 1 and can_fork():
         return replay_chunk_forked(i)
     reset(s)
-    p = stage_a(i)
-    earlier = s.seen.get(i)
-    s.seen[i] = p.hashes
-    try:
-        return stage_b(p)
-    except BaseException:
-        restore_seen(s, i, earlier)
-        raise
+    return replay_in_kernel(s, stage_a(i))
 
 
 def save_cleaned_dataframe(df, name):

@@ -3,13 +3,18 @@ measure), the kernel runs stage A of chunk i+1 (read, clean) and keeps it until 
 that chunk. Results are the sequential ones: stage A stays in order in the kernel, and a chunk's
 result is returned only once its child exited cleanly. A speculative stage A's error is raised
 when the host asks for that chunk, never earlier."""
+import gc
 import os
 import pickle
 import signal
 import traceback
 
+from . import memo_merge
+from .quality import _MEMO_MAX
 from .replay_stages import stage_a, stage_b
 from .session import session
+
+_VALID_MEMO_MAX = 200000  # validate.invalid_mask stops growing its memo there
 
 class Ahead:
     """Stage A of chunk `index`, run ahead: its Prepared or the exception it raised, and the
@@ -58,7 +63,10 @@ def replay_chunk_forked(i):
     else:
         p = stage_a(i)
     ahead = None
-    pid, rfd = _fork_stage_b(s, p)
+    try:
+        pid, rfd = _fork_stage_b(s, p)
+    except OSError:  # no process to spare (RLIMIT_NPROC, memory): this chunk in the kernel alone
+        return replay_in_kernel(s, p)
     hashes = p.hashes
     earlier, p = s.seen.get(i), None
     try:
@@ -75,9 +83,21 @@ def replay_chunk_forked(i):
     finally:
         os.close(rfd)
     if status == 0 and payload is not None and payload[0] == "ok":
+        _take_memos(s, payload[2])
         return payload[1]
     restore_seen(s, i, earlier)
     raise _child_error(i, status, payload)
+
+
+def replay_in_kernel(s, p):
+    """Stage B of `p` in this process; chunk p.index's kept rows count once it succeeded."""
+    earlier = s.seen.get(p.index)
+    s.seen[p.index] = p.hashes
+    try:
+        return stage_b(p)
+    except BaseException:
+        restore_seen(s, p.index, earlier)
+        raise
 
 
 def restore_seen(s, i, earlier):
@@ -100,14 +120,26 @@ def _fork_stage_b(s, p):
     """Forks a child running stage B of `p`; returns (pid, read end of its report pipe)."""
     rfd, wfd = os.pipe()
     parent = os.getpid()
-    pid = os.fork()
+    gc.freeze()  # the child's collections leave the kernel's objects alone (fewer pages copied)
+    pid = -1
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(rfd)
+        os.close(wfd)
+        raise
+    finally:
+        if pid != 0:
+            gc.unfreeze()
     if pid == 0:  # the child: never returns to the kernel's loop
         code = 1
         try:
             os.close(rfd)
             _die_with_parent(parent)
             try:
-                report = ("ok", stage_b(p))
+                snaps = _memos(s, memo_merge.snapshot)
+                result = stage_b(p)
+                report = ("ok", result, [memo_merge.delta(m, snap) for m, snap in zip(_memos(s), snaps)])
                 code = 0
             except BaseException as e:
                 report = ("error", _pickled(e), traceback.format_exc(), type(e).__name__, str(e))
@@ -122,6 +154,18 @@ def _fork_stage_b(s, p):
         s.replay_children = set()
     s.replay_children.add(pid)
     return pid, rfd
+
+
+def _memos(s, fn=None):
+    """The per-value verdict memos stage B extends: QualityAcc's and the type checks'."""
+    memos = [s.quality.memo, s.valid_memo]
+    return [fn(m) for m in memos] if fn else memos
+
+
+def _take_memos(s, changes):
+    """What the child learnt about values saves the next chunks that work, as in one process."""
+    for memo, ch, cap in zip(_memos(s), changes, (_MEMO_MAX, _VALID_MEMO_MAX)):
+        memo_merge.merge(memo, ch, cap)
 
 
 def _pickled(e):
