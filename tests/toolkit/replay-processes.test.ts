@@ -160,6 +160,31 @@ out({procs: run("p%d" % procs, procs) for procs in (1, 2)})`,
     expectSameParts(join(d, 'p1'), join(d, 'p2'));
   });
 
+  it("passes on what stage B printed in the child, as one process would", () => {
+    const d = work();
+    const r = pyOk(
+      `${HELPERS}
+import contextlib, io
+real = replay_stages.validate_cleaning_results
+def chatty(original, cleaned, rules, ctx):
+    print("validating chunk", ctx.index)
+    print("note on chunk", ctx.index, file=sys.stderr)
+    return real(original, cleaned, rules, ctx)
+replay_stages.validate_cleaning_results = chatty
+got = {}
+for procs in (1, 2):
+    o, e = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(o), contextlib.redirect_stderr(e):
+        run("p%d" % procs, procs)
+    got[procs] = [o.getvalue(), e.getvalue()]
+out(got)`,
+      d,
+    );
+    expect(r['2']).toEqual(r['1']);
+    expect(r['2'][0]).toContain('validating chunk 7');
+    expect(r['2'][1]).toContain('note on chunk 7');
+  });
+
   it('raises a clear error when the child dies, reaps it, and a retry succeeds', () => {
     const d = work();
     const r = pyOk(
@@ -216,6 +241,46 @@ memo_merge.merge(capped, {"a": (pd.Index(["y", "z"]), np.array([2, 3]))}, cap=2)
 out({"a": [list(mine["a"][0]), mine["a"][1].tolist()], "b": mine["b"], "c": mine["c"], "d": list(mine["d"][0]),
      "capped": list(capped["a"][0]), "delta_keys": sorted(memo_merge.delta(theirs, snap))})`);
     expect(r).toEqual({ a: [['x', 'y', 'z', 'w'], [1, 2, 3, 4]], b: false, c: false, d: ['q'], capped: ['x'], delta_keys: ['a', 'c', 'd'] });
+  });
+
+  it('keeps the kept-row hashes once, in merged runs, exact for any chunk and after a withdrawal', () => {
+    const d = work();
+    const r = pyOk(
+      `import numpy as np
+from dsbot_toolkit import seen as SM
+SM.RUN_CAP = 8  # small runs: merging, capping and rebuilding from disk all happen
+parts = os.path.join(WORK, "parts")
+os.makedirs(parts)
+st = SM.SeenStore(lambda: parts)
+rng = np.random.default_rng(1)
+arrs = {}
+for k in range(12):
+    arrs[k] = np.sort(rng.integers(0, 2**63, size=3, dtype=np.uint64))
+    np.save(os.path.join(parts, "hashes-%05d.npy" % k), arrs[k])
+    st[k] = arrs[k]
+probe = np.concatenate(list(arrs.values()) + [rng.integers(0, 2**63, size=50, dtype=np.uint64)])
+def wrong():
+    bad = []
+    for i in range(13):
+        want = np.isin(probe, np.concatenate([a for k, a in arrs.items() if k < i] or [np.empty(0, np.uint64)]))
+        if not (st.before(i).contains(probe) == want).all():
+            bad.append(i)
+    return bad
+out_ = {"runs": len(st._runs), "bytes": st.nbytes(), "wrong": wrong()}
+st.pop(5); del arrs[5]
+out_["after_pop"] = wrong()
+out_["keys"] = list(st)
+st[5] = np.load(os.path.join(parts, "hashes-00005.npy")); arrs[5] = st._newest[1]
+out_["after_readd"] = wrong()
+out(out_)`,
+      d,
+    );
+    expect(r.runs).toBeLessThan(12);
+    expect(r.bytes).toBe(12 * 3 * 8);
+    expect(r.wrong).toEqual([]);
+    expect(r.after_pop).toEqual([]);
+    expect(r.keys).toEqual([0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11]);
+    expect(r.after_readd).toEqual([]);
   });
 
   it('refuses a number of processes other than 1 or 2', () => {

@@ -11,6 +11,7 @@ from .quality import QualityAcc
 from .replay_fork import can_fork, replay_chunk_forked, replay_in_kernel, reset
 from .replay_stages import part, stage_a
 from .safety import check_output_name
+from .seen import SeenStore
 from .session import check_processes, session
 
 
@@ -30,8 +31,7 @@ def replay_begin(clean_chunk, committed=(), processes=None):
     os.makedirs(s.parts_dir, exist_ok=True)
     s.clean_chunk = clean_chunk
     s.quality = QualityAcc(s.profile, getattr(clean_chunk, "recipe", None), s.valid_memo)
-    s.seen = {}
-    s._seen_cache = None
+    s.seen = SeenStore(lambda: s.parts_dir)
     for i in sorted(set(int(i) for i in committed)):
         path = part("hashes", i, "npy")
         if not os.path.exists(path):

@@ -4,9 +4,11 @@ that chunk. Results are the sequential ones: stage A stays in order in the kerne
 result is returned only once its child exited cleanly. A speculative stage A's error is raised
 when the host asks for that chunk, never earlier."""
 import gc
+import io
 import os
 import pickle
 import signal
+import sys
 import traceback
 
 from . import memo_merge
@@ -15,6 +17,7 @@ from .replay_stages import stage_a, stage_b
 from .session import session
 
 _VALID_MEMO_MAX = 200000  # validate.invalid_mask stops growing its memo there
+
 
 class Ahead:
     """Stage A of chunk `index`, run ahead: its Prepared or the exception it raised, and the
@@ -68,7 +71,7 @@ def replay_chunk_forked(i):
     except OSError:  # no process to spare (RLIMIT_NPROC, memory): this chunk in the kernel alone
         return replay_in_kernel(s, p)
     hashes = p.hashes
-    earlier, p = s.seen.get(i), None
+    p = None
     try:
         s.seen[i] = hashes  # chunk i+1 is checked against it; withdrawn if stage B fails
         if i + 1 < s.profile["chunks"]:
@@ -76,36 +79,30 @@ def replay_chunk_forked(i):
         status, payload = _collect(pid, rfd)
         s.replay_children.discard(pid)
     except BaseException:
-        restore_seen(s, i, earlier)
+        s.seen.pop(i)
         s.replay_ahead = None
         _kill(s, pid)
         raise
     finally:
         os.close(rfd)
-    if status == 0 and payload is not None and payload[0] == "ok":
-        _take_memos(s, payload[2])
-        return payload[1]
-    restore_seen(s, i, earlier)
+    if payload is not None:  # what it printed (warnings...), as if printed here
+        sys.stdout.write(payload["stdout"])
+        sys.stderr.write(payload["stderr"])
+    if status == 0 and payload is not None and payload["ok"]:
+        _take_memos(s, payload["memos"])
+        return payload["result"]
+    s.seen.pop(i)
     raise _child_error(i, status, payload)
 
 
 def replay_in_kernel(s, p):
-    """Stage B of `p` in this process; chunk p.index's kept rows count once it succeeded."""
-    earlier = s.seen.get(p.index)
+    """Stage B of `p` in this process; chunk p.index's kept rows count unless it fails."""
     s.seen[p.index] = p.hashes
     try:
         return stage_b(p)
     except BaseException:
-        restore_seen(s, p.index, earlier)
+        s.seen.pop(p.index)
         raise
-
-
-def restore_seen(s, i, earlier):
-    """Withdraws chunk i's kept rows after a failed stage B (back to an earlier attempt's)."""
-    if earlier is None:
-        s.seen.pop(i, None)
-    else:
-        s.seen[i] = earlier
 
 
 def _run_ahead(s, j):
@@ -136,13 +133,16 @@ def _fork_stage_b(s, p):
         try:
             os.close(rfd)
             _die_with_parent(parent)
+            sys.stdout, sys.stderr = io.StringIO(), io.StringIO()
             try:
                 snaps = _memos(s, memo_merge.snapshot)
-                result = stage_b(p)
-                report = ("ok", result, [memo_merge.delta(m, snap) for m, snap in zip(_memos(s), snaps)])
+                report = {"ok": True, "result": stage_b(p)}
+                report["memos"] = [memo_merge.delta(m, snap) for m, snap in zip(_memos(s), snaps)]
                 code = 0
             except BaseException as e:
-                report = ("error", _pickled(e), traceback.format_exc(), type(e).__name__, str(e))
+                report = {"ok": False, "error": _pickled(e), "traceback": traceback.format_exc(),
+                          "type": type(e).__name__, "message": str(e)}
+            report.update(stdout=sys.stdout.getvalue(), stderr=sys.stderr.getvalue())
             data = pickle.dumps(report)
             _write_all(wfd, data)
         except BaseException:
@@ -213,15 +213,15 @@ def _collect(pid, rfd):
 
 def _child_error(i, code, payload):
     """The exception stage B raised in the child, or a clear error when it died without one."""
-    if payload is not None and payload[0] == "error":
+    if payload is not None and not payload["ok"]:
         try:
-            err = pickle.loads(payload[1]) if payload[1] is not None else None
+            err = pickle.loads(payload["error"]) if payload["error"] is not None else None
         except Exception:
             err = None
         if not isinstance(err, BaseException):
-            err = RuntimeError("replaying chunk %d: %s: %s" % (i, payload[3], payload[4]))
-        if payload[2] and hasattr(err, "add_note"):
-            err.add_note("(raised in the process that writes chunk %d's parts)\n%s" % (i, payload[2]))
+            err = RuntimeError("replaying chunk %d: %s: %s" % (i, payload["type"], payload["message"]))
+        if payload["traceback"] and hasattr(err, "add_note"):
+            err.add_note("(raised in the process that writes chunk %d's parts)\n%s" % (i, payload["traceback"]))
         return err
     how = "was killed by signal %d" % -code if code < 0 else "exited with status %d" % code
     return RuntimeError("replaying chunk %d: the process writing its parts %s before reporting (nothing of it is kept)" % (i, how))

@@ -3,6 +3,7 @@ import os
 
 import pandas as pd
 
+from .seen import SeenStore
 from .io import InputFileError, check_file, detect_encoding, parser_message, read_options, sniff_delimiter
 
 
@@ -23,7 +24,7 @@ class Session:
         self.columns = []
         self.profile = None
         self.rules = []
-        self.seen = {}          # chunk index -> sorted uint64 row hashes kept by that chunk
+        self.seen = SeenStore(lambda: self.parts_dir)  # chunk index -> sorted uint64 row hashes kept by that chunk
         self.clean_chunk = None
         self.last_ctx = None
         self.valid_memo = {}    # type verdicts per distinct value, shared by the chunks
