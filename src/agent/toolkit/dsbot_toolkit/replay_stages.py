@@ -44,6 +44,8 @@ def stage_a(i):
                        original=original, seen=seen_before(i))
     # toolkit-made functions never modify their input; other code gets a copy to modify
     cleaned = s.clean_chunk(original if getattr(s.clean_chunk, "recipe", None) is not None else original.copy(), ctx)
+    if s.last_ctx is ctx:  # validation gets ctx passed: the chunk is not kept alive past its replay
+        s.last_ctx = None
     if cleaned is None or not hasattr(cleaned, "columns"):
         raise TypeError("clean_chunk must return a DataFrame")
     return Prepared(i, original, cleaned, ctx, ctx.new_hashes(), before)
