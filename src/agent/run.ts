@@ -126,7 +126,7 @@ export async function* runCleaning(input: CleaningRunInput, deps: RunDeps, signa
         'from dsbot_toolkit import *',
         GLUE,
         'try:',
-        `    init_session(${JSON.stringify(`${paths.data}/${csvName}`)}, work_dir='.', chunk_rows=${agent.chunkRows}, sample_rows=${agent.sampleRows}, dictionary_path=${input.dictionaryPath ? JSON.stringify(`${paths.data}/${dictName}`) : 'None'}, outliers=${JSON.stringify(agent.outliers)})`,
+        `    init_session(${JSON.stringify(`${paths.data}/${csvName}`)}, work_dir='.', chunk_rows=${agent.chunkRows}, sample_rows=${agent.sampleRows}, dictionary_path=${input.dictionaryPath ? JSON.stringify(`${paths.data}/${dictName}`) : 'None'}, outliers=${JSON.stringify(agent.outliers)}, processes=${agent.processes})`,
         '    _DSBOT_INIT_ERROR = None',
         'except Exception as _e:',
         '    _DSBOT_INIT_ERROR = _e',

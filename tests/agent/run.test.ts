@@ -94,6 +94,26 @@ describe('cleaning run (real kernel, real toolkit)', () => {
     expect(readFileSync(path.join(outDir, 'recipe.py'), 'utf8')).toContain('def clean_chunk');
   });
 
+  it('writes the same outputs and commits the same chunk hashes with agent.processes 1 and 2', async () => {
+    const dir = tempDir();
+    const rows = people(260);
+    for (const i of [3, 70, 71, 120, 200]) rows.push(rows[i]); // duplicates, some across chunks
+    const file = writeCsv(dir, 'people.csv', rows);
+    const outs: Record<number, { dir: string; hashes: string[] }> = {};
+    for (const processes of [1, 2]) {
+      const outDir = path.join(dir, `run${processes}`);
+      const { events, finished } = await runOnce({ runId: `procs${processes}`, inputPath: file, outDir }, { config: testConfig({ agent: { chunkRows: 50, processes } }) });
+      expect(finished.status).toBe('succeeded');
+      outs[processes] = { dir: outDir, hashes: events.flatMap((e) => (e.type === 'chunk_committed' ? [e.hash] : [])) };
+    }
+    expect(outs[2].hashes).toHaveLength(6);
+    expect(outs[2].hashes).toEqual(outs[1].hashes);
+    for (const f of ['cleaned.csv', 'changes.csv', 'removed_rows.csv', 'flags.csv', 'quality.json']) {
+      expect(readFileSync(path.join(outs[2].dir, f), 'utf8'), f).toBe(readFileSync(path.join(outs[1].dir, f), 'utf8'));
+    }
+    expect(readFileSync(path.join(outs[2].dir, 'removed_rows.csv'), 'utf8')).toMatch(/exact duplicate row/);
+  });
+
   it('resumes an interrupted replay at the first uncommitted chunk: no row lost or duplicated', async () => {
     const dir = tempDir();
     const file = writeCsv(dir, 'people.csv', people(260));

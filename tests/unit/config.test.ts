@@ -30,4 +30,10 @@ describe('config defaults', () => {
     expect(config.slack.port).toBe(3000);
     expect(config.queue.lockDurationMs).toBeGreaterThan(0);
   });
+
+  it('replays with two processes unless agent.processes says 1 (and refuses other counts)', () => {
+    expect(loadConfig({ env: {} }).agent.processes).toBe(2);
+    expect(loadConfig({ env: {}, overrides: { agent: { processes: 1 } } }).agent.processes).toBe(1);
+    expect(() => loadConfig({ env: {}, overrides: { agent: { processes: 3 } } })).toThrow(/agent\.processes/);
+  });
 });

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 
 from .relations import row_hashes
+from .seen import SeenView
 from .session import session
 
 
@@ -21,7 +22,7 @@ class ChunkContext:
         self.profile = profile
         self.rules = list(rules or [])
         self.original = original
-        self._seen = seen            # sorted uint64 hashes of rows kept by earlier chunks
+        self._seen = seen            # rows kept by earlier chunks: a SeenView or sorted uint64 hashes
         self._changes = []           # (rows, column, old, new, rule)
         self._removed = []           # (rows, reason)
         self._flags = []             # (rows, column, values, rule)
@@ -74,15 +75,19 @@ class ChunkContext:
     def is_duplicate(self, df):
         """Bool Series: the row repeats an earlier row of this chunk or of an earlier chunk."""
         h = row_hashes(df)
-        dup = pd.Series(h).duplicated().values
-        seen = self._seen
-        if seen is not None and len(seen):
-            pos = np.searchsorted(seen, h)
-            pos[pos >= len(seen)] = len(seen) - 1
-            dup |= seen[pos] == h
+        dup = pd.Series(h).duplicated().values | self.seen_before(h)
         self._new_hashes.append(h[~dup])
         self._dup_mark = (len(self._changes), df.index.values[~dup])
         return pd.Series(dup, index=df.index)
+
+    def seen_before(self, h):
+        """Bool array: each row hash is one an earlier chunk kept."""
+        seen = self._seen
+        if isinstance(seen, np.ndarray):
+            seen = SeenView([seen])
+        if seen is None or not len(seen):
+            return np.zeros(len(h), dtype=bool)
+        return seen.contains(h)
 
     def duplicates_known_absent(self, df):
         """True when `df` holds only rows is_duplicate kept and no change was recorded since."""
@@ -202,20 +207,9 @@ class ChunkContext:
 
 
 def seen_before(index):
-    """Sorted hashes of the rows kept by chunks before `index` (committed or replayed)."""
-    s = session()
-    keys = tuple(sorted(k for k in s.seen if k < index))
-    cache = getattr(s, "_seen_cache", None)
-    if cache is not None and cache[0] == keys:
-        return cache[1]
-    if cache is not None and keys[: len(cache[0])] == cache[0]:
-        extra = [s.seen[k] for k in keys[len(cache[0]):]]
-        merged = np.sort(np.concatenate([cache[1]] + extra), kind="mergesort")
-    else:
-        arrs = [s.seen[k] for k in keys]
-        merged = np.sort(np.concatenate(arrs)) if arrs else np.empty(0, dtype=np.uint64)
-    s._seen_cache = (keys, merged)
-    return merged
+    """Membership (a SeenView: `contains(hashes)`) of the rows kept by chunks before `index`
+    (committed or replayed)."""
+    return session().seen.before(index)
 
 
 def _free(name, columns):

@@ -3,26 +3,28 @@ import os
 
 import pandas as pd
 
+from .seen import SeenStore
 from .io import InputFileError, check_file, detect_encoding, parser_message, read_options, sniff_delimiter
 
 
 class Session:
     """State of the current cleaning session (module-level singleton `S`)."""
 
-    def __init__(self, input_path, work_dir, chunk_rows, sample_rows, dictionary_path, outliers):
+    def __init__(self, input_path, work_dir, chunk_rows, sample_rows, dictionary_path, outliers, processes=2):
         self.input_path = os.path.abspath(input_path)
         self.work_dir = os.path.abspath(work_dir)
         self.chunk_rows = int(chunk_rows)
         self.sample_rows = int(sample_rows)
         self.dictionary_path = dictionary_path
         self.outliers = outliers
+        self.processes = processes  # 2: the replay writes a chunk's parts in a forked process (replay_fork.py)
         self.encoding = None
         self.sep = ","
         self.decimal = "."      # ',' for files that write 12,5
         self.columns = []
         self.profile = None
         self.rules = []
-        self.seen = {}          # chunk index -> sorted uint64 row hashes kept by that chunk
+        self.seen = SeenStore(lambda: self.parts_dir)  # chunk index -> sorted uint64 row hashes kept by that chunk
         self.clean_chunk = None
         self.last_ctx = None
         self.valid_memo = {}    # type verdicts per distinct value, shared by the chunks
@@ -111,15 +113,25 @@ def _raw_header(s):
         return None
 
 
-def init_session(input_path, work_dir=".", chunk_rows=50000, sample_rows=2000, dictionary_path=None, outliers="flag"):
-    """Starts a session on `input_path`: checks the file, detects encoding and delimiter."""
+def check_processes(n):
+    """The number of replay processes as an int: 1 (sequential) or 2."""
+    if isinstance(n, bool) or not isinstance(n, (int, float)) or int(n) != n or not 1 <= int(n) <= 2:
+        raise ValueError("processes must be 1 or 2, not %r" % (n,))
+    return int(n)
+
+
+def init_session(input_path, work_dir=".", chunk_rows=50000, sample_rows=2000, dictionary_path=None, outliers="flag",
+                 processes=2):
+    """Starts a session on `input_path`: checks the file, detects encoding and delimiter. The replay
+    uses `processes` (1 or 2) processes."""
     global S
+    processes = check_processes(processes)
     if outliers not in ("flag", "remove"):
         raise ValueError("outliers must be 'flag' or 'remove'")
     if int(chunk_rows) < 1 or int(sample_rows) < 1:
         raise ValueError("chunk_rows and sample_rows must be positive")
     check_file(input_path)
-    s = Session(input_path, work_dir, chunk_rows, sample_rows, dictionary_path, outliers)
+    s = Session(input_path, work_dir, chunk_rows, sample_rows, dictionary_path, outliers, processes)
     s.encoding = detect_encoding(s.input_path)
     s.sep = sniff_delimiter(s.input_path, s.encoding)
     name = os.path.basename(input_path)

@@ -206,10 +206,8 @@ def validate_cleaning_results(original, cleaned, rules=None, ctx=None):
         h = row_hashes(cleaned)
         within = int(pd.Series(h).duplicated().sum())
         across = 0
-        seen = ctx._seen if ctx is not None else None
-        if seen is not None and len(seen):
-            pos = np.minimum(np.searchsorted(seen, h), len(seen) - 1)
-            across = int((seen[pos] == h).sum())
+        if ctx is not None:
+            across = int(ctx.seen_before(h).sum())
         add("duplicates", within + across == 0, "%d duplicate rows within, %d repeating earlier chunks" % (within, across))
 
     for r in rules:
