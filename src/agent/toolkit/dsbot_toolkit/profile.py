@@ -52,7 +52,7 @@ def profile():
     s.rules = rules
     s.input_hashes = rel.hashes  # row hashes per chunk: the "before" duplicates of finalize
     s.relations = rel            # FD pair counts: the evidence of the dependency repairs
-    rel.seen = rel.key_hashes = None  # the pass is over: 8 bytes per distinct row (key) no longer needed
+    rel.key_hashes = None  # the pass is over: 8 bytes per row and key column no longer needed
     return prof
 
 
