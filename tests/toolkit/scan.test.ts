@@ -114,3 +114,19 @@ out({"err": err, "forks": forks[0], "children": children})`,
     expect(r.children).toBe('none');
   });
 });
+
+describe('profile pass when no process can be forked', () => {
+  it('profiles on one process, with the same result', () => {
+    const r = pyOk(
+      `${MAKE}
+one = run(1)
+def no_fork():
+    raise BlockingIOError(11, "Resource temporarily unavailable")
+_os.fork = no_fork
+two = run(2)
+out({"same": json.dumps(one, sort_keys=True) == json.dumps(two, sort_keys=True)})`,
+      work(),
+    );
+    expect(r.same).toBe(true);
+  });
+});
