@@ -51,3 +51,23 @@ out({"got": dc.duplicates, "want": int(len(allh) - len(np.unique(allh))), "runs"
     expect(r.got).toBe(r.want);
   });
 });
+
+describe('finalize: the input duplicates', () => {
+  it('are the profile count when every chunk is committed, and counted from the hashes of the committed chunks otherwise', () => {
+    const r = pyOk(
+      `init_session(os.path.join(FIX, "dups.csv"), WORK, chunk_rows=10)
+p = profile()
+replay_begin(make_clean_chunk(suggest_recipe(p)))
+for i in range(p["chunks"]):
+    replay_chunk(i)
+full = json.load(open(os.path.join(WORK, "quality.json"))) if finalize([0, 1, 2]) and os.path.exists(os.path.join(WORK, "quality.json")) else None
+finalize([0, 1])
+part = json.load(open(os.path.join(WORK, "quality.json")))
+out({"profile": p["duplicate_rows"], "full": full["before"]["duplicate_rows"], "part": part["before"]["duplicate_rows"]})`,
+      work(),
+    );
+    expect(r.profile).toBe(4);
+    expect(r.full).toBe(4);
+    expect(r.part).toBe(2); // rows 12 (= 3) and 14 (= 11) lie in chunks 0-1; rows 25 and 28 in chunk 2
+  });
+});

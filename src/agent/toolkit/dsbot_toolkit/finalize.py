@@ -131,8 +131,14 @@ def _measured(s, prof, recipe, committed, measured):
     if not measured or any(q is None or q["key"] != key for q in measured):
         return None
     hashes = s.input_hashes
+    # every chunk committed: the input's duplicate rows are the profile's count (exact, same rows)
+    whole = committed == list(range(int(prof.get("chunks", -1)))) and "duplicate_rows" in prof
+    if whole:
+        before.known_duplicates = int(prof["duplicate_rows"])
     for i, q in zip(committed, measured):
-        if hashes is not None and i < len(hashes) and len(hashes[i]) == q["before"]["rows"]:
+        if whole:
+            bh = None
+        elif hashes is not None and i < len(hashes) and len(hashes[i]) == q["before"]["rows"]:
             bh = hashes[i]
         else:
             bh = row_hashes(s.chunk(i))

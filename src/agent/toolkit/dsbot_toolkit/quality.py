@@ -31,6 +31,7 @@ class QualityAcc:
         self.cols = {c["name"]: c for c in prof["columns"]}
         self.counts = {c: {k: 0 for k in KEYS} for c in self.cols}
         self.dups = DuplicateCounter()
+        self.known_duplicates = None  # set when the count is known from elsewhere (the profile)
         self.rule_viol = {}
         self.rows = 0
         self.bounds = {}             # column -> outlier fences
@@ -170,7 +171,8 @@ class QualityAcc:
     def add_counts(self, columns, rows, rules, hashes):
         """Adds counts measured elsewhere (one chunk's {column: {key: n}}, rows, rule counts, row hashes)."""
         self.rows += rows
-        self.dups.add(hashes)
+        if hashes is not None:
+            self.dups.add(hashes)
         for name, cnt in columns.items():
             if name in self.counts:
                 for k in KEYS:
@@ -189,7 +191,7 @@ class QualityAcc:
 
     def result(self):
         """{"columns": {name: counts}, "duplicate_rows", "rule_violations", "rows"}."""
-        return {"rows": self.rows, "columns": self.counts, "duplicate_rows": self.dups.duplicates,
+        return {"rows": self.rows, "columns": self.counts, "duplicate_rows": self.dups.duplicates if self.known_duplicates is None else self.known_duplicates,
                 "rule_violations": self.rule_viol}
 
 
