@@ -71,3 +71,36 @@ out({"profile": p["duplicate_rows"], "full": full["before"]["duplicate_rows"], "
     expect(r.part).toBe(2); // rows 12 (= 3) and 14 (= 11) lie in chunks 0-1; rows 25 and 28 in chunk 2
   });
 });
+
+describe('SeenStore with full runs on disk', () => {
+  it('answers before(i) exactly, also after a chunk is withdrawn, with the full runs spilled behind Bloom filters', () => {
+    const r = pyOk(
+      `import numpy as np
+from dsbot_toolkit import seen as S
+S.RUN_CAP = 64
+parts = os.path.join(WORK, "parts"); os.makedirs(parts)
+store = S.SeenStore(lambda: parts)
+rng = np.random.default_rng(5)
+chunks = {}
+for k in range(40):
+    h = np.unique(rng.integers(0, 1 << 40, 30).astype(np.uint64))
+    np.save(os.path.join(parts, "hashes-%05d.npy" % k), h)
+    chunks[k] = h
+    store[k] = h
+store.pop(7)
+del chunks[7]
+probe = np.concatenate([np.concatenate(list(chunks.values())), rng.integers(0, 1 << 40, 500).astype(np.uint64)])
+wrong = 0
+for i in (0, 5, 8, 20, 39, 40):
+    want = set(int(x) for k, h in chunks.items() if k < i for x in h)
+    got = store.before(i).contains(probe)
+    wrong += int((got != np.array([int(x) in want for x in probe])).sum())
+disk = sum(1 for _, a in store._runs if isinstance(a, S.DiskRun))
+out({"wrong": wrong, "disk": disk, "files": len([f for f in os.listdir(parts) if f.startswith("seen-")])})`,
+      work(),
+    );
+    expect(r.wrong).toBe(0);
+    expect(r.disk).toBeGreaterThan(2);
+    expect(r.files).toBeGreaterThanOrEqual(r.disk);
+  });
+});

@@ -1,6 +1,7 @@
-"""The cross-chunk duplicate state: the row hashes each replayed or committed chunk kept, 8 bytes
-per kept row in memory once (a few sorted runs, merged while small), each chunk's own array also on
-disk (parts/hashes-NNNNN.npy), from where a run holding a chunk that must be left out is rebuilt."""
+"""The cross-chunk duplicate state: the row hashes each replayed or committed chunk kept, in a few
+sorted runs merged while small; a run that reaches RUN_CAP goes to disk (parts/seen-*.npy) with a
+Bloom filter kept in memory (10 bits per hash), so memory stays flat. Each chunk's own array is also
+on disk (parts/hashes-NNNNN.npy), from where a run holding a chunk that must be left out is rebuilt."""
 import os
 
 import numpy as np
@@ -66,6 +67,10 @@ class SeenStore:
         while len(runs) > 1 and len(runs[-2][1]) < RUN_CAP and len(runs[-1][1]) >= len(runs[-2][1]) // 2:
             b, a = runs.pop(), runs.pop()
             runs.append((tuple(sorted(a[0] + b[0])), _sorted([a[1], b[1]])))
+        # full runs behind the newest go to disk, behind a Bloom filter (memory stays flat)
+        for j, (keys, arr) in enumerate(runs[:-1]):
+            if isinstance(arr, np.ndarray) and len(arr) >= RUN_CAP:
+                runs[j] = (keys, DiskRun.write(os.path.join(self._parts_dir(), "seen-%05d-%05d.npy" % (keys[0], keys[-1])), arr))
 
     def before(self, index):
         """SeenView of the hashes kept by the chunks before `index`."""
@@ -78,8 +83,56 @@ class SeenStore:
         return SeenView(arrs)
 
 
+class DiskRun:
+    """A sorted run of hashes on disk with a Bloom filter (10 bits per hash, ~1% false positives)
+    in memory: only the filter's positives are looked up in the file."""
+
+    K = 3
+
+    def __init__(self, path, n, bloom):
+        self.path, self.n, self.bloom = path, n, bloom
+
+    @classmethod
+    def write(cls, path, arr):
+        with open(path + ".tmp", "wb") as f:
+            np.save(f, arr)
+        os.replace(path + ".tmp", path)
+        bits = 1 << max(6, int(np.ceil(np.log2(len(arr) * 10))))
+        bloom = np.zeros(bits // 64, dtype=np.uint64)
+        for pos in cls._positions(arr, bits):
+            np.bitwise_or.at(bloom, pos >> np.uint64(6), np.left_shift(np.uint64(1), pos & np.uint64(63)))
+        return cls(path, len(arr), bloom)
+
+    @classmethod
+    def _positions(cls, h, bits):
+        h = np.asarray(h, dtype=np.uint64)
+        h2 = (h >> np.uint64(32)) | np.uint64(1)
+        return [(h + np.uint64(i) * h2) & np.uint64(bits - 1) for i in range(cls.K)]
+
+    def __len__(self):
+        return self.n
+
+    @property
+    def nbytes(self):
+        return self.bloom.nbytes
+
+    def load(self):
+        with open(self.path, "rb") as f:
+            return np.load(f)
+
+    def contains(self, h):
+        h = np.asarray(h, dtype=np.uint64)
+        maybe = np.ones(len(h), dtype=bool)
+        for pos in self._positions(h, len(self.bloom) * 64):
+            maybe &= ((self.bloom[pos >> np.uint64(6)] >> (pos & np.uint64(63))) & np.uint64(1)).astype(bool)
+        out = np.zeros(len(h), dtype=bool)
+        if maybe.any():
+            out[maybe] = _in(np.load(self.path, mmap_mode="r"), h[maybe])
+        return out
+
+
 class SeenView:
-    """Membership of row hashes in a few sorted arrays."""
+    """Membership of row hashes in a few sorted arrays (or runs on disk)."""
 
     def __init__(self, arrays):
         self.arrays = [a for a in arrays if len(a)]
@@ -91,10 +144,14 @@ class SeenView:
         """Bool array: each hash is in one of the arrays."""
         out = np.zeros(len(h), dtype=bool)
         for a in self.arrays:
-            pos = np.searchsorted(a, h)
-            pos[pos >= len(a)] = len(a) - 1
-            out |= a[pos] == h
+            out |= a.contains(h) if isinstance(a, DiskRun) else _in(a, h)
         return out
+
+
+def _in(a, h):
+    pos = np.searchsorted(a, h)
+    pos[pos >= len(a)] = len(a) - 1
+    return np.asarray(a[pos]) == h
 
 
 def _sorted(arrs):
