@@ -30,14 +30,14 @@ class HashSet:
         h = np.asarray(h, dtype=np.uint64)
         out = np.zeros(len(h), dtype=bool)
         for run in self.runs:
-            out |= _in_sorted(run, h)
+            out |= in_sorted(run, h)
         if self.disk:
-            ask = ~out & self._maybe(h)
+            ask = ~out & self.bloom.maybe(h)
             if ask.any():
                 q = h[ask]
                 hit = np.zeros(len(q), dtype=bool)
                 for path in self.disk:
-                    hit |= _in_sorted(np.load(path, mmap_mode="r"), q)
+                    hit |= in_sorted(np.load(path, mmap_mode="r"), q)
                 out[ask] = hit
         return out
 
@@ -70,25 +70,11 @@ class HashSet:
         run = self.runs[0] if len(self.runs) == 1 else np.sort(np.concatenate(self.runs), kind="mergesort")
         self.runs, self.held = [], 0
         path = os.path.join(d, "run-%04d.npy" % len(self.disk))
-        with open(path + ".tmp", "wb") as f:
-            np.save(f, run)
-        os.replace(path + ".tmp", path)
+        save_npy(path, run)
         self.disk.append(path)
         if self.bloom is None:
-            self.bloom = np.zeros(self.bloom_bits // 64, dtype=np.uint64)
-        for pos in self._positions(run):
-            np.bitwise_or.at(self.bloom, pos >> np.uint64(6), np.left_shift(np.uint64(1), pos & np.uint64(63)))
-
-    def _positions(self, h):
-        mask = np.uint64(self.bloom_bits - 1)
-        h2 = (h >> np.uint64(32)) | np.uint64(1)
-        return [(h + np.uint64(i) * h2) & mask for i in range(BLOOM_K)]
-
-    def _maybe(self, h):
-        ok = np.ones(len(h), dtype=bool)
-        for pos in self._positions(h):
-            ok &= ((self.bloom[pos >> np.uint64(6)] >> (pos & np.uint64(63))) & np.uint64(1)).astype(bool)
-        return ok
+            self.bloom = Bloom(self.bloom_bits)
+        self.bloom.add(run)
 
     def _dir(self):
         if self.spill_dir is None:
@@ -115,9 +101,49 @@ class HashSet:
             pass
 
 
-def _in_sorted(run, h):
-    """Bool array: each of `h` is in the sorted array `run`."""
+class Bloom:
+    """A Bloom filter over uint64 hashes (`bits` a power of two, BLOOM_K probes by double hashing):
+    `maybe` is False only for hashes never added."""
+
+    def __init__(self, bits):
+        self.bits = int(bits)
+        self.words = np.zeros(max(1, self.bits // 64), dtype=np.uint64)
+
+    @classmethod
+    def sized(cls, n, bits_per_item=10):
+        """A filter of about `bits_per_item` bits per item for `n` items (~1% false positives)."""
+        return cls(1 << max(6, int(np.ceil(np.log2(max(1, n) * bits_per_item)))))
+
+    @property
+    def nbytes(self):
+        return self.words.nbytes
+
+    def _positions(self, h):
+        h = np.asarray(h, dtype=np.uint64)
+        h2 = (h >> np.uint64(32)) | np.uint64(1)
+        return [(h + np.uint64(i) * h2) & np.uint64(self.bits - 1) for i in range(BLOOM_K)]
+
+    def add(self, h):
+        for pos in self._positions(h):
+            np.bitwise_or.at(self.words, pos >> np.uint64(6), np.left_shift(np.uint64(1), pos & np.uint64(63)))
+
+    def maybe(self, h):
+        ok = np.ones(len(h), dtype=bool)
+        for pos in self._positions(h):
+            ok &= ((self.words[pos >> np.uint64(6)] >> (pos & np.uint64(63))) & np.uint64(1)).astype(bool)
+        return ok
+
+
+def in_sorted(run, h):
+    """Bool array: each of `h` is in the sorted array `run` (an array or a memory map)."""
     if not len(run):
         return np.zeros(len(h), dtype=bool)
     pos = np.minimum(np.searchsorted(run, h), len(run) - 1)
     return np.asarray(run[pos]) == h
+
+
+def save_npy(path, arr):
+    """Writes `arr` to `path` atomically (a reader never sees half a file)."""
+    with open(path + ".tmp", "wb") as f:
+        np.save(f, arr)
+    os.replace(path + ".tmp", path)

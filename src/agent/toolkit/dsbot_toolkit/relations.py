@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from . import values as V
-from .hashset import HashSet
+from .hashset import HashSet, save_npy
 
 PAIR_CAP = 50000           # distinct (lhs, rhs) pairs kept per FD candidate
 MAX_FD_CANDIDATES = 48
@@ -65,10 +65,7 @@ class SpilledArrays:
             self.held += a.nbytes
             return
         os.makedirs(self.directory, exist_ok=True)
-        path = self._path(len(self.items))
-        with open(path + ".tmp", "wb") as f:
-            np.save(f, a)
-        os.replace(path + ".tmp", path)
+        save_npy(self._path(len(self.items)), a)
         self.items.append(None)
 
     def __len__(self):

@@ -5,9 +5,9 @@ import hashlib
 import json
 import os
 
-import numpy as np
 
 from .context import ChunkContext, seen_before
+from .hashset import save_npy
 from .io import as_text, read_options, write_arrays, write_columns, write_csv, writable_arrays
 from .relations import row_hashes
 from .session import session
@@ -59,13 +59,6 @@ def _sha256(path):
     return h.hexdigest()
 
 
-def _save_npy(path, arr):
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        np.save(f, arr)
-    os.replace(tmp, path)
-
-
 def stage_b(p):
     """Validates chunk `p.index`, writes its parts (overwriting an earlier attempt) and returns its
     result (the one written to result-NNNNN.json, without the quality measure)."""
@@ -83,7 +76,7 @@ def stage_b(p):
     write_columns(part("changes", i), *ctx.changes_columns())
     write_csv(ctx.removed_frame(s.columns), part("removed", i))
     write_csv(ctx.flags_frame(), part("flags", i))
-    _save_npy(part("hashes", i, "npy"), p.hashes)
+    save_npy(part("hashes", i, "npy"), p.hashes)
     quality = _measure(i, q, original, before, cleaned, arrays, ctx, p.hashes)
     changes = ctx.changes_by_rule()
     result = {
@@ -138,7 +131,7 @@ def _measure(i, q, original, before, cleaned, arrays, ctx, kept_hashes):
         after_hashes = "kept"
     else:
         h = row_hashes(text_frame)
-        _save_npy(part("qhashes", i, "npy"), h)
+        save_npy(part("qhashes", i, "npy"), h)
         after_hashes = "own"
     return {
         "key": q.key(),

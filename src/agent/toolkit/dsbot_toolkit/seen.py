@@ -6,6 +6,8 @@ import os
 
 import numpy as np
 
+from .hashset import Bloom, in_sorted, save_npy
+
 #: Runs stop merging past this many hashes: a merge copies at most twice that (16 MB).
 RUN_CAP = 1 << 20
 
@@ -87,27 +89,15 @@ class DiskRun:
     """A sorted run of hashes on disk with a Bloom filter (10 bits per hash, ~1% false positives)
     in memory: only the filter's positives are looked up in the file."""
 
-    K = 3
-
     def __init__(self, path, n, bloom):
         self.path, self.n, self.bloom = path, n, bloom
 
     @classmethod
     def write(cls, path, arr):
-        with open(path + ".tmp", "wb") as f:
-            np.save(f, arr)
-        os.replace(path + ".tmp", path)
-        bits = 1 << max(6, int(np.ceil(np.log2(len(arr) * 10))))
-        bloom = np.zeros(bits // 64, dtype=np.uint64)
-        for pos in cls._positions(arr, bits):
-            np.bitwise_or.at(bloom, pos >> np.uint64(6), np.left_shift(np.uint64(1), pos & np.uint64(63)))
+        save_npy(path, arr)
+        bloom = Bloom.sized(len(arr))
+        bloom.add(arr)
         return cls(path, len(arr), bloom)
-
-    @classmethod
-    def _positions(cls, h, bits):
-        h = np.asarray(h, dtype=np.uint64)
-        h2 = (h >> np.uint64(32)) | np.uint64(1)
-        return [(h + np.uint64(i) * h2) & np.uint64(bits - 1) for i in range(cls.K)]
 
     def __len__(self):
         return self.n
@@ -116,18 +106,12 @@ class DiskRun:
     def nbytes(self):
         return self.bloom.nbytes
 
-    def load(self):
-        with open(self.path, "rb") as f:
-            return np.load(f)
-
     def contains(self, h):
         h = np.asarray(h, dtype=np.uint64)
-        maybe = np.ones(len(h), dtype=bool)
-        for pos in self._positions(h, len(self.bloom) * 64):
-            maybe &= ((self.bloom[pos >> np.uint64(6)] >> (pos & np.uint64(63))) & np.uint64(1)).astype(bool)
+        maybe = self.bloom.maybe(h)
         out = np.zeros(len(h), dtype=bool)
         if maybe.any():
-            out[maybe] = _in(np.load(self.path, mmap_mode="r"), h[maybe])
+            out[maybe] = in_sorted(np.load(self.path, mmap_mode="r"), h[maybe])
         return out
 
 
@@ -144,14 +128,8 @@ class SeenView:
         """Bool array: each hash is in one of the arrays."""
         out = np.zeros(len(h), dtype=bool)
         for a in self.arrays:
-            out |= a.contains(h) if isinstance(a, DiskRun) else _in(a, h)
+            out |= a.contains(h) if isinstance(a, DiskRun) else in_sorted(a, h)
         return out
-
-
-def _in(a, h):
-    pos = np.searchsorted(a, h)
-    pos[pos >= len(a)] = len(a) - 1
-    return np.asarray(a[pos]) == h
 
 
 def _sorted(arrs):
