@@ -7,11 +7,10 @@ import gc
 import io
 import os
 import pickle
-import signal
 import sys
 import traceback
 
-from . import memo_merge
+from . import forks, memo_merge
 from .quality import _MEMO_MAX
 from .replay_stages import stage_a, stage_b
 from .session import session
@@ -44,14 +43,7 @@ def reset(s):
 
 
 def _kill(s, pid):
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    try:
-        os.waitpid(pid, 0)
-    except ChildProcessError:
-        pass
+    forks.kill(pid)
     s.replay_children.discard(pid)
 
 
@@ -132,7 +124,7 @@ def _fork_stage_b(s, p):
         code = 1
         try:
             os.close(rfd)
-            _die_with_parent(parent)
+            forks.die_with_parent(parent)
             sys.stdout, sys.stderr = io.StringIO(), io.StringIO()
             try:
                 snaps = _memos(s, memo_merge.snapshot)
@@ -144,7 +136,7 @@ def _fork_stage_b(s, p):
                           "type": type(e).__name__, "message": str(e)}
             report.update(stdout=sys.stdout.getvalue(), stderr=sys.stderr.getvalue())
             data = pickle.dumps(report)
-            _write_all(wfd, data)
+            forks.write_all(wfd, data)
         except BaseException:
             code = 1
         finally:
@@ -175,37 +167,11 @@ def _pickled(e):
         return None
 
 
-def _die_with_parent(parent):
-    """The child is killed when the kernel dies (a stop, a timeout, the OOM killer)."""
-    try:
-        import ctypes
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-    except Exception:
-        pass
-    if os.getppid() != parent:  # the kernel died before prctl took effect
-        os._exit(1)
-
-
-def _write_all(fd, data):
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
-    os.close(fd)
-
-
 def _collect(pid, rfd):
     """Reads the child's report to EOF, then reaps it: (exit status, report or None)."""
-    chunks = []
-    while True:
-        b = os.read(rfd, 1 << 16)
-        if not b:
-            break
-        chunks.append(b)
-    _, status = os.waitpid(pid, 0)
-    code = os.waitstatus_to_exitcode(status)
+    code, data = forks.collect(pid, rfd)
     try:
-        payload = pickle.loads(b"".join(chunks)) if chunks else None
+        payload = pickle.loads(data) if data else None
     except Exception:
         payload = None
     return code, payload

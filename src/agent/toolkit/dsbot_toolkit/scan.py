@@ -9,6 +9,7 @@ import os
 import pickle
 import time
 
+from . import forks
 from .columns import ColumnAcc
 from .relations import RelationsAcc
 
@@ -103,7 +104,7 @@ def _fork_helper(s, accs, cost):
         code = 1
         try:
             os.close(r)
-            _die_with_parent(parent)
+            forks.die_with_parent(parent)
             given = [a for a in accs if a.name in names]
             try:
                 # its own reader (the parent's file offset is not shared), parsing its columns only
@@ -115,8 +116,7 @@ def _fork_helper(s, accs, cost):
                 msg = (True, {a.name: a for a in given})
             except Exception as e:  # the parent reports it
                 msg = (False, "%s: %s" % (type(e).__name__, e))
-            with os.fdopen(w, "wb") as f:
-                pickle.dump(msg, f, protocol=pickle.HIGHEST_PROTOCOL)
+            forks.write_all(w, pickle.dumps(msg, protocol=pickle.HIGHEST_PROTOCOL))
             code = 0
         finally:
             os._exit(code)
@@ -126,9 +126,10 @@ def _fork_helper(s, accs, cost):
 
 def _join_helper(helper, accs):
     """Waits for the helper and puts its accumulators in place; a failed helper is an error."""
-    with os.fdopen(helper["fd"], "rb") as f:
-        data = f.read()   # to the end: the helper has exited or is about to
-    _, status = os.waitpid(helper["pid"], 0)
+    try:
+        status, data = forks.collect(helper["pid"], helper["fd"])
+    finally:
+        os.close(helper["fd"])
     try:
         ok, done = pickle.loads(data)  # sent by our own fork a moment ago, inside this sandbox
     except Exception:
@@ -141,23 +142,5 @@ def _join_helper(helper, accs):
 
 
 def _kill_helper(helper):
-    import signal
-    try:
-        os.kill(helper["pid"], signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     os.close(helper["fd"])
-    os.waitpid(helper["pid"], 0)
-
-
-def _die_with_parent(parent):
-    """The helper is killed with its parent (a stopped run's kernel leaves nothing running)."""
-    try:
-        import ctypes
-        import signal
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent:   # the parent died before the signal was armed
-        os._exit(1)
+    forks.kill(helper["pid"])
