@@ -125,31 +125,26 @@ class ColumnAcc:
     def _features(self, stripped, remember=True):
         """Per-value regex features of the stripped values, computed once per distinct value
         (memo kept across chunks, cleared when it grows past MEMO_CAP)."""
-        vals = stripped.values
-        memo = self.memo
-        missing = list(dict.fromkeys(v for v in vals if v not in memo))
-        new = {}
-        if missing:
-            m = pd.Series(missing, dtype=object)
-            cols = (
-                m.str.contains(r"\s{2,}", regex=True).values,
-                V.shape(m).values,
-                (m.str.match(V.CODE_CHARS_RE) & (V.digits_only(m).str.len() >= 5)).values,
-                m.str.match(V.PLAIN_NUMBER_RE if self.decimal == "." else V.INT_RE).values,
-                m.str.match(NUMSTART_RE).values,
-                m.str.match(V.DATEISH_RE).values,
-                m.str.match(V.TIMEISH_RE).values,
-            )
-            new = dict(zip(missing, zip(*cols)))
-        rows = [new[v] if v in new else memo[v] for v in vals] if new else [memo[v] for v in vals]
-        if remember and new:
-            if len(memo) + len(new) > MEMO_CAP:
-                memo.clear()
-            memo.update(new)
+        rows = _memoised(self.memo, stripped.values, self._regex_features, remember)
         inner, shp, code, plain, numstart, dateish, timeish = zip(*rows) if rows else ((),) * 7
         b = lambda x: np.array(x, dtype=bool)
         return {"inner": b(inner), "shape": np.array(shp, dtype=object), "code": b(code), "plain": b(plain),
                 "numstart": b(numstart), "dateish": b(dateish), "timeish": b(timeish)}
+
+    def _regex_features(self, missing):
+        """{value: (inner whitespace, shape, code-like, plain number, starts like a number, date-ish,
+        time-ish)} of distinct stripped values."""
+        m = pd.Series(missing, dtype=object)
+        cols = (
+            m.str.contains(r"\s{2,}", regex=True).values,
+            V.shape(m).values,
+            (m.str.match(V.CODE_CHARS_RE) & (V.digits_only(m).str.len() >= 5)).values,
+            m.str.match(V.PLAIN_NUMBER_RE if self.decimal == "." else V.INT_RE).values,
+            m.str.match(NUMSTART_RE).values,
+            m.str.match(V.DATEISH_RE).values,
+            m.str.match(V.TIMEISH_RE).values,
+        )
+        return dict(zip(missing, zip(*cols)))
 
     def _text_so_far(self):
         """The earlier chunks read as free text: almost none of their values were numbers, dates,
@@ -231,18 +226,11 @@ class ColumnAcc:
         """Per value: (is a number candidate, number, unit, 'pre|suf' decoration, thousands
         separators, digits after the decimal mark, those digits all zeros, written as a plain
         integer), computed once per distinct value (memo kept across chunks)."""
-        vals = stripped.values
-        memo = self.num_memo
-        todo = np.fromiter((v not in memo for v in vals), dtype=bool, count=len(vals))
-        if todo.any():
-            new = self._number_parse(stripped[todo].reset_index(drop=True), plain[todo], numstart[todo])
-            rows = [new[v] if v in new else memo[v] for v in vals]
-            if remember:   # sampled free text rarely repeats: not worth the memory
-                if len(memo) + len(new) > MEMO_CAP:
-                    memo.clear()
-                memo.update(new)
-        else:
-            rows = [memo[v] for v in vals]
+        def parse(missing):
+            pick = stripped.isin(missing).values   # the rows holding them (the dict keeps one per value)
+            return self._number_parse(stripped[pick].reset_index(drop=True), plain[pick], numstart[pick])
+
+        rows = _memoised(self.num_memo, stripped.values, parse, remember)  # sampled free text: not remembered
         if not rows:
             e = np.zeros(0, dtype=bool)
             return e, np.zeros(0), np.zeros(0, dtype=object), np.zeros(0, dtype=object), e, np.zeros(0, dtype=np.int64), e, e
@@ -307,30 +295,27 @@ class ColumnAcc:
         """(parses, renders back identically) bool matrices, one column per format, computed
         once per distinct value (memo kept across chunks)."""
         vals = sv.values
-        missing = list(dict.fromkeys(v for v in vals if v not in memo))
-        new = {}
-        if missing:
-            m = pd.Series(missing, dtype=object)
-            oks, canons = [], []
-            for fmt in formats:
-                parsed = V.parse_dates(m, fmt)
-                ok = parsed.notna().values
-                canon = np.zeros(len(m), dtype=np.uint8)   # bit 1: renders back padded, bit 2: unpadded
-                if ok.any():
-                    canon[ok] = (V.render_dates(parsed[ok], fmt).values == m[ok].values).astype(np.uint8)
-                    canon[ok] |= (V.render_dates(parsed[ok], V.unpadded_format(fmt)).values == m[ok].values).astype(np.uint8) << 1
-                oks.append(ok)
-                canons.append(canon)
-            new = dict(zip(missing, zip(zip(*oks), zip(*canons))))
-        rows = [new[v] if v in new else memo[v] for v in vals] if new else [memo[v] for v in vals]
-        if new:
-            if len(memo) + len(new) > MEMO_CAP:
-                memo.clear()
-            memo.update(new)
+        rows = _memoised(memo, vals, lambda missing: ColumnAcc._date_parse(missing, formats))
         n = len(formats)
         ok_all = np.array([r[0] for r in rows], dtype=bool).reshape(len(vals), n)
         canon_all = np.array([r[1] for r in rows], dtype=np.uint8).reshape(len(vals), n)
         return ok_all, canon_all
+
+    @staticmethod
+    def _date_parse(missing, formats):
+        """{value: (parses per format, renders back identically per format)} of distinct values."""
+        m = pd.Series(missing, dtype=object)
+        oks, canons = [], []
+        for fmt in formats:
+            parsed = V.parse_dates(m, fmt)
+            ok = parsed.notna().values
+            canon = np.zeros(len(m), dtype=np.uint8)   # bit 1: renders back padded, bit 2: unpadded
+            if ok.any():
+                canon[ok] = (V.render_dates(parsed[ok], fmt).values == m[ok].values).astype(np.uint8)
+                canon[ok] |= (V.render_dates(parsed[ok], V.unpadded_format(fmt)).values == m[ok].values).astype(np.uint8) << 1
+            oks.append(ok)
+            canons.append(canon)
+        return dict(zip(missing, zip(zip(*oks), zip(*canons))))
 
     # ---- results ------------------------------------------------------------------------
     def distinct(self):
@@ -447,6 +432,22 @@ class ColumnAcc:
         """All kept (value, count) pairs, most frequent first."""
         c = self.counter.sort_values(ascending=False, kind="mergesort")
         return [(str(k), int(v)) for k, v in c.items()]
+
+
+def _memoised(memo, vals, compute, remember=True):
+    """Per value of `vals`, its features: from `memo`, or from `compute(distinct missing values)`
+    (a dict) for the values it lacks, remembered unless `remember` is False (the memo is cleared
+    when it would grow past MEMO_CAP)."""
+    missing = list(dict.fromkeys(v for v in vals if v not in memo))
+    if not missing:
+        return [memo[v] for v in vals]
+    new = compute(missing)
+    rows = [new[v] if v in new else memo[v] for v in vals]
+    if remember:
+        if len(memo) + len(new) > MEMO_CAP:
+            memo.clear()
+        memo.update(new)
+    return rows
 
 
 def _low_cluster(r, factor=1000.0):
