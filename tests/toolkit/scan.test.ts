@@ -88,6 +88,51 @@ except RuntimeError as e:
     expect(r.status).toBe(0);
     expect(r.result.raised).toMatch(/profile's helper process failed: MemoryError: helper out of memory/);
   });
+  it('a helper that dies in the middle of the file is an error naming its exit status, and it is reaped', () => {
+    const r = py(
+      `${MAKE}
+from dsbot_toolkit import columns
+parent = os.getpid()
+calls = [0]
+_update = columns.ColumnAcc.update
+def update(self, s):
+    if os.getpid() != parent:
+        calls[0] += 1
+        if calls[0] > 5:
+            os._exit(3)   # killed mid-stream, after it sent some chunks
+    return _update(self, s)
+columns.ColumnAcc.update = update
+try:
+    run(2)
+    raised = None
+except RuntimeError as e:
+    raised = str(e)
+try:
+    os.waitpid(-1, os.WNOHANG)
+    children = "some"
+except ChildProcessError:
+    children = "none"
+out({"raised": raised, "children": children})`,
+      work(),
+    );
+    expect(r.status).toBe(0);
+    expect(r.result.raised).toMatch(/profile's helper process ended without its results \(exit status 3\)/);
+    expect(r.result.children).toBe('none');
+  });
+
+  it("row hashes combined from the column accumulators' value hashes are pandas' row hashes", () => {
+    const r = pyOk(
+      `import pandas as pd
+from dsbot_toolkit.columns import ColumnAcc
+from dsbot_toolkit.relations import combine_hashes, row_hashes
+df = pd.DataFrame({"a": ["x", " x", "", "n/a", "x", "NA"], "b": ["1", "2", "2", "1", "é", "1"], "c": ["", "", "", "", "", ""]})
+hs = [ColumnAcc(c, seed=1).update(df[c]) for c in df.columns]
+out({"cols": [bool((h == pd.util.hash_array(df[c].values)).all()) for h, c in zip(hs, df.columns)],
+     "rows": bool((combine_hashes(hs) == row_hashes(df)).all())})`,
+      work(),
+    );
+    expect(r).toEqual({ cols: [true, true, true], rows: true });
+  });
 });
 
 describe('profile pass on two processes, when the file breaks', () => {

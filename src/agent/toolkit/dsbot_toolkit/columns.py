@@ -21,6 +21,7 @@ MEMO_CAP = 200000        # distinct values whose regex features are remembered a
 LONG_SAMPLE = 3000     # distinct long-text values examined per chunk for types and patterns
 NUMSTART_RE = r"^(?:[$£€¥]|(?:%s)\.?)?\s*[-+]?[\d.,]*\d" % "|".join(NF.CURRENCY_CODES)
 _BOOL = {"true", "false", "yes", "no", "y", "n", "t", "f"}
+_SHORT = max(len(t) for t in V.NULL_TOKENS | _BOOL)   # longer values are neither
 _ID_NAME_RE = re.compile(r"(^|[^a-z])(id|uuid|guid|key|code|no|num|number|index|idx)$", re.I)
 
 
@@ -78,15 +79,29 @@ class ColumnAcc:
 
     # ---- pass 1 -------------------------------------------------------------------------
     def update(self, s):
-        """Adds one chunk's Series of strings."""
+        """Adds one chunk's Series of strings; returns the uint64 hash of each of its values (the
+        values pandas' hash_array gives them, so a row hash combined from them equals
+        hash_pandas_object's: the relations accumulator takes them instead of hashing again)."""
         text_so_far = self._text_so_far()
         self.chunks += 1
         self.rows += len(s)
-        vc = s.value_counts(sort=False, dropna=False)
-        u = pd.Series(np.asarray(vc.index, dtype=object))
-        w = vc.values.astype(np.int64)
+        codes, uniq = pd.factorize(np.asarray(s.values, dtype=object))   # strings: no missing values
+        hashes = pd.util.hash_array(uniq, categorize=False)
+        row_hash = hashes[codes]
+        u = pd.Series(uniq)
+        w = np.bincount(codes, minlength=len(uniq)).astype(np.int64)
+        lens = u.str.len().values
         stripped = u.str.strip()
-        low = stripped.str.lower()
+        ws_all = u.values != stripped.values
+        # only short values can be null tokens or booleans: the rest need no lower-casing
+        short = (lens <= _SHORT) | ws_all
+        if short.all():
+            low = stripped.str.lower()
+        else:
+            lv = stripped.values.copy()   # a long value is kept as it is: it matches no token
+            if short.any():
+                lv[short] = stripped[short].str.lower().values
+            low = pd.Series(lv)
         isnull = low.isin(V.NULL_TOKENS).values
         if isnull.any():
             self.null_count += int(w[isnull].sum())
@@ -96,12 +111,11 @@ class ColumnAcc:
         keep = ~isnull
         u, w, stripped, low = u[keep].reset_index(drop=True), w[keep], stripped[keep].reset_index(drop=True), low[keep].reset_index(drop=True)
         if len(u) == 0:
-            return
+            return row_hash
         self._count(u, w)
-        self._sketch(u)
-        self.len_sum += int((u.str.len().values * w).sum())
-        ws = (u.values != stripped.values)
-        self.ws += int(w[ws].sum())
+        self._sketch(hashes[keep])
+        self.len_sum += int((lens[keep] * w).sum())
+        self.ws += int(w[ws_all[keep]].sum())
         long_text = self.len_sum / max(1, self.rows - self.null_count) > 40
         near_unique = len(u) >= 0.5 * w.sum()
         sampled = len(u) > LONG_SAMPLE and (long_text or (near_unique and text_so_far))
@@ -121,6 +135,7 @@ class ColumnAcc:
         self._numbers(stripped, w, f["plain"], f["numstart"], remember=not sampled)
         self._dates(stripped, w, f["dateish"], f["timeish"])
         self.n_code += int(w[f["code"]].sum())
+        return row_hash
 
     def _features(self, stripped, remember=True):
         """Per-value regex features of the stripped values, computed once per distinct value
@@ -166,8 +181,8 @@ class ColumnAcc:
             self.counter = self.counter.nlargest(COUNTER_CAP // 2)
             self.truncated = True
 
-    def _sketch(self, u):
-        h = pd.util.hash_array(u.values.astype(object))
+    def _sketch(self, h):
+        """Adds the hashes of distinct values to the k smallest kept."""
         if len(self.kmv) >= KMV_K:
             h = h[h <= self.kmv[-1]]  # larger hashes cannot enter the k smallest
         merged = np.union1d(self.kmv, h)

@@ -5,6 +5,7 @@ import os
 
 import numpy as np
 import pandas as pd
+from pandas.core.util.hashing import combine_hash_arrays   # what hash_pandas_object combines with
 
 from . import values as V
 from .hashset import HashSet, save_npy
@@ -21,6 +22,11 @@ KEY_EXACT_ROWS = 2000000     # beyond this, keys come from the distinct estimate
 def row_hashes(df):
     """uint64 hash per row over all columns (index ignored)."""
     return pd.util.hash_pandas_object(df, index=False).values
+
+
+def combine_hashes(col_hashes):
+    """Row hashes from per-column value hashes: what hash_pandas_object(df, index=False) gives."""
+    return combine_hash_arrays(iter(col_hashes), len(col_hashes))
 
 
 class DuplicateCounter:
@@ -102,10 +108,11 @@ class RelationsAcc:
         self.distinct_rows = 0
         self._pending = []          # distinct rows held until the candidates are chosen
 
-    def update(self, df):
-        """Adds one chunk (raw strings)."""
+    def update(self, df, col_hashes=None):
+        """Adds one chunk (raw strings). `col_hashes`: the hash of every value, one array per
+        column in order (ColumnAcc.update's), combined into row hashes instead of hashing again."""
         self.rows += len(df)
-        h = row_hashes(df)
+        h = row_hashes(df) if col_hashes is None else combine_hashes(col_hashes)
         self.hashes.append(h)
         first = self.dups.add(h)
         self.distinct_rows += int(first.sum())
@@ -118,7 +125,8 @@ class RelationsAcc:
             if not df[c].is_unique:
                 del self.key_hashes[c]
                 continue
-            self.key_hashes[c].append(pd.util.hash_array(df[c].values.astype(object)))
+            self.key_hashes[c].append(pd.util.hash_array(df[c].values.astype(object)) if col_hashes is None
+                                      else col_hashes[self.columns.index(c)])
         distinct = df if first.all() else df[first]
         if self.fd is None:
             # candidates are chosen on the first FD_SAMPLE distinct rows whatever the chunk size

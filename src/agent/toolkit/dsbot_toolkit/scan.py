@@ -4,10 +4,18 @@ accumulator, on up to two processes.
 The work is split by column, never by chunk: a forked helper parses the file too and feeds the
 columns it was given, so every accumulator sees the same chunks in the same order as on one
 process and the profile is identical whatever the number of processes. The split is balanced by
-the time each column took on the second chunk (the first does one-off work)."""
+the time each column took on the second chunk (the first does one-off work).
+
+Each column's accumulator hashes its values once (factorised per chunk); the relations accumulator
+combines those hashes into row hashes. The helper sends the hashes of its columns, chunk by chunk,
+through its pipe (frames: 1 kind byte, 8-byte length, payload), then its accumulators."""
+import fcntl
 import os
 import pickle
+import struct
 import time
+
+import numpy as np
 
 from . import forks
 from .columns import ColumnAcc
@@ -42,9 +50,10 @@ def scan(s, processes=1):
         for _, df in _chain(third, it):
             chunks += 1
             rows += len(df)
-            for acc in mine:
-                acc.update(df[acc.name])
-            rel.update(df)
+            hashes = {acc.name: acc.update(df[acc.name]) for acc in mine}
+            if helper is not None:
+                hashes.update(_helper_hashes(helper, len(df)))
+            rel.update(df, [hashes[c] for c in s.columns])
     except BaseException:
         if helper is not None:   # a file error, a stop: the helper goes too
             _kill_helper(helper)
@@ -62,13 +71,13 @@ def _chain(head, it):
 
 def _timed_update(accs, rel, df):
     """Feeds the first chunk; returns {column: seconds} plus the relations' time under None."""
-    cost = {}
+    cost, hashes = {}, []
     for acc in accs:
         t = time.perf_counter()
-        acc.update(df[acc.name])
+        hashes.append(acc.update(df[acc.name]))
         cost[acc.name] = time.perf_counter() - t
     t = time.perf_counter()
-    rel.update(df)
+    rel.update(df, hashes)
     cost[None] = time.perf_counter() - t
     return cost
 
@@ -109,33 +118,84 @@ def _fork_helper(s, accs, cost):
             try:
                 # its own reader (the parent's file offset is not shared), parsing its columns only
                 for _, df in s.read_chunks(2, columns=names):
-                    for acc in given:
-                        acc.update(df[acc.name])
+                    block = np.concatenate([acc.update(df[acc.name]) for acc in given])
+                    _send(w, b"H", memoryview(block.astype(np.uint64, copy=False)).cast("B"))
                 for acc in given:
                     acc.drop_memo()
-                msg = (True, {a.name: a for a in given})
+                kind, msg = b"R", pickle.dumps({a.name: a for a in given}, protocol=pickle.HIGHEST_PROTOCOL)
             except Exception as e:  # the parent reports it
-                msg = (False, "%s: %s" % (type(e).__name__, e))
-            forks.write_all(w, pickle.dumps(msg, protocol=pickle.HIGHEST_PROTOCOL))
+                kind, msg = b"E", ("%s: %s" % (type(e).__name__, e)).encode("utf-8", "replace")
+            _send(w, kind, msg)
+            os.close(w)
             code = 0
         finally:
             os._exit(code)
     os.close(w)
-    return {"pid": pid, "fd": r, "names": set(names)}
+    try:  # a larger pipe lets the helper run a chunk ahead (best effort: 1 MiB is the default cap)
+        fcntl.fcntl(r, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+    except OSError:
+        pass
+    return {"pid": pid, "fd": r, "names": [a.name for a in accs if a.name in set(names)]}
+
+
+_HEAD = struct.Struct("<cQ")
+
+
+def _send(fd, kind, payload):
+    """In the helper: one frame (kind, length, payload) to the pipe."""
+    for part in (_HEAD.pack(kind, len(payload)), payload):
+        view = memoryview(part)
+        while view:
+            view = view[os.write(fd, view):]
+
+
+def _read_exact(fd, n):
+    buf = bytearray()
+    while len(buf) < n:
+        b = os.read(fd, min(n - len(buf), 1 << 20))
+        if not b:
+            return None
+        buf += b
+    return bytes(buf)
+
+
+def _frame(helper):
+    """The helper's next frame (kind, payload); its failure or death is an error naming the reason."""
+    head = _read_exact(helper["fd"], _HEAD.size)
+    kind, n = _HEAD.unpack(head) if head else (None, 0)
+    payload = _read_exact(helper["fd"], n) if head else None
+    if payload is None:
+        _, status = os.waitpid(helper["pid"], 0)
+        helper["reaped"] = True
+        raise RuntimeError("the profile's helper process ended without its results (exit status %d)"
+                           % os.waitstatus_to_exitcode(status))
+    if kind == b"E":
+        raise RuntimeError("the profile's helper process failed: %s" % payload.decode("utf-8", "replace"))
+    return kind, payload
+
+
+def _helper_hashes(helper, n):
+    """{column: value hashes} of the helper's columns for the chunk of `n` rows both just read."""
+    kind, payload = _frame(helper)
+    names = helper["names"]
+    if kind != b"H" or len(payload) != 8 * n * len(names):
+        raise RuntimeError("the profile's helper process is out of step (sent %d bytes for %d rows)" % (len(payload), n))
+    block = np.frombuffer(payload, dtype=np.uint64).reshape(len(names), n)
+    return dict(zip(names, block))
 
 
 def _join_helper(helper, accs):
-    """Waits for the helper and puts its accumulators in place; a failed helper is an error."""
+    """Takes the helper's accumulators (its last frame), reaps it and puts them in place."""
     try:
-        status, data = forks.collect(helper["pid"], helper["fd"])
-    finally:
-        os.close(helper["fd"])
-    try:
-        ok, done = pickle.loads(data)  # sent by our own fork a moment ago, inside this sandbox
-    except Exception:
-        ok, done = False, "it ended with exit status %d and sent nothing readable" % status
-    if not ok:
-        raise RuntimeError("the profile's helper process failed: %s" % done)
+        kind, payload = _frame(helper)
+        if kind != b"R":
+            raise RuntimeError("the profile's helper process sent more chunks than the file holds")
+        done = pickle.loads(payload)  # sent by our own fork a moment ago, inside this sandbox
+    except BaseException:
+        _kill_helper(helper)
+        raise
+    os.close(helper["fd"])
+    os.waitpid(helper["pid"], 0)
     for i, acc in enumerate(accs):
         if acc.name in done:
             accs[i] = done[acc.name]
@@ -143,4 +203,5 @@ def _join_helper(helper, accs):
 
 def _kill_helper(helper):
     os.close(helper["fd"])
-    forks.kill(helper["pid"])
+    if not helper.get("reaped"):
+        forks.kill(helper["pid"])

@@ -90,8 +90,9 @@ def typo_candidates(vals, skip=(), ratio=TYPO_RATIO, min_count=TYPO_MIN_COUNT, m
         for d in _deletes(key):
             index[d].add(v)
     out = {}
+    top = max(counts.values(), default=0)
     for v, n in vals:
-        if v in skip or len(v) < min_len or n > max_count or n * ratio > max(counts.values()):
+        if v in skip or len(v) < min_len or n > max_count or n * ratio > top:
             continue
         key = v.lower()
         cands = set(index.get(key, ()))
