@@ -175,3 +175,35 @@ out({"same": json.dumps(one, sort_keys=True) == json.dumps(two, sort_keys=True)}
     expect(r.same).toBe(true);
   });
 });
+
+describe('per-value feature memo', () => {
+  it('gives every value the features computing it directly gives, remembered or not, across a clear at its cap', () => {
+    const r = pyOk(
+      `import numpy as np
+from dsbot_toolkit.featmemo import FeatureMemo
+calls = []
+def compute(missing, pos):
+    calls.append(list(missing))
+    return (np.array([len(v) for v in missing]), np.array([v.upper() for v in missing], dtype=object),
+            np.array([[v.startswith("a"), v.endswith("z")] for v in missing], dtype=bool).reshape(len(missing), 2))
+m = FeatureMemo(cap=5)
+chunks = [["ab", "cz", "ab", "d"], ["cz", "e", "ab", "ff", "gz"], ["ab", "hh", "hh"], []]
+ok = True
+for i, ch in enumerate(chunks):
+    got = m.lookup(np.array(ch, dtype=object), compute, remember=(i != 2))
+    if not ch:
+        ok = ok and got is None
+        continue
+    want = (np.array([len(v) for v in ch]), np.array([v.upper() for v in ch], dtype=object),
+            np.array([[v.startswith("a"), v.endswith("z")] for v in ch], dtype=bool))
+    ok = ok and all(np.array_equal(g, w) for g, w in zip(got, want))
+out({"ok": ok, "calls": calls, "n": len(m)})`,
+      work(),
+    );
+    expect(r.ok).toBe(true);
+    // each distinct value computed once, in order of first appearance; the second chunk would
+    // grow the memo past its cap of 5, so it starts again; the third chunk is not remembered
+    expect(r.calls).toEqual([['ab', 'cz', 'd'], ['e', 'ff', 'gz'], ['ab', 'hh']]);
+    expect(r.n).toBe(3);
+  });
+});

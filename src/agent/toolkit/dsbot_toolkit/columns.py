@@ -12,12 +12,12 @@ import pandas as pd
 
 from . import numfmt as NF
 from . import values as V
+from .featmemo import FeatureMemo
 
 COUNTER_CAP = 20000      # distinct values kept with counts per column
 RESERVOIR = 20000        # numbers kept for quantiles
 KMV_K = 4096             # distinct-count sketch size
 SHAPE_CAP = 500
-MEMO_CAP = 200000        # distinct values whose regex features are remembered across chunks
 LONG_SAMPLE = 3000     # distinct long-text values examined per chunk for types and patterns
 NUMSTART_RE = r"^(?:[$£€¥]|(?:%s)\.?)?\s*[-+]?[\d.,]*\d" % "|".join(NF.CURRENCY_CODES)
 _BOOL = {"true", "false", "yes", "no", "y", "n", "t", "f"}
@@ -67,15 +67,16 @@ class ColumnAcc:
         self.n_bool = 0
         self.n_code = 0
         self.len_sum = 0
-        self.memo = {}           # stripped value -> regex features (see _features)
-        self.num_memo = {}       # stripped value -> number features (see _number_features)
-        self.date_memo = {"n_date": {}, "n_time": {}}   # stripped value -> date parse features
+        self.memo = FeatureMemo()       # stripped value -> regex features (see _features)
+        self.num_memo = FeatureMemo()   # stripped value -> number features (see _number_features)
+        self.date_memo = {"n_date": FeatureMemo(), "n_time": FeatureMemo()}   # stripped value -> date parse features
 
     def drop_memo(self):
         """Forgets the per-value memos (a speed-up only; nothing else reads them)."""
-        self.memo = {}
-        self.num_memo = {}
-        self.date_memo = {"n_date": {}, "n_time": {}}
+        self.memo.clear()
+        self.num_memo.clear()
+        for m in self.date_memo.values():
+            m.clear()
 
     # ---- pass 1 -------------------------------------------------------------------------
     def update(self, s):
@@ -140,26 +141,31 @@ class ColumnAcc:
     def _features(self, stripped, remember=True):
         """Per-value regex features of the stripped values, computed once per distinct value
         (memo kept across chunks, cleared when it grows past MEMO_CAP)."""
-        rows = _memoised(self.memo, stripped.values, self._regex_features, remember)
-        inner, shp, code, plain, numstart, dateish, timeish = zip(*rows) if rows else ((),) * 7
-        b = lambda x: np.array(x, dtype=bool)
-        return {"inner": b(inner), "shape": np.array(shp, dtype=object), "code": b(code), "plain": b(plain),
-                "numstart": b(numstart), "dateish": b(dateish), "timeish": b(timeish)}
+        r = self.memo.lookup(stripped.values, lambda missing, _: self._regex_features(missing), remember)
+        if r is None:
+            e = np.zeros(0, dtype=bool)
+            r = (e, np.zeros(0, dtype=object), e, e, e, e, e)
+        inner, shp, code, plain, numstart, dateish, timeish = r
+        return {"inner": inner, "shape": shp, "code": code, "plain": plain,
+                "numstart": numstart, "dateish": dateish, "timeish": timeish}
 
     def _regex_features(self, missing):
-        """{value: (inner whitespace, shape, code-like, plain number, starts like a number, date-ish,
-        time-ish)} of distinct stripped values."""
+        """(inner whitespace, shape, code-like, plain number, starts like a number, date-ish,
+        time-ish): arrays aligned with the distinct stripped values `missing`."""
         m = pd.Series(missing, dtype=object)
-        cols = (
-            m.str.contains(r"\s{2,}", regex=True).values,
-            V.shape(m).values,
-            (m.str.match(V.CODE_CHARS_RE) & (V.digits_only(m).str.len() >= 5)).values,
-            m.str.match(V.PLAIN_NUMBER_RE if self.decimal == "." else V.INT_RE).values,
-            m.str.match(NUMSTART_RE).values,
-            m.str.match(V.DATEISH_RE).values,
-            m.str.match(V.TIMEISH_RE).values,
+        b = lambda x: np.asarray(x, dtype=bool)
+        code = b(m.str.match(V.CODE_CHARS_RE).values)
+        if code.any():   # five digits or more among the code characters
+            code[code] = b((V.digits_only(m[code]).str.len() >= 5).values)
+        return (
+            b(m.str.contains(r"\s{2,}", regex=True).values),
+            np.asarray(V.shape(m).values, dtype=object),
+            code,
+            b(m.str.match(V.PLAIN_NUMBER_RE if self.decimal == "." else V.INT_RE).values),
+            b(m.str.match(NUMSTART_RE).values),
+            b(m.str.match(V.DATEISH_RE).values),
+            b(m.str.match(V.TIMEISH_RE).values),
         )
-        return dict(zip(missing, zip(*cols)))
 
     def _text_so_far(self):
         """The earlier chunks read as free text: almost none of their values were numbers, dates,
@@ -241,21 +247,17 @@ class ColumnAcc:
         """Per value: (is a number candidate, number, unit, 'pre|suf' decoration, thousands
         separators, digits after the decimal mark, those digits all zeros, written as a plain
         integer), computed once per distinct value (memo kept across chunks)."""
-        def parse(missing):
-            pick = stripped.isin(missing).values   # the rows holding them (the dict keeps one per value)
-            return self._number_parse(stripped[pick].reset_index(drop=True), plain[pick], numstart[pick])
+        def parse(missing, pos):   # the rows where the missing values first appear
+            return self._number_parse(stripped.iloc[pos].reset_index(drop=True), plain[pos], numstart[pos])
 
-        rows = _memoised(self.num_memo, stripped.values, parse, remember)  # sampled free text: not remembered
-        if not rows:
+        r = self.num_memo.lookup(stripped.values, parse, remember)  # sampled free text: not remembered
+        if r is None:
             e = np.zeros(0, dtype=bool)
             return e, np.zeros(0), np.zeros(0, dtype=object), np.zeros(0, dtype=object), e, np.zeros(0, dtype=np.int64), e, e
-        cand, nums, units, decos, thousands, dec_len, zeros, int_text = zip(*rows)
-        b = lambda x: np.array(x, dtype=bool)
-        return (b(cand), np.array(nums, dtype=float), np.array(units, dtype=object), np.array(decos, dtype=object),
-                b(thousands), np.array(dec_len, dtype=np.int64), b(zeros), b(int_text))
+        return r
 
     def _number_parse(self, sv, plain, numstart):
-        """{value: features} (see _number_features) of distinct stripped values."""
+        """The features (see _number_features) of distinct stripped values, as aligned arrays."""
         n = len(sv)
         cand = plain | (~plain & numstart) | (~plain & self._compound_hint(sv))
         nums = np.full(n, np.nan)
@@ -278,8 +280,7 @@ class ColumnAcc:
         dec_len = dec.str.len().fillna(0).values.astype(np.int64)
         zeros = dec.str.fullmatch(r"0+").fillna(False).values.astype(bool)
         int_text = sv.str.match(V.INT_RE).values.astype(bool)
-        return dict(zip(sv.values, zip(cand.tolist(), nums.tolist(), units.tolist(), decos.tolist(), thousands.tolist(),
-                                       dec_len.tolist(), zeros.tolist(), int_text.tolist())))
+        return (np.asarray(cand, dtype=bool), nums, units, decos, thousands, dec_len, zeros, int_text)
 
     @staticmethod
     def _compound_hint(stripped):
@@ -309,16 +310,15 @@ class ColumnAcc:
     def _date_features(sv, formats, memo):
         """(parses, renders back identically) bool matrices, one column per format, computed
         once per distinct value (memo kept across chunks)."""
-        vals = sv.values
-        rows = _memoised(memo, vals, lambda missing: ColumnAcc._date_parse(missing, formats))
-        n = len(formats)
-        ok_all = np.array([r[0] for r in rows], dtype=bool).reshape(len(vals), n)
-        canon_all = np.array([r[1] for r in rows], dtype=np.uint8).reshape(len(vals), n)
-        return ok_all, canon_all
+        r = memo.lookup(sv.values, lambda missing, _: ColumnAcc._date_parse(missing, formats))
+        if r is None:
+            return np.zeros((0, len(formats)), dtype=bool), np.zeros((0, len(formats)), dtype=np.uint8)
+        return r
 
     @staticmethod
     def _date_parse(missing, formats):
-        """{value: (parses per format, renders back identically per format)} of distinct values."""
+        """(parses, renders back identically): bool and uint8 matrices of the distinct values
+        `missing`, one column per format."""
         m = pd.Series(missing, dtype=object)
         oks, canons = [], []
         for fmt in formats:
@@ -330,7 +330,7 @@ class ColumnAcc:
                 canon[ok] |= (V.render_dates(parsed[ok], V.unpadded_format(fmt)).values == m[ok].values).astype(np.uint8) << 1
             oks.append(ok)
             canons.append(canon)
-        return dict(zip(missing, zip(zip(*oks), zip(*canons))))
+        return np.column_stack(oks).astype(bool), np.column_stack(canons).astype(np.uint8)
 
     # ---- results ------------------------------------------------------------------------
     def distinct(self):
@@ -447,22 +447,6 @@ class ColumnAcc:
         """All kept (value, count) pairs, most frequent first."""
         c = self.counter.sort_values(ascending=False, kind="mergesort")
         return [(str(k), int(v)) for k, v in c.items()]
-
-
-def _memoised(memo, vals, compute, remember=True):
-    """Per value of `vals`, its features: from `memo`, or from `compute(distinct missing values)`
-    (a dict) for the values it lacks, remembered unless `remember` is False (the memo is cleared
-    when it would grow past MEMO_CAP)."""
-    missing = list(dict.fromkeys(v for v in vals if v not in memo))
-    if not missing:
-        return [memo[v] for v in vals]
-    new = compute(missing)
-    rows = [new[v] if v in new else memo[v] for v in vals]
-    if remember:
-        if len(memo) + len(new) > MEMO_CAP:
-            memo.clear()
-        memo.update(new)
-    return rows
 
 
 def _low_cluster(r, factor=1000.0):
