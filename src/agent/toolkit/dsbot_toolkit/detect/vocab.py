@@ -82,8 +82,9 @@ def typo_candidates(vals, skip=(), ratio=TYPO_RATIO, min_count=TYPO_MIN_COUNT, m
     vocabulary, not its square."""
     counts = dict(vals)
     index = defaultdict(set)
+    floor = max(min_count, ratio)   # a target is at least `ratio` times as frequent as a value seen once
     for v, n in vals:
-        if n < min_count or len(v) < min_len:
+        if n < floor or len(v) < min_len:
             continue
         key = v.lower()
         index[key].add(v)
