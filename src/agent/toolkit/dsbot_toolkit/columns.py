@@ -89,20 +89,20 @@ class ColumnAcc:
         codes, uniq = pd.factorize(np.asarray(s.values, dtype=object))   # strings: no missing values
         hashes = pd.util.hash_array(uniq, categorize=False)
         row_hash = hashes[codes]
+        n = len(uniq)
         u = pd.Series(uniq)
-        w = np.bincount(codes, minlength=len(uniq)).astype(np.int64)
-        lens = u.str.len().values
-        stripped = u.str.strip()
-        ws_all = u.values != stripped.values
+        w = np.bincount(codes, minlength=n).astype(np.int64)
+        # plain str methods mapped in C (the values are strings: pandas' .str would only add NaN checks)
+        lens = np.fromiter(map(len, uniq), dtype=np.int64, count=n)
+        sv = np.fromiter(map(str.strip, uniq), dtype=object, count=n)
+        stripped = pd.Series(sv)
+        ws_all = uniq != sv
         # only short values can be null tokens or booleans: the rest need no lower-casing
         short = (lens <= _SHORT) | ws_all
-        if short.all():
-            low = stripped.str.lower()
-        else:
-            lv = stripped.values.copy()   # a long value is kept as it is: it matches no token
-            if short.any():
-                lv[short] = stripped[short].str.lower().values
-            low = pd.Series(lv)
+        lv = sv.copy()   # a long value is kept as it is: it matches no token
+        if short.any():
+            lv[short] = np.fromiter(map(str.lower, sv[short]), dtype=object, count=int(short.sum()))
+        low = pd.Series(lv)
         isnull = low.isin(V.NULL_TOKENS).values
         if isnull.any():
             self.null_count += int(w[isnull].sum())
