@@ -4,6 +4,31 @@ import { pyOk, workDirs } from './py.js';
 
 const work = workDirs();
 
+describe('Bloom', () => {
+  it('sets every bit of every hash, also when many land in one word (no false negatives)', () => {
+    const r = pyOk(
+      `import numpy as np
+from dsbot_toolkit.hashset import Bloom, BLOOM_K
+rng = np.random.default_rng(3)
+b = Bloom(64 * 4)               # four words: almost every bit shares its word with others
+h = rng.integers(0, 2**63, 5000, dtype=np.uint64)
+b.add(h[:2500])
+ref = np.zeros(4, dtype=np.uint64)
+for pos in b._positions(h[:2500]):
+    for p in pos.tolist():
+        ref[p >> 6] |= np.uint64(1 << (p & 63))
+big = Bloom(1 << 16)
+big.add(h[:2500])
+out({"same": bool((b.words == ref).all()), "all_in": bool(big.maybe(h[:2500]).all()),
+     "others_out": int((~big.maybe(h[2500:])).sum())})`,
+      work(),
+    );
+    expect(r.same).toBe(true);
+    expect(r.all_in).toBe(true);
+    expect(r.others_out).toBeGreaterThan(2000);
+  });
+});
+
 describe('HashSet', () => {
   it('answers membership exactly while most hashes live in runs on disk behind a tiny Bloom filter', () => {
     const r = pyOk(

@@ -28,17 +28,23 @@ class HashSet:
     def contains(self, h):
         """Bool array: each hash was added before."""
         h = np.asarray(h, dtype=np.uint64)
-        out = np.zeros(len(h), dtype=bool)
+        # searched in ascending order: each search starts where the last ended (cache- and
+        # page-friendly on large runs and memory-mapped ones)
+        order = np.argsort(h, kind="stable")
+        hs = h[order]
+        found = np.zeros(len(h), dtype=bool)
         for run in self.runs:
-            out |= in_sorted(run, h)
+            found |= in_sorted(run, hs)
         if self.disk:
-            ask = ~out & self.bloom.maybe(h)
+            ask = ~found & self.bloom.maybe(hs)
             if ask.any():
-                q = h[ask]
+                q = hs[ask]
                 hit = np.zeros(len(q), dtype=bool)
                 for path in self.disk:
                     hit |= in_sorted(np.load(path, mmap_mode="r"), q)
-                out[ask] = hit
+                found[ask] = hit
+        out = np.empty(len(h), dtype=bool)
+        out[order] = found
         return out
 
     def add(self, h):
@@ -125,7 +131,14 @@ class Bloom:
 
     def add(self, h):
         for pos in self._positions(h):
-            np.bitwise_or.at(self.words, pos >> np.uint64(6), np.left_shift(np.uint64(1), pos & np.uint64(63)))
+            idx = (pos >> np.uint64(6)).astype(np.intp)
+            bit = np.left_shift(np.uint64(1), pos & np.uint64(63))
+            # a scatter-OR without ufunc.at (slow): where several bits go to one word only one
+            # write lands per round, so the bits not yet set go round again
+            while len(idx):
+                self.words[idx] = self.words[idx] | bit
+                left = (self.words[idx] & bit) == 0
+                idx, bit = idx[left], bit[left]
 
     def maybe(self, h):
         ok = np.ones(len(h), dtype=bool)
