@@ -207,3 +207,28 @@ out({"ok": ok, "calls": calls, "n": len(m)})`,
     expect(r.n).toBe(3);
   });
 });
+
+describe('free text examined from a sample', () => {
+  it('examines 3,000 distinct values per chunk until 30,000 are known, then 500, and its shares stay close to the truth', () => {
+    const r = pyOk(
+      `import numpy as np, pandas as pd
+from dsbot_toolkit.columns import ColumnAcc
+rng = np.random.default_rng(5)
+acc = ColumnAcc("note", seed=1)
+truth = 0
+for c in range(16):
+    vals = []
+    for i in range(6000):
+        if rng.random() < 0.2:
+            vals.append("%d.%02d" % (rng.integers(0, 99999), rng.integers(0, 99)))   # a number written as text
+            truth += 1
+        else:
+            vals.append("remark %d of chunk %d about item %d and other long words" % (i, c, rng.integers(0, 10**9)))
+    acc.update(pd.Series(vals, dtype=object))
+out({"sampled": acc.n_sampled, "share": acc.n_num / acc.rows, "truth": truth / acc.rows})`,
+      work(),
+    );
+    expect(r.sampled).toBe(10 * 3000 + 6 * 500); // long text: sampled from the first chunk on
+    expect(Math.abs(r.share - r.truth)).toBeLessThan(0.02);
+  });
+});
