@@ -232,3 +232,74 @@ out({"sampled": acc.n_sampled, "share": acc.n_num / acc.rows, "truth": truth / a
     expect(Math.abs(r.share - r.truth)).toBeLessThan(0.02);
   });
 });
+
+describe('profile pass on two processes, with dependencies to count', () => {
+  it('reads only the columns it still needs after the candidates are chosen, and gives the profile one process gives', () => {
+    const r = pyOk(
+      `import random
+rng = random.Random(11)
+path = os.path.join(WORK, "deps.csv")
+cities = {"%05d" % z: rng.choice(["Leeds", "York", "Bath", "Hull", "Ely"]) for z in range(300)}
+with open(path, "w") as f:
+    f.write("id,zip,city,amount,note,when\\n")
+    for i in range(70000):
+        z = rng.choice(list(cities))
+        city = cities[z] if rng.random() > 0.02 else rng.choice(["Leeds", "Yrok", "bath"])
+        f.write("%d,%s,%s,%.2f,%s,2024-0%d-1%d\\n" % (i, z, city, rng.random() * 100, "note %d" % rng.randint(0, 10**6), rng.randint(1, 9), rng.randint(0, 9)))
+        if i % 9000 == 5:
+            f.write("%d,%s,%s,1.00,dup,2024-01-01\\n%d,%s,%s,1.00,dup,2024-01-01\\n" % (i, z, city, i, z, city))
+from dsbot_toolkit.session import session, Session
+asked = []
+_read = Session.read_chunks
+def read_chunks(self, start=0, columns=None):
+    asked.append((start, None if columns is None else list(columns)))
+    return _read(self, start, columns)
+Session.read_chunks = read_chunks
+def run(processes):
+    init_session(path, WORK, chunk_rows=20000)
+    session().processes = processes
+    return profile()
+one = run(1)
+asked.clear()
+two = run(2)
+from dsbot_toolkit import scan as scan_mod
+scan_mod._split = lambda cost: [k for k in cost if k is not None]   # the helper takes every column
+every = run(2)
+out({"same": json.dumps(one, sort_keys=True) == json.dumps(two, sort_keys=True),
+     "same_every": json.dumps(one, sort_keys=True) == json.dumps(every, sort_keys=True), "asked": asked,
+     "fds": [(f["lhs"], f["rhs"]) for f in two["functional_dependencies"]], "dups": two["duplicate_rows"]})`,
+      work(),
+    );
+    expect(r.same).toBe(true);
+    expect(r.same_every).toBe(true);
+    expect(r.fds).toContainEqual(['zip', 'city']);
+    expect(r.dups).toBeGreaterThan(0);
+    const narrowed = r.asked.find((a: [number, string[] | null]) => a[0] === 3);
+    expect(narrowed).toBeDefined();
+    expect(narrowed[1]).toEqual(expect.arrayContaining(['zip', 'city']));
+    expect(narrowed[1].length).toBeLessThan(6);
+  });
+  it('still counts the rows when the helper takes every column and the relations need none', () => {
+    const r = pyOk(
+      `import random
+rng = random.Random(12)
+path = os.path.join(WORK, "free.csv")
+with open(path, "w") as f:
+    f.write("a,b\\n")
+    for i in range(65000):
+        f.write("%d,%d\\n" % (rng.randint(0, 10**9), rng.randint(0, 10**9)))
+from dsbot_toolkit.session import session
+from dsbot_toolkit import scan as scan_mod
+def run(processes):
+    init_session(path, WORK, chunk_rows=20000)
+    session().processes = processes
+    return profile()
+one = run(1)
+scan_mod._split = lambda cost: [k for k in cost if k is not None]
+two = run(2)
+out({"same": json.dumps(one, sort_keys=True) == json.dumps(two, sort_keys=True), "rows": two["rows"], "fds": len(two["functional_dependencies"])})`,
+      work(),
+    );
+    expect(r).toEqual({ same: true, rows: 65000, fds: 0 });
+  });
+});

@@ -136,6 +136,16 @@ class RelationsAcc:
             return
         self._count(distinct)
 
+    def needed_columns(self):
+        """The columns whose values later chunks are still read for (dependency pairs, source
+        claims, key candidates), or None while the candidates are not chosen (all of them)."""
+        if self.fd is None:
+            return None
+        need = {c for pair in self.fd for c in pair} | set(self.key_hashes or {})
+        if self.claims:
+            need |= set(self.source_key) | set(self.claims)
+        return need
+
     def finish(self):
         """Ends the pass (a file smaller than the candidate sample is counted here)."""
         if self.fd is None:

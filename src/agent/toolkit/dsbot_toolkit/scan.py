@@ -47,6 +47,7 @@ def scan(s, processes=1):
     helper = _fork_helper(s, accs, cost) if processes > 1 else None
     mine = [a for a in accs if helper is None or a.name not in helper["names"]]
     try:
+        it = _narrowed(s, it, helper, mine, rel)
         for _, df in _chain(third, it):
             chunks += 1
             rows += len(df)
@@ -62,6 +63,21 @@ def scan(s, processes=1):
     if helper is not None:
         _join_helper(helper, accs)
     return accs, rel, rows, chunks
+
+
+def _narrowed(s, it, helper, mine, rel):
+    """With a helper, this process's reader from the fourth chunk on parses only the columns it
+    still reads: its own and those the relations count values of (row hashes come from the
+    accumulators)."""
+    need = rel.needed_columns() if helper is not None else None
+    if need is None:
+        return it
+    keep = need | {a.name for a in mine}
+    cols = [c for c in s.columns if c in keep] or s.columns[:1]   # one at least: the chunks' row counts
+    if len(cols) == len(s.columns):
+        return it
+    it.close()
+    return s.read_chunks(3, columns=cols)
 
 
 def _chain(head, it):
