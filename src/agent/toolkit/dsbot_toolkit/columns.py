@@ -106,7 +106,9 @@ class ColumnAcc:
         if short.any():
             lv[short] = np.fromiter(map(str.lower, sv[short]), dtype=object, count=int(short.sum()))
         low = pd.Series(lv)
-        isnull = low.isin(V.NULL_TOKENS).values
+        isnull = np.zeros(n, dtype=bool)
+        if short.any():
+            isnull[short] = low[short].isin(V.NULL_TOKENS).values
         if isnull.any():
             self.null_count += int(w[isnull].sum())
             for tok, n in zip(u[isnull], w[isnull]):
