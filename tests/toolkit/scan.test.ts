@@ -303,3 +303,55 @@ out({"same": json.dumps(one, sort_keys=True) == json.dumps(two, sort_keys=True),
     expect(r).toEqual({ same: true, rows: 65000, fds: 0 });
   });
 });
+
+describe('value counter', () => {
+  it('keeps the counts, the cut and the order of ties a pandas Series summed chunk by chunk keeps', () => {
+    const r = pyOk(
+      `import numpy as np, pandas as pd
+from dsbot_toolkit.counter import ValueCounter
+rng = np.random.default_rng(9)
+def reference(chunks, cap):
+    counter, truncated = pd.Series(dtype="float64"), False
+    for keys, w in chunks:
+        vc = pd.Series(w, index=keys, dtype="float64")
+        if truncated:
+            keep = (w >= 2) | pd.Series(keys).isin(counter.index).values
+            vc = vc[keep]
+        counter = counter.add(vc, fill_value=0) if len(counter) else vc
+        if len(counter) > cap:
+            counter, truncated = counter.nlargest(cap // 2), True
+    return ([(k, int(v)) for k, v in counter.sort_values(ascending=False, kind="mergesort").items()],
+            [(k, int(v)) for k, v in counter.nlargest(10).items()], truncated)
+def mine(chunks, cap):
+    c = ValueCounter(cap)
+    for keys, w in chunks:
+        if c.truncated:
+            keep = (w >= 2) | c.holds(keys)
+            keys, w = keys[keep], w[keep]
+        c.add(keys, w)
+    return [(k, int(v)) for k, v in c.largest()], [(k, int(v)) for k, v in c.largest(10)], c.truncated
+cases = []
+vocab = np.array(["v%03d" % i for i in range(400)], dtype=object)
+# many ties (counts 1-3), a counter that overflows, a chunk with the very keys in the very order,
+# an empty chunk, and a small categorical column
+for cap, size in ((60, 80), (1000, 30), (8, 5), (1000, 5)):
+    chunks = []
+    for i in range(12):
+        keys = rng.choice(vocab[: size * 3], size=size, replace=False)
+        chunks.append((keys, rng.integers(1, 4, size)))
+    chunks.insert(1, (chunks[0][0].copy(), rng.integers(1, 4, size)))   # the counter's very keys, in its order
+    chunks.insert(3, (chunks[2][0].copy(), rng.integers(1, 4, size)))
+    chunks.insert(5, (np.array([], dtype=object), np.array([], dtype=np.int64)))
+    cases.append((reference(chunks, cap), mine(chunks, cap)))
+# two chunks with the same keys in the same order: no merge, the first-appearance order stays
+keys = np.array(["b", "c", "a", "d"], dtype=object)
+two = [(keys, np.array([1, 2, 1, 2])), (keys.copy(), np.array([1, 0, 1, 0]))]
+cases.append((reference(two, 1000), mine(two, 1000)))
+out({"same": [a == b for a, b in cases], "truncated": [a[2] for a, _ in cases], "two": cases[-1][1][0]})`,
+      work(),
+    );
+    expect(r.same).toEqual([true, true, true, true, true]);
+    expect(r.truncated).toEqual([true, false, true, false, false]);
+    expect(r.two).toEqual([['b', 2], ['c', 2], ['a', 2], ['d', 2]]);
+  });
+});

@@ -12,6 +12,7 @@ import pandas as pd
 
 from . import numfmt as NF
 from . import values as V
+from .counter import ValueCounter
 from .featmemo import FeatureMemo
 
 COUNTER_CAP = 20000      # distinct values kept with counts per column
@@ -38,8 +39,7 @@ class ColumnAcc:
         self.chunks = 0
         self.null_count = 0
         self.null_tokens = {}
-        self.counter = pd.Series(dtype="float64")
-        self.truncated = False
+        self.counter = ValueCounter(COUNTER_CAP)
         self.kmv = np.empty(0, dtype=np.uint64)
         self.shapes = {}
         self.ws = 0
@@ -181,18 +181,19 @@ class ColumnAcc:
         typed = self.n_num + self.n_date + self.n_time + self.n_bool + self.n_code
         return self.chunks > 0 and nn > 0 and typed <= 0.05 * nn
 
+    @property
+    def truncated(self):
+        return self.counter.truncated
+
     def _count(self, u, w):
-        vc = pd.Series(w, index=u.values, dtype="float64")
-        if self.truncated:
+        keys = u.values
+        if self.counter.truncated:
             # the counter already overflowed: a value seen once in this chunk that it does not hold
             # cannot be among the most frequent (a heavy-hitters sketch, not exact counts)
-            keep = (w >= 2) | u.isin(self.counter.index).values
+            keep = (w >= 2) | self.counter.holds(keys)
             if not keep.all():
-                vc = vc[keep]
-        self.counter = self.counter.add(vc, fill_value=0) if len(self.counter) else vc
-        if len(self.counter) > COUNTER_CAP:
-            self.counter = self.counter.nlargest(COUNTER_CAP // 2)
-            self.truncated = True
+                keys, w = keys[keep], w[keep]
+        self.counter.add(keys, w)
 
     def _sketch(self, h):
         """Adds the hashes of distinct values to the k smallest kept."""
@@ -351,13 +352,13 @@ class ColumnAcc:
         """The column's profile entry (JSON-serialisable)."""
         nn = self.rows - self.null_count
         distinct, est = self.distinct()
-        top = self.counter.nlargest(10)
+        top = self.counter.largest(10)
         shapes = sorted(self.shapes.items(), key=lambda kv: -kv[1])
         out = {
             "name": self.name, "rows": self.rows, "non_null": nn, "null_count": self.null_count,
             "null_tokens": dict(sorted(self.null_tokens.items(), key=lambda kv: -kv[1])[:20]),
             "distinct": distinct, "distinct_estimated": est,
-            "top_values": [[str(k), int(v)] for k, v in top.items()],
+            "top_values": [[str(k), int(v)] for k, v in top],
             "values_truncated": self.truncated,
             "patterns": [[k, v] for k, v in shapes[:10]],
             "dominant_pattern": shapes[0][0] if shapes else None,
@@ -452,8 +453,7 @@ class ColumnAcc:
 
     def values_with_counts(self):
         """All kept (value, count) pairs, most frequent first."""
-        c = self.counter.sort_values(ascending=False, kind="mergesort")
-        return [(str(k), int(v)) for k, v in c.items()]
+        return [(str(k), int(v)) for k, v in self.counter.largest()]
 
 
 def _low_cluster(r, factor=1000.0):
