@@ -69,10 +69,13 @@ def stage_b(p):
     verdict = validate_cleaning_results(original, cleaned, s.rules, ctx)
     os.makedirs(s.parts_dir, exist_ok=True)
     arrays = writable_arrays(cleaned)
-    if arrays is not None:
-        write_arrays(part("cleaned", i), list(cleaned.columns), arrays)
+    if arrays is not None:  # the part's hash is taken from the bytes as they are written
+        digest = hashlib.sha256()
+        write_arrays(part("cleaned", i), list(cleaned.columns), arrays, digest=digest)
+        sha = digest.hexdigest()
     else:
         write_csv(cleaned, part("cleaned", i))
+        sha = _sha256(part("cleaned", i))
     write_columns(part("changes", i), *ctx.changes_columns())
     write_csv(ctx.removed_frame(s.columns), part("removed", i))
     write_csv(ctx.flags_frame(), part("flags", i))
@@ -81,7 +84,7 @@ def stage_b(p):
     changes = ctx.changes_by_rule()
     result = {
         "index": i, "rows_in": len(original), "rows_out": len(cleaned), "rows_removed": ctx.removed_count,
-        "hash": _sha256(part("cleaned", i)), "ok": verdict["ok"], "checks": verdict["checks"],
+        "hash": sha, "ok": verdict["ok"], "checks": verdict["checks"],
         "changes_by_rule": changes, "changes_by_column": ctx.changes_by_column(), "removed_by_reason": ctx.removed_by_reason(),
         "flags_by_rule": ctx.flags_by_rule(), "flags_by_column": ctx.flags_by_column_rule(),
         "cells_changed": int(sum(changes.values())),
