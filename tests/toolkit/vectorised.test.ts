@@ -1,0 +1,40 @@
+/** Vectorised per-column paths of the replay equal their per-value definitions on edge cases
+ * (empty strings, spaces, null tokens in any case, non-ASCII, long texts, formula cells). */
+import { describe, expect, it } from 'vitest';
+import { pyOk, workDirs } from './py.js';
+
+const work = workDirs();
+
+const EDGE = `EDGE = ["", " ", "  \\t", "N/A", " n/a ", "NULL", "none", "-", "--", "?", "not available", " NOT AVAILABLE ",
+        "(blank)", "nan", "NaN", "İ", "\\u00a0", "\\u00a0x\\u00a0", "x ", " x", "x", "é", "😀", "=1+1", "-2", "+44",
+        "\\u200b=cmd", "a" * 200, " " + "b" * 40 + " ", "12", " 12", "12.5", "1,234", "abc def", "\\r", "x\\ny"]`;
+
+describe('quality bits', () => {
+  it('the missing, null-token and format bits of text columns follow the per-value definition', () => {
+    const d = work();
+    const r = pyOk(
+      `import numpy as np
+from dsbot_toolkit import values as V
+from dsbot_toolkit.quality import QualityAcc, _BIT
+${EDGE}
+prof = {"columns": [{"name": "t", "base_type": "string", "inferred_type": "text"}], "rules": []}
+bad = []
+for recipe in (None, [{"op": "null_tokens", "columns": ["t"], "tokens": ["N/A"]}], []):
+    q = QualityAcc(prof, recipe)
+    vals = np.array(EDGE * 3, dtype=object)
+    for got, v in zip(q.row_bits("t", vals), vals):
+        st = v.strip()
+        null = st.lower() in V.NULL_TOKENS
+        want = (_BIT["missing"] if null else 0) | (_BIT["null_tokens"] if null and st and "t" in q.null_columns else 0) \\
+            | (_BIT["format_violations"] if st != v and not null else 0)
+        if int(got) != int(want):
+            bad.append([v, int(got), int(want)])
+    q.memo["t"] = False  # mostly distinct texts: the rows are judged directly
+    if list(q.row_bits("t", vals)) != list(q.row_bits("t", vals.copy())):
+        bad.append("direct")
+out(bad)`,
+      d,
+    );
+    expect(r).toEqual([]);
+  });
+});
