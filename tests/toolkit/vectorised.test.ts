@@ -38,3 +38,31 @@ out(bad)`,
     expect(r).toEqual([]);
   });
 });
+
+describe('per-value memos across chunks', () => {
+  it('by_unique_memo maps like by_unique, remembers values, and stops remembering when most are new', () => {
+    const d = work();
+    const r = pyOk(
+      `import numpy as np, pandas as pd
+from dsbot_toolkit import values as V
+${EDGE}
+def same(a, b):
+    return len(a) == len(b) and all((x == y) or (x != x and y != y) for x, y in zip(a, b))
+memo = {}
+chunks = [EDGE + [np.nan, None], EDGE[::-1], ["12", "1e3", " 7 ", "x"], [str(k) for k in range(40)]]
+ok = []
+for ch in chunks:
+    s = pd.Series(np.array(ch, dtype=object))
+    ok.append(same(V.to_float(s, memo, "c"), V.to_float(s)))
+    ok.append(same(V.by_unique_memo(s, lambda u: u.str.strip().values, memo, "strip", fill=""), V.by_unique(s, lambda u: u.str.strip().values, fill="")))
+out({"ok": ok, "floats": [float(x) if x == x else None for x in V.to_float(pd.Series([" 12", "1e3", "x", ""]), memo, "c")],
+     "remembered": memo[("to_float", "c")] is False, "cap": V.MEMO_MAX})`,
+      d,
+    );
+    expect(r.ok.every(Boolean)).toBe(true);
+    expect(r.floats).toEqual([12, 1000, null, null]);
+    expect(r.remembered).toBe(true); // the last chunk held only new values: the memo was dropped
+    expect(r.cap).toBe(200000);
+  });
+});
+

@@ -191,7 +191,7 @@ def validate_cleaning_results(original, cleaned, rules=None, ctx=None):
     range_rules = [r for r in rules if r.get("kind") == "range" and r["column"] in cleaned]
     rbad = []
     for r in range_rules:
-        x = V.to_float(cleaned[r["column"]])
+        x = V.to_float(cleaned[r["column"]], memo, r["column"])
         viol = pd.Series((x < r["min"]) | (x > r["max"]), index=cleaned.index)
         rows = cleaned.index.values[viol.values]
         if ctx is not None and len(rows):
