@@ -64,5 +64,16 @@ out({"ok": ok, "floats": [float(x) if x == x else None for x in V.to_float(pd.Se
     expect(r.remembered).toBe(true); // the last chunk held only new values: the memo was dropped
     expect(r.cap).toBe(200000);
   });
-});
 
+  it('same_array is true for views of the same memory only', () => {
+    const r = pyOk(
+      `import numpy as np, pandas as pd
+from dsbot_toolkit.values import same_array
+df = pd.DataFrame({"a": ["x", "y"], "b": ["x", "y"]})
+a = df["a"].values
+out([same_array(a, df["a"].values), same_array(a, df["b"].values), same_array(a, a.copy()), same_array(a, a[::-1]),
+     same_array(a, a[:1])])`,
+    );
+    expect(r).toEqual([true, false, false, false, false]);
+  });
+});

@@ -133,6 +133,8 @@ def _writable(values):
         s = s.astype(object)
     if kind == "O":
         vals = neutralise_series(s).values
+        if pd.api.types.infer_dtype(vals, skipna=False) == "string":  # only texts: nothing missing
+            return vals
         missing = pd.isna(vals)
         if missing.any():
             vals = vals.copy()

@@ -11,7 +11,8 @@ from .hashset import save_npy
 from .io import as_text, read_options, write_arrays, write_columns, write_csv, writable_arrays
 from .relations import row_hashes
 from .session import session
-from .validate import validate_cleaning_results
+from .validate import unchanged_columns, validate_cleaning_results
+from .values import same_array
 
 
 class Prepared:
@@ -66,7 +67,8 @@ def stage_b(p):
     i, original, cleaned, ctx = p.index, p.original, p.cleaned, p.ctx
     q = s.quality
     before = p.before
-    verdict = validate_cleaning_results(original, cleaned, s.rules, ctx)
+    unchanged = unchanged_columns(original, cleaned, ctx) if s.profile is not None else None
+    verdict = validate_cleaning_results(original, cleaned, s.rules, ctx, unchanged)
     os.makedirs(s.parts_dir, exist_ok=True)
     arrays = writable_arrays(cleaned)
     if arrays is not None:  # the part's hash is taken from the bytes as they are written
@@ -80,7 +82,7 @@ def stage_b(p):
     write_csv(ctx.removed_frame(s.columns), part("removed", i))
     write_csv(ctx.flags_frame(), part("flags", i))
     save_npy(part("hashes", i, "npy"), p.hashes)
-    quality = _measure(i, q, original, before, cleaned, arrays, ctx, p.hashes)
+    quality = _measure(i, q, original, before, cleaned, arrays, ctx, p.hashes, unchanged or set())
     changes = ctx.changes_by_rule()
     result = {
         "index": i, "rows_in": len(original), "rows_out": len(cleaned), "rows_removed": ctx.removed_count,
@@ -96,17 +98,20 @@ def stage_b(p):
     return result
 
 
-def _measure(i, q, original, before, cleaned, arrays, ctx, kept_hashes):
+def _measure(i, q, original, before, cleaned, arrays, ctx, kept_hashes, unchanged=frozenset()):
     """Quality of chunk `i` before (the input rows) and after (the cleaned part's texts), from the
     frames in memory: columns the cleaning left alone reuse the input's per-row verdicts, and the
-    after row hashes are the ones is_duplicate kept when they describe the part exactly."""
+    after row hashes are the ones is_duplicate kept when they describe the part exactly.
+    `unchanged`: columns whose cleaned values are the input's (validate.unchanged_columns)."""
     s = session()
+    verbatim = set()  # columns whose part texts are the cleaned frame's values themselves
     if arrays is None:  # written by pandas: measure the part as a reader gets it back
         import pandas as pd
         texts = pd.read_csv(part("cleaned", i), **read_options("utf-8", ",")).fillna("")
         cols = {c: texts[c].values for c in texts.columns}
     else:
         cols = {c: as_text(a) for c, a in zip(cleaned.columns, arrays)}
+        verbatim = {c for c, a in zip(cleaned.columns, arrays) if cols[c] is a and same_array(a, cleaned[c].values)}
     pos = None
     if not cleaned.index.equals(original.index):
         pos = original.index.get_indexer(cleaned.index) if cleaned.index.isin(original.index).all() else False
@@ -116,16 +121,15 @@ def _measure(i, q, original, before, cleaned, arrays, ctx, kept_hashes):
             continue
         a = cols[c]
         if c in before and pos is not False and len(a) == (len(original) if pos is None else len(pos)):
-            b = original[c].values if pos is None else original[c].values[pos]
-            if a.dtype == b.dtype and bool((a == b).all()):
+            b = None if c in unchanged and c in verbatim else original[c].values if pos is None else original[c].values[pos]
+            if b is None or (a.dtype == b.dtype and bool((a == b).all())):
                 after[c] = q.counts_of(before[c] if pos is None else before[c][pos])
                 continue
         after[c] = q.counts_of(q.row_bits(c, a))
     # the kept hashes describe the part when its texts are the very values is_duplicate hashed
     trusted = (arrays is not None and getattr(s.clean_chunk, "recipe", None) is not None
                and len(kept_hashes) == len(cleaned) and ctx.duplicates_known_absent(cleaned)
-               and all(cols[c] is arr and cleaned[c].dtype == object and bool((arr == cleaned[c].values).all())
-                       for c, arr in zip(cleaned.columns, arrays)))
+               and all(c in verbatim and cleaned[c].dtype == object for c in cleaned.columns))
     text_frame = None
     if q.sum_rules or not trusted:
         import pandas as pd

@@ -98,6 +98,12 @@ def _valid_in_profile(col):
     return False
 
 
+def unchanged_columns(original, cleaned, ctx=None):
+    """Columns whose values on the kept rows are exactly the original ones; columns `ctx` recorded
+    changes in count as changed."""
+    return _unchanged_columns(original, cleaned, {c[1] for c in ctx._changes} if ctx is not None else set())
+
+
 def _unchanged_columns(original, cleaned, recorded=()):
     """Columns whose values on the kept rows are exactly the original ones (vectorised compare;
     columns with recorded changes are skipped as changed)."""
@@ -110,18 +116,19 @@ def _unchanged_columns(original, cleaned, recorded=()):
             continue
         a = cleaned[c].values
         b = original[c].values if pos is None else original[c].values[pos]
-        if a is b or (a.dtype == b.dtype and bool((a == b).all())):
+        if V.same_array(a, b) or (a.dtype == b.dtype and bool((a == b).all())):
             out.add(c)
     return out
 
 
-def validate_cleaning_results(original, cleaned, rules=None, ctx=None):
+def validate_cleaning_results(original, cleaned, rules=None, ctx=None, unchanged=None):
     """{"ok", "checks": [{"name", "ok", "detail"}], rows_in, rows_out, rows_removed}.
 
     Checks: schema, row_accounting (needs ctx: the one passed to clean_chunk; defaults to the
     last context a toolkit clean_chunk used on this `original`), types (profiled types, after
     cleaning), required_nulls, ranges, duplicates, and rule:<expr> for cross-column rules.
-    Flagged values (flag policy) count as handled."""
+    Flagged values (flag policy) count as handled. `unchanged`: unchanged_columns(original,
+    cleaned, ctx) when the caller has it already."""
     if not isinstance(cleaned, pd.DataFrame) or not isinstance(original, pd.DataFrame):
         bad = "cleaned" if not isinstance(cleaned, pd.DataFrame) else "original"
         return {"ok": False, "checks": [{"name": "schema", "ok": False, "detail": "%s is a %s, not a DataFrame" % (
@@ -159,8 +166,10 @@ def validate_cleaning_results(original, cleaned, rules=None, ctx=None):
 
     cols = {c["name"]: c for c in (prof or {}).get("columns", [])}
     # columns the cleaning left as they were need no re-check when the profile saw them valid
-    recorded = {c[1] for c in ctx._changes} if ctx is not None else set()
-    unchanged = _unchanged_columns(original, cleaned, recorded) if cols else set()
+    if not cols:
+        unchanged = set()
+    elif unchanged is None:
+        unchanged = unchanged_columns(original, cleaned, ctx)
     memo = s.valid_memo if s is not None else None
     if not same:
         add("types", False, "skipped: schema differs")
