@@ -77,3 +77,31 @@ out([same_array(a, df["a"].values), same_array(a, df["b"].values), same_array(a,
     expect(r).toEqual([true, false, false, false, false]);
   });
 });
+
+describe('columns the cleaning left unchanged', () => {
+  it('the lineage of a toolkit recipe names the same columns as comparing the values', () => {
+    const d = work();
+    const r = pyOk(
+      `from dsbot_toolkit.validate import unchanged_columns
+from dsbot_toolkit.context import sample_context
+res = []
+for name in ("messy.csv", "dups.csv", "formulas.csv"):
+    init_session(os.path.join(FIX, name), WORK, chunk_rows=7)
+    p = profile()
+    fn = make_clean_chunk(suggest_recipe(p))
+    for i in range(p["chunks"]):
+        df = load_chunk(i)
+        ctx = sample_context(df)
+        cleaned = fn(df, ctx)
+        compared = unchanged_columns(df, cleaned, ctx)
+        ctx.lineage = True
+        res.append([name, i, sorted(unchanged_columns(df, cleaned, ctx)) == sorted(compared), len(compared) < len(df.columns)])
+out(res)`,
+      d,
+    );
+    expect(r.length).toBeGreaterThan(3);
+    expect(r.every((x: any[]) => x[2])).toBe(true);
+    expect(r.some((x: any[]) => x[3])).toBe(true); // some chunk had changed columns
+  });
+});
+

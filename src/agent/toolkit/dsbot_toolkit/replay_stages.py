@@ -67,8 +67,8 @@ def stage_b(p):
     i, original, cleaned, ctx = p.index, p.original, p.cleaned, p.ctx
     q = s.quality
     before = p.before
-    unchanged = unchanged_columns(original, cleaned, ctx) if s.profile is not None else None
-    verdict = validate_cleaning_results(original, cleaned, s.rules, ctx, unchanged)
+    ctx.lineage = getattr(s.clean_chunk, "recipe", None) is not None  # a toolkit recipe records every change
+    verdict = validate_cleaning_results(original, cleaned, s.rules, ctx)
     os.makedirs(s.parts_dir, exist_ok=True)
     arrays = writable_arrays(cleaned)
     if arrays is not None:  # the part's hash is taken from the bytes as they are written
@@ -82,7 +82,8 @@ def stage_b(p):
     write_csv(ctx.removed_frame(s.columns), part("removed", i))
     write_csv(ctx.flags_frame(), part("flags", i))
     save_npy(part("hashes", i, "npy"), p.hashes)
-    quality = _measure(i, q, original, before, cleaned, arrays, ctx, p.hashes, unchanged or set())
+    unchanged = unchanged_columns(original, cleaned, ctx) if ctx.lineage else set()  # (else compared in _measure)
+    quality = _measure(i, q, original, before, cleaned, arrays, ctx, p.hashes, unchanged)
     changes = ctx.changes_by_rule()
     result = {
         "index": i, "rows_in": len(original), "rows_out": len(cleaned), "rows_removed": ctx.removed_count,

@@ -100,15 +100,21 @@ def _valid_in_profile(col):
 
 def unchanged_columns(original, cleaned, ctx=None):
     """Columns whose values on the kept rows are exactly the original ones; columns `ctx` recorded
-    changes in count as changed."""
-    return _unchanged_columns(original, cleaned, {c[1] for c in ctx._changes} if ctx is not None else set())
+    changes in count as changed. When `ctx.lineage` is true (the replay sets it for a toolkit-made
+    clean_chunk, whose repairs replace a column only through repair.base.update, recording it),
+    the other columns are unchanged without comparing their values."""
+    if ctx is None:
+        return _unchanged_columns(original, cleaned)
+    return _unchanged_columns(original, cleaned, {c[1] for c in ctx._changes}, bool(getattr(ctx, "lineage", False)))
 
 
-def _unchanged_columns(original, cleaned, recorded=()):
+def _unchanged_columns(original, cleaned, recorded=(), lineage=False):
     """Columns whose values on the kept rows are exactly the original ones (vectorised compare;
     columns with recorded changes are skipped as changed)."""
     if list(cleaned.columns) != list(original.columns) or not cleaned.index.isin(original.index).all():
         return set()
+    if lineage and cleaned.columns.is_unique:
+        return {c for c in cleaned.columns if c not in recorded}
     pos = None if cleaned.index.equals(original.index) else original.index.get_indexer(cleaned.index)
     out = set()
     for c in cleaned.columns:
@@ -121,14 +127,13 @@ def _unchanged_columns(original, cleaned, recorded=()):
     return out
 
 
-def validate_cleaning_results(original, cleaned, rules=None, ctx=None, unchanged=None):
+def validate_cleaning_results(original, cleaned, rules=None, ctx=None):
     """{"ok", "checks": [{"name", "ok", "detail"}], rows_in, rows_out, rows_removed}.
 
     Checks: schema, row_accounting (needs ctx: the one passed to clean_chunk; defaults to the
     last context a toolkit clean_chunk used on this `original`), types (profiled types, after
     cleaning), required_nulls, ranges, duplicates, and rule:<expr> for cross-column rules.
-    Flagged values (flag policy) count as handled. `unchanged`: unchanged_columns(original,
-    cleaned, ctx) when the caller has it already."""
+    Flagged values (flag policy) count as handled."""
     if not isinstance(cleaned, pd.DataFrame) or not isinstance(original, pd.DataFrame):
         bad = "cleaned" if not isinstance(cleaned, pd.DataFrame) else "original"
         return {"ok": False, "checks": [{"name": "schema", "ok": False, "detail": "%s is a %s, not a DataFrame" % (
@@ -166,10 +171,7 @@ def validate_cleaning_results(original, cleaned, rules=None, ctx=None, unchanged
 
     cols = {c["name"]: c for c in (prof or {}).get("columns", [])}
     # columns the cleaning left as they were need no re-check when the profile saw them valid
-    if not cols:
-        unchanged = set()
-    elif unchanged is None:
-        unchanged = unchanged_columns(original, cleaned, ctx)
+    unchanged = unchanged_columns(original, cleaned, ctx) if cols else set()
     memo = s.valid_memo if s is not None else None
     if not same:
         add("types", False, "skipped: schema differs")
