@@ -105,3 +105,59 @@ out(res)`,
   });
 });
 
+describe('factorisations shared by the steps of one chunk', () => {
+  it('a column a step rewrote is factorised as pd.factorize would, NaN cells and merged values included', () => {
+    const r = pyOk(
+      `import numpy as np, pandas as pd
+from dsbot_toolkit.context import ChunkContext
+from dsbot_toolkit.repair.base import value_map, factorized
+vals = np.array([" b", "a", np.nan, "B", "a ", None, "c", " b", "", "A"], dtype=object)
+df = pd.DataFrame({"x": vals, "y": ["1"] * len(vals)})
+ctx = ChunkContext(original=df)
+ctx.factorized = {}
+df = value_map(df, "x", lambda u: (u.str.strip().str.lower(), None), ctx, "whitespace")
+_, codes, uniques = factorized(df, "x", ctx)
+fc, fu = pd.factorize(df["x"].values, sort=False)
+out({"reused": ctx.factorized["x"][0] is not None and len(ctx.factorized) == 1, "codes": codes.tolist() == fc.tolist(),
+     "uniques": list(uniques) == list(fu), "values": [v if isinstance(v, str) else None for v in df["x"]]})`,
+    );
+    expect(r).toEqual({ reused: true, codes: true, uniques: true, values: ['b', 'a', null, 'b', 'a', null, 'c', 'b', '', 'a'] });
+  });
+
+  it('recipes clean every chunk as they do with every column factorised afresh', () => {
+    const d = work();
+    const r = pyOk(
+      `import pandas as pd
+from dsbot_toolkit.repair import base
+from dsbot_toolkit.context import sample_context
+def fresh(df, col, ctx=None):
+    s = df[col]
+    codes, uniques = pd.factorize(s, sort=False)
+    return s, codes, np.asarray(uniques, dtype=object)
+import numpy as np
+shared = base.factorized
+res = []
+for name in ("messy.csv", "dups.csv", "formulas.csv", "outliers.csv", "scores.csv", "eu-decimal.csv"):
+    init_session(os.path.join(FIX, name), WORK, chunk_rows=9)
+    p = profile()
+    recipe = suggest_recipe(p)
+    got = {}
+    for how, fn in (("shared", shared), ("fresh", fresh)):
+        base.factorized = fn
+        clean = make_clean_chunk(recipe)
+        outs = []
+        for i in range(p["chunks"]):
+            ctx = sample_context(load_chunk(i))
+            cleaned = clean(load_chunk(i), ctx)
+            outs.append([cleaned.to_csv(), ctx.changes_frame().to_csv(), ctx.flags_frame().to_csv()])
+        got[how] = outs
+    base.factorized = shared
+    res.append([name, got["shared"] == got["fresh"], sum(len(o[1]) for o in got["shared"])])
+out(res)`,
+      d,
+    );
+    expect(r.every((x: any[]) => x[1])).toBe(true);
+    expect(r.some((x: any[]) => x[2] > 200)).toBe(true); // changes were made
+  });
+});
+

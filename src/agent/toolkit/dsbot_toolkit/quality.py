@@ -123,8 +123,9 @@ class QualityAcc:
                 bits[(x < lo) | (x > hi)] |= _BIT[key]
         return bits
 
-    def row_bits(self, name, values):
-        """uint8 bits per row of one column's values (strings); 0 for missing (NaN) cells."""
+    def row_bits(self, name, values, factorized=None):
+        """uint8 bits per row of one column's values (strings); 0 for missing (NaN) cells.
+        `factorized` (a dict) gets {name: (values, codes, uniques)} when the values were factorised."""
         known = self.memo.get(name)
         if known is False and values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string":
             return self._bits_of(name, pd.Series(values))  # mostly distinct texts: judge the rows directly
@@ -132,6 +133,8 @@ class QualityAcc:
         if len(uniques) == 0:
             return np.zeros(len(codes), dtype=np.uint8)
         u = np.asarray(uniques, dtype=object)
+        if factorized is not None:
+            factorized[name] = (values, codes, u)
         if known is False:
             bu = self._bits_of(name, pd.Series(u).astype(str))
         elif known is None:

@@ -29,9 +29,9 @@ def part(kind, i, ext="csv"):
     return os.path.join(session().parts_dir, "%s-%05d.%s" % (kind, i, ext))
 
 
-def before_bits(q, original):
-    """Per-row quality bits of the input rows, per measured column."""
-    return {c: q.row_bits(c, original[c].values) for c in q.cols if c in original}
+def before_bits(q, original, factorized=None):
+    """Per-row quality bits of the input rows, per measured column (`factorized`: see row_bits)."""
+    return {c: q.row_bits(c, original[c].values, factorized) for c in q.cols if c in original}
 
 
 def stage_a(i):
@@ -40,11 +40,16 @@ def stage_a(i):
     the per-value verdicts they remember stay in the kernel for the next chunks)."""
     s = session()
     original = s.chunk(i)
-    before = before_bits(s.quality, original)
+    toolkit = getattr(s.clean_chunk, "recipe", None) is not None
+    factorized = {}
+    before = before_bits(s.quality, original, factorized)
     ctx = ChunkContext(index=i, row_offset=i * s.chunk_rows, profile=s.profile, rules=s.rules,
                        original=original, seen=seen_before(i))
+    if toolkit:  # its steps start from the input's columns as factorised for the quality bits
+        ctx.factorized = factorized
+    factorized = None
     # toolkit-made functions never modify their input; other code gets a copy to modify
-    cleaned = s.clean_chunk(original if getattr(s.clean_chunk, "recipe", None) is not None else original.copy(), ctx)
+    cleaned = s.clean_chunk(original if toolkit else original.copy(), ctx)
     if s.last_ctx is ctx:  # validation gets ctx passed: the chunk is not kept alive past its replay
         s.last_ctx = None
     if cleaned is None or not hasattr(cleaned, "columns"):
