@@ -3,6 +3,7 @@ import codecs
 import csv
 import io as _io
 import os
+import re
 
 import numpy as np
 import pandas as pd
@@ -132,6 +133,8 @@ def _writable(values):
         s = s.astype(object)
     if kind == "O":
         vals = neutralise_series(s).values
+        if pd.api.types.infer_dtype(vals, skipna=False) == "string":  # only texts: nothing missing
+            return vals
         missing = pd.isna(vals)
         if missing.any():
             vals = vals.copy()
@@ -175,43 +178,62 @@ def as_text(arr):
     return out
 
 
-def _has_cr(texts):
-    """True when any str in the sequence holds a carriage return (joined and searched in C)."""
-    try:
-        return "\r" in "\x00".join(texts)
-    except TypeError:  # numbers or other objects among the values
-        return "\r" in "\x00".join([v for v in texts if type(v) is str])
+_QUOTE_CHARS = (",", '"', "\n", "\r")
+_NEEDS_QUOTES = re.compile('[,"\r\n]')
+_BLOCK_ROWS = 1 << 15  # rows turned into text at a time: bounded memory for any frame size
 
 
-class _LFRecords:
-    """Takes the csv writer's records ending in CRLF and writes them ending in LF.
-
-    The csv module (QUOTE_MINIMAL) quotes a field only for the characters of its own line
-    terminator: with "\n" a lone CR stays unquoted and readers split the row there. Writing with
-    "\r\n" quotes every field holding CR or LF; each record arrives in one write() call, so only
-    its last two characters are the terminator."""
-
-    __slots__ = ("_write",)
-
-    def __init__(self, f):
-        self._write = f.write
-
-    def write(self, record):
-        return self._write(record[:-2] + "\n")
+def _cells(a):
+    """One block of a column as the texts the csv module writes (before quoting): str kept, None
+    empty, anything else str(); and those texts joined by NUL (for fast character tests)."""
+    if a.dtype == object:
+        try:
+            return a, "\x00".join(a)
+        except TypeError:  # numbers or other objects among the texts
+            cells = ["" if v is None else v if isinstance(v, str) else str(v) for v in a]
+    elif a.dtype.kind in "iub":
+        cells = list(map(str, a.tolist()))  # Python's int/bool text is numpy's
+    else:
+        cells = [str(v) for v in a]
+    return cells, "\x00".join(cells)
 
 
-def write_arrays(path, header, arrays):
+def _quoted(a, alone):
+    """The fields of one block of a column as written (QUOTE_MINIMAL): a text holding the
+    delimiter, a quote, CR or LF is quoted with its quotes doubled. `alone`: the column is the
+    row's only field, so an empty one is written "" (as the csv module does)."""
+    cells, joined = _cells(a)
+    if any(c in joined for c in _QUOTE_CHARS):
+        cells = ['"' + v.replace('"', '""') + '"' if _NEEDS_QUOTES.search(v) else v for v in cells]
+    if alone:
+        cells = ['""' if v == "" else v for v in cells]
+    return cells
+
+
+def write_arrays(path, header, arrays, digest=None):
     """Writes CSV from a header (None: no header row) and writable arrays (see writable_arrays),
-    atomically. Lines end in LF; a field holding CR or LF is always quoted."""
+    atomically. Lines end in LF; a field holding the delimiter, a quote, CR or LF is quoted.
+
+    The bytes are those of Python's csv.writer (QUOTE_MINIMAL, a lone empty field written ""),
+    with CR and LF quoted wherever they are, built a block of rows at a time in C-level joins.
+    `digest` (a hashlib object) is updated with the bytes written."""
     tmp = path + ".tmp"
-    head = None if header is None else neutralise_header(header)
-    cr = (head is not None and _has_cr(head)) or any(a.dtype == object and _has_cr(a) for a in arrays)
-    with open(tmp, "w", encoding="utf-8", newline="") as f:
-        w = csv.writer(_LFRecords(f), lineterminator="\r\n") if cr else csv.writer(f, lineterminator="\n")
-        if head is not None:
-            w.writerow(head)
-        if arrays:
-            w.writerows(zip(*arrays))
+    arrays = [a if isinstance(a, np.ndarray) else np.asarray(a, dtype=object) for a in arrays]
+    with open(tmp, "wb") as f:
+        def put(text):
+            data = text.encode("utf-8")
+            if digest is not None:
+                digest.update(data)
+            f.write(data)
+
+        if header is not None:
+            head = np.asarray(neutralise_header(header), dtype=object)
+            put(",".join(_quoted(head, len(head) == 1)) + "\n")
+        n = min((len(a) for a in arrays), default=0)
+        for lo in range(0, n, _BLOCK_ROWS):
+            hi = min(n, lo + _BLOCK_ROWS)
+            cols = [_quoted(a[lo:hi], len(arrays) == 1) for a in arrays]
+            put(("\n".join(cols[0]) if len(cols) == 1 else "\n".join(map(",".join, zip(*cols)))) + "\n")
     os.replace(tmp, path)
     return path
 

@@ -23,6 +23,18 @@ _MEMO_MAX = 200000
 _LONGEST_TOKEN = max(len(t) for t in V.NULL_TOKENS)
 
 
+def _null_tokens(stv):
+    """Bool array over stripped texts: empty or a null token (case-insensitive). Only texts no
+    longer than the longest token are looked up."""
+    lens = np.fromiter(map(len, stv), dtype=np.int64, count=len(stv))
+    isnull = lens <= _LONGEST_TOKEN
+    short = np.flatnonzero(isnull)
+    if len(short):
+        tokens = V.NULL_TOKENS
+        isnull[short] = [v.lower() in tokens for v in stv[short]]
+    return isnull
+
+
 class QualityAcc:
     """Counts missing values, null tokens, invalid-type values, format issues and outliers."""
 
@@ -74,10 +86,9 @@ class QualityAcc:
         col = self.cols[name]
         uv = u.values
         stv = np.empty(len(uv), dtype=object)
-        stv[:] = [v.strip() for v in uv]
-        st = pd.Series(stv, index=u.index)
-        longest = _LONGEST_TOKEN
-        isnull = np.fromiter((len(v) <= longest and v.lower() in V.NULL_TOKENS for v in stv), dtype=bool, count=len(stv))
+        stv[:] = list(map(str.strip, uv))
+        st = None  # the stripped texts as a Series, made when a check needs one
+        isnull = _null_tokens(stv)
         like = col.get("value_like_tokens")
         if like and isnull.any():
             isnull &= ~u.isin(like).values
@@ -99,6 +110,8 @@ class QualityAcc:
             fmt |= u.isin(list(col["variants"])).values
         if name in self.mapped:
             fmt |= u.isin(list(self.mapped[name])).values
+        if (name in self.merged or name in self.bounds or name in self.ranges) and st is None:
+            st = pd.Series(stv, index=u.index)
         if name in self.merged:
             t = st.str.extract(r"^.*?\S\s*[,\s]\s*([^\s,]+)$")[0]
             fmt |= t.isin(self.merged[name]).fillna(False).values
@@ -110,8 +123,9 @@ class QualityAcc:
                 bits[(x < lo) | (x > hi)] |= _BIT[key]
         return bits
 
-    def row_bits(self, name, values):
-        """uint8 bits per row of one column's values (strings); 0 for missing (NaN) cells."""
+    def row_bits(self, name, values, factorized=None):
+        """uint8 bits per row of one column's values (strings); 0 for missing (NaN) cells.
+        `factorized` (a dict) gets {name: (values, codes, uniques)} when the values were factorised."""
         known = self.memo.get(name)
         if known is False and values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string":
             return self._bits_of(name, pd.Series(values))  # mostly distinct texts: judge the rows directly
@@ -119,6 +133,8 @@ class QualityAcc:
         if len(uniques) == 0:
             return np.zeros(len(codes), dtype=np.uint8)
         u = np.asarray(uniques, dtype=object)
+        if factorized is not None:
+            factorized[name] = (values, codes, u)
         if known is False:
             bu = self._bits_of(name, pd.Series(u).astype(str))
         elif known is None:

@@ -98,11 +98,23 @@ def _valid_in_profile(col):
     return False
 
 
-def _unchanged_columns(original, cleaned, recorded=()):
+def unchanged_columns(original, cleaned, ctx=None):
+    """Columns whose values on the kept rows are exactly the original ones; columns `ctx` recorded
+    changes in count as changed. When `ctx.lineage` is true (the replay sets it for a toolkit-made
+    clean_chunk, whose repairs replace a column only through repair.base.update, recording it),
+    the other columns are unchanged without comparing their values."""
+    if ctx is None:
+        return _unchanged_columns(original, cleaned)
+    return _unchanged_columns(original, cleaned, {c[1] for c in ctx._changes}, bool(getattr(ctx, "lineage", False)))
+
+
+def _unchanged_columns(original, cleaned, recorded=(), lineage=False):
     """Columns whose values on the kept rows are exactly the original ones (vectorised compare;
     columns with recorded changes are skipped as changed)."""
     if list(cleaned.columns) != list(original.columns) or not cleaned.index.isin(original.index).all():
         return set()
+    if lineage and cleaned.columns.is_unique:
+        return {c for c in cleaned.columns if c not in recorded}
     pos = None if cleaned.index.equals(original.index) else original.index.get_indexer(cleaned.index)
     out = set()
     for c in cleaned.columns:
@@ -110,7 +122,7 @@ def _unchanged_columns(original, cleaned, recorded=()):
             continue
         a = cleaned[c].values
         b = original[c].values if pos is None else original[c].values[pos]
-        if a is b or (a.dtype == b.dtype and bool((a == b).all())):
+        if V.same_array(a, b) or (a.dtype == b.dtype and bool((a == b).all())):
             out.add(c)
     return out
 
@@ -159,8 +171,7 @@ def validate_cleaning_results(original, cleaned, rules=None, ctx=None):
 
     cols = {c["name"]: c for c in (prof or {}).get("columns", [])}
     # columns the cleaning left as they were need no re-check when the profile saw them valid
-    recorded = {c[1] for c in ctx._changes} if ctx is not None else set()
-    unchanged = _unchanged_columns(original, cleaned, recorded) if cols else set()
+    unchanged = unchanged_columns(original, cleaned, ctx) if cols else set()
     memo = s.valid_memo if s is not None else None
     if not same:
         add("types", False, "skipped: schema differs")
@@ -191,7 +202,7 @@ def validate_cleaning_results(original, cleaned, rules=None, ctx=None):
     range_rules = [r for r in rules if r.get("kind") == "range" and r["column"] in cleaned]
     rbad = []
     for r in range_rules:
-        x = V.to_float(cleaned[r["column"]])
+        x = V.to_float(cleaned[r["column"]], memo, r["column"])
         viol = pd.Series((x < r["min"]) | (x > r["max"]), index=cleaned.index)
         rows = cleaned.index.values[viol.values]
         if ctx is not None and len(rows):

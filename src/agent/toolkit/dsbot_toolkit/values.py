@@ -254,6 +254,54 @@ def by_unique(s, fn, fill=None):
     return out
 
 
+MEMO_MAX = 200000  # distinct values a per-value memo keeps
+
+
+def by_unique_memo(s, fn, memo, key, fill=None):
+    """by_unique(s, fn, fill) with fn's result per value remembered in `memo[key]` across calls
+    (chunks): (pd.Index of values, results), or False once most values are new each time (free
+    text, ids) or MEMO_MAX values are kept. fn must judge each value on its own."""
+    known = memo.get(key) if memo is not None else False
+    if known is False:
+        return by_unique(s, fn, fill)
+    codes, uniques = pd.factorize(s, sort=False)
+    if len(uniques) == 0:
+        return np.full(len(s), fill, dtype=object)
+    u = pd.Series(np.asarray(uniques, dtype=object)).astype(str)
+    if known is None:
+        res = np.asarray(fn(u))
+        memo[key] = (pd.Index(u.values), res) if len(u) <= MEMO_MAX else False
+    else:
+        pos = known[0].get_indexer(u.values)
+        todo = pos < 0
+        n = int(todo.sum())
+        if n:
+            fresh = np.asarray(fn(u[todo].reset_index(drop=True)))
+            res = np.empty(len(u), dtype=np.result_type(known[1], fresh))
+            res[~todo] = known[1][pos[~todo]]
+            res[todo] = fresh
+            if n > len(u) // 2 or len(known[0]) + n > MEMO_MAX:
+                memo[key] = False
+            else:
+                memo[key] = (known[0].append(pd.Index(u.values[todo])), np.concatenate([known[1], fresh]))
+        else:
+            res = known[1][pos]
+    out = res[codes]
+    if (codes < 0).any():
+        out = out.astype(object)
+        out[codes < 0] = fill
+    return out
+
+
+def same_array(a, b):
+    """True when numpy arrays `a` and `b` view the same memory the same way (so hold the same
+    values: found without comparing them)."""
+    if a is b:
+        return True
+    return (a.dtype == b.dtype and a.shape == b.shape and a.strides == b.strides
+            and a.__array_interface__["data"][0] == b.__array_interface__["data"][0])
+
+
 def blank(s):
     """Bool array: the value is empty or only spaces (NaN counts as blank)."""
     try:
@@ -267,9 +315,14 @@ def blank(s):
     return out
 
 
-def to_float(s):
-    """Float array of plain numbers (empty/non-numeric -> NaN), parsed once per distinct value."""
-    def fn(u):
-        st = u.str.strip()
-        return _to_float(st.values, st.str.match(PLAIN_NUMBER_RE).fillna(False).values)
-    return by_unique(s, fn, fill=np.nan).astype(float)
+def _plain_floats(u):
+    st = u.str.strip()
+    return _to_float(st.values, st.str.match(PLAIN_NUMBER_RE).fillna(False).values)
+
+
+def to_float(s, memo=None, key=None):
+    """Float array of plain numbers (empty/non-numeric -> NaN), parsed once per distinct value;
+    with a `memo` dict, values parsed in earlier calls under `key` are looked up (by_unique_memo)."""
+    if memo is not None:
+        return by_unique_memo(s, _plain_floats, memo, ("to_float", key), fill=np.nan).astype(float)
+    return by_unique(s, _plain_floats, fill=np.nan).astype(float)

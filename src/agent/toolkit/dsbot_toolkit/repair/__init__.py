@@ -2,6 +2,8 @@
 is recorded as lineage through ctx. `make_clean_chunk(recipe)` is what the host replays."""
 import json
 
+import pandas as pd
+
 from .dependencies import op_dependencies
 from .learned import op_corrections, op_learned
 from .sources import op_sources
@@ -20,15 +22,32 @@ OPS = {
 
 def apply_recipe(df, recipe, ctx):
     """Runs the recipe's steps in order; `df` itself is left unchanged (steps replace columns)."""
-    df = df.copy(deep=False)
+    df = _column_blocks(df)
     if getattr(ctx, "recipe", None) is None:
         ctx.recipe = recipe
-    for step in recipe:
-        op = OPS.get(step.get("op"))
-        if op is None:
-            raise ValueError("unknown recipe op %r (known: %s)" % (step.get("op"), ", ".join(OPS)))
-        df = op(df, step, ctx)
+    # factorisations of the columns' arrays, reused by the steps (repair.base.factorized); only
+    # toolkit steps run until the end, and they never change an array in place
+    ctx.factorized = dict(getattr(ctx, "factorized", None) or {})
+    try:
+        for step in recipe:
+            op = OPS.get(step.get("op"))
+            if op is None:
+                raise ValueError("unknown recipe op %r (known: %s)" % (step.get("op"), ", ".join(OPS)))
+            df = op(df, step, ctx)
+    finally:
+        ctx.factorized = None
     return df
+
+
+def _column_blocks(df):
+    """A shallow copy of `df` holding each column in its own block (same arrays, nothing copied),
+    so that a step replacing one column leaves the other columns' arrays where they are (pandas
+    copies a whole block to take one column out of it)."""
+    if df.attrs or not df.columns.is_unique or not all(dt == object for dt in df.dtypes):
+        return df.copy(deep=False)
+    out = pd.DataFrame({c: df[c].values for c in df.columns}, index=df.index, copy=False)
+    out.columns = df.columns
+    return out
 
 
 def make_clean_chunk(recipe):

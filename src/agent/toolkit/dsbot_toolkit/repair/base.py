@@ -3,6 +3,8 @@ value (remembered across chunks through ctx.memo)."""
 import numpy as np
 import pandas as pd
 
+from ..values import same_array
+
 MEMO_CAP = 200000  # distinct values remembered per step and column across chunks
 
 
@@ -34,11 +36,10 @@ def value_map(df, col, fn, ctx, default_rule, key=None):
 
     With `key` and a `ctx.memo` dict (set by make_clean_chunk's function), results for values
     already seen in earlier chunks are looked up instead of recomputed."""
-    s = df[col]
-    codes, uniques = pd.factorize(s, sort=False)
+    s, codes, uniques = factorized(df, col, ctx)
     if len(uniques) == 0:
         return df
-    u = pd.Series(np.asarray(uniques, dtype=object)).astype(str)
+    u = pd.Series(uniques).astype(str)
     memo = getattr(ctx, "memo", None)
     if memo is not None and key is not None and key in memo and memo[key] is None:
         memo = None  # this column's values rarely repeat: remembering them only costs memory
@@ -86,7 +87,34 @@ def value_map(df, col, fn, ctx, default_rule, key=None):
         return df
     mask = changed_u[codes] & (codes >= 0)
     evm = ev[codes[mask]]
-    return update(df, col, mask, new[codes[mask]], rules[codes[mask]], ctx, evm if any(evm) else None)
+    df = update(df, col, mask, new[codes[mask]], rules[codes[mask]], ctx, evm if any(evm) else None)
+    cache = getattr(ctx, "factorized", None)
+    if cache is not None and pd.api.types.infer_dtype(uniques, skipna=False) == "string":
+        # the new column's factorisation follows from the old one: a value's first row is the first
+        # row of its first source value, so the order is the one factorising the column would give
+        ucodes, unew = pd.factorize(new, sort=False)
+        ncodes = ucodes[codes]
+        ncodes[codes < 0] = -1
+        cache[col] = (df[col].values, ncodes, np.asarray(unew, dtype=object))
+    return df
+
+
+def factorized(df, col, ctx=None):
+    """(df[col], codes, uniques as an object array), as pd.factorize gives them. Within one
+    apply_recipe, an array factorised before (by an earlier step, or by the replay's quality pass on
+    the input: ctx.factorized) is not factorised again: the steps replace columns, never change an
+    array in place."""
+    s = df[col]
+    cache = getattr(ctx, "factorized", None)
+    if cache is not None:
+        hit = cache.get(col)
+        if hit is not None and same_array(hit[0], s.values):
+            return s, hit[1], hit[2]
+    codes, uniques = pd.factorize(s, sort=False)
+    uniques = np.asarray(uniques, dtype=object)
+    if cache is not None:
+        cache[col] = (s.values, codes, uniques)
+    return s, codes, uniques
 
 
 def column_key(step, col):

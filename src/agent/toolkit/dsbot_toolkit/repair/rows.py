@@ -5,7 +5,7 @@ import pandas as pd
 
 from .. import values as V
 from ..rules import rule_violations
-from .base import update
+from .base import column_key, update
 
 
 def op_drop_duplicates(df, step, ctx):
@@ -33,7 +33,7 @@ def _bounded(df, step, ctx, lo_key, hi_key, kind):
     if col not in df:
         return df
     lo, hi = float(step[lo_key]), float(step[hi_key])
-    x = pd.Series(V.to_float(df[col]), index=df.index)
+    x = pd.Series(V.to_float(df[col], getattr(ctx, "memo", None), column_key(step, col)), index=df.index)
     reason = "%s:%s outside [%g, %g]" % (kind, col, lo, hi)
     return _act(df, col, ((x < lo) | (x > hi)).fillna(False), step.get("action", "flag"), reason, ctx)
 

@@ -101,6 +101,7 @@ def numeric_fn(step):
                 with np.errstate(invalid="ignore"):
                     fast &= ~((np.abs(num) < float(rescale["below"])) & (num != 0))
         rules_k = None
+        stv, uv = st.values, u.values
         for k in np.flatnonzero(~empty & ~fast):
             x = num[k]
             if x == x and unit[k] is not None and known is not None and unit[k] not in known and unit[k] != tunit:
@@ -111,7 +112,7 @@ def numeric_fn(step):
                     flags[k] = "invalid_number"   # a unit no other value of the column uses: not a determinate repair
                     continue
             if x != x and tsuf.strip():
-                fixed_unit = _unit_typo(st.values[k], tsuf.strip())
+                fixed_unit = _unit_typo(stv[k], tsuf.strip())
                 if fixed_unit is not None:
                     num[k], unit[k], pre[k], suf[k] = fixed_unit, tunit, tpre, tsuf
                     x = fixed_unit
@@ -122,7 +123,7 @@ def numeric_fn(step):
                 else:
                     flags[k] = "invalid_number"
                 continue
-            text = st.values[k]
+            text = stv[k]
             un = unit[k]
             why = "number_format"
             same_deco = (pre[k] == tpre and suf[k] == tsuf)
@@ -163,7 +164,7 @@ def numeric_fn(step):
             else:
                 core = V.format_number(y, integer=integer and float(y).is_integer())
             out = tpre + core + tsuf
-            if out != u.values[k]:
+            if out != uv[k]:
                 new[k], rules[k] = out, why
         return new, rules, ev, flags
 
