@@ -355,3 +355,30 @@ out({"same": [a == b for a, b in cases], "truncated": [a[2] for a, _ in cases], 
     expect(r.two).toEqual([['b', 2], ['c', 2], ['a', 2], ['d', 2]]);
   });
 });
+
+describe('row hashes of a cleaned frame', () => {
+  it("are pandas' row hashes, from the recipe's factorisations or without any, for every kind of column", () => {
+    const r = pyOk(
+      `import datetime, numpy as np, pandas as pd
+from types import SimpleNamespace
+from dsbot_toolkit.relations import frame_hashes, row_hashes
+from dsbot_toolkit.repair.base import factorized
+df = pd.DataFrame({
+    "s": ["a", "b", "a", "é", "", "b"], "sn": ["a", None, "a", np.nan, "x", "x"],
+    "io": np.array([1, 2, 1, 3, 2, 2], dtype=object), "mix": np.array([1, "1", 2.5, True, None, "z"], dtype=object),
+    "f": [1.0, np.nan, 2.5, -0.0, 0.0, 1.0], "i": [1, 2, 3, 4, 5, 6], "b": [True, False, True, True, False, False],
+    "cat": pd.Categorical(["x", "y", "x", None, "y", "x"]),
+    "dt": np.array([datetime.date(2020, 1, 1), None, None, datetime.date(2020, 1, 1), datetime.date(2020, 1, 3), None], dtype=object),
+    "Int": pd.array([1, None, 3, 4, 5, 6], dtype="Int64"), "str": pd.array(["a", None, "b", "c", "a", "a"], dtype="string")})
+ctx = SimpleNamespace(factorized={})
+for c in df.columns:
+    factorized(df, c, ctx)
+stale = dict(ctx.factorized, s=(np.array(["z"] * 6, dtype=object),) + ctx.factorized["s"][1:])   # another array: not used
+ref = row_hashes(df)
+out({"cached": bool((frame_hashes(df, ctx.factorized) == ref).all()), "none": bool((frame_hashes(df) == ref).all()),
+     "stale": bool((frame_hashes(df, stale) == ref).all())})`,
+      work(),
+    );
+    expect(r).toEqual({ cached: true, none: true, stale: true });
+  });
+});

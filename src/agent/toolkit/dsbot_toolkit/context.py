@@ -3,7 +3,7 @@ detect duplicates across chunks. All recording is vectorised (arrays, no per-row
 import numpy as np
 import pandas as pd
 
-from .relations import row_hashes
+from .relations import frame_hashes
 from .seen import SeenView
 from .session import session
 
@@ -74,7 +74,7 @@ class ChunkContext:
     # ---- duplicates -----------------------------------------------------------------------
     def is_duplicate(self, df):
         """Bool Series: the row repeats an earlier row of this chunk or of an earlier chunk."""
-        h = row_hashes(df)
+        h = frame_hashes(df, getattr(self, "factorized", None))   # the recipe's factorisations, when it runs
         dup = pd.Series(h).duplicated().values | self.seen_before(h)
         self._new_hashes.append(h[~dup])
         self._dup_mark = (len(self._changes), df.index.values[~dup])

@@ -2,6 +2,7 @@
 dependencies (candidates chosen on the first chunk, confirmed on the whole file with
 capped pair counts) and merged values ('Portland OR' in a city column whose state is empty)."""
 import os
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,34 @@ KEY_EXACT_ROWS = 2000000     # beyond this, keys come from the distinct estimate
 def row_hashes(df):
     """uint64 hash per row over all columns (index ignored)."""
     return pd.util.hash_pandas_object(df, index=False).values
+
+
+def frame_hashes(df, factorized=None):
+    """row_hashes(df), computed with less work: a text column whose array is in `factorized`
+    ({column: (array, codes, uniques)}, as repair.base.factorized keeps them) has only its distinct
+    values hashed, and a column of strings only is hashed without being factorised first. The
+    hashes are hash_pandas_object's: a factorised column goes through the same Index of its
+    distinct values, and a missing value gets the same mark."""
+    from .values import same_array
+    out = []
+    for c in range(df.shape[1]):
+        col = df.iloc[:, c]
+        v = col._values
+        hit = factorized.get(df.columns[c]) if factorized else None
+        if isinstance(v, np.ndarray) and v.dtype == object and hit is not None and same_array(hit[0], v):
+            _, codes, uniques = hit
+            with warnings.catch_warnings():   # pandas' own Index inference (numbers held as objects)
+                warnings.simplefilter("ignore", FutureWarning)
+                cats = np.asarray(pd.Index(uniques)._values)
+            h = pd.util.hash_array(cats, categorize=False).take(codes) if len(cats) else np.zeros(len(codes), np.uint64)
+            if (codes < 0).any():
+                h[codes < 0] = np.iinfo(np.uint64).max
+        elif isinstance(v, np.ndarray) and v.dtype == object and pd.api.types.infer_dtype(v, skipna=False) == "string":
+            h = pd.util.hash_array(v, categorize=False)
+        else:
+            h = pd.util.hash_array(v)
+        out.append(h)
+    return combine_hashes(out) if out else row_hashes(df)
 
 
 def combine_hashes(col_hashes):
