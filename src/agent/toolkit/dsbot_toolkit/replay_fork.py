@@ -109,18 +109,18 @@ def _fork_stage_b(s, p):
     """Forks a child running stage B of `p`; returns (pid, read end of its report pipe)."""
     rfd, wfd = os.pipe()
     parent = os.getpid()
-    gc.freeze()  # the child's collections leave the kernel's objects alone (fewer pages copied)
-    pid = -1
     try:
         pid = os.fork()
     except OSError:
         os.close(rfd)
         os.close(wfd)
         raise
-    finally:
-        if pid != 0:
-            gc.unfreeze()
     if pid == 0:  # the child: never returns to the kernel's loop
+        # The child's collections leave the kernel's objects alone (fewer pages copied). Frozen
+        # here, not in the kernel: the kernel's unfreeze would put every young object (this
+        # chunk's garbage cycles too) in the oldest generation, collected only by a rare full
+        # collection, and that garbage grew the kernel by about a megabyte per chunk.
+        gc.freeze()
         code = 1
         try:
             os.close(rfd)
