@@ -10,7 +10,7 @@ import pickle
 import sys
 import traceback
 
-from . import forks, memo_merge
+from . import forks, memo_merge, memory
 from .quality import _MEMO_MAX
 from .replay_stages import stage_a, stage_b
 from .session import session
@@ -58,6 +58,7 @@ def replay_chunk_forked(i):
     else:
         p = stage_a(i)
     ahead = None
+    memory.trim()  # the child counts every page of the kernel: fork it without the free ones
     try:
         pid, rfd = _fork_stage_b(s, p)
     except OSError:  # no process to spare (RLIMIT_NPROC, memory): this chunk in the kernel alone
