@@ -129,3 +129,30 @@ out({"wrong": wrong, "disk": disk, "files": len([f for f in os.listdir(parts) if
     expect(r.files).toBeGreaterThanOrEqual(r.disk);
   });
 });
+
+describe('Bloom', () => {
+  it('sets the same bits and answers the same, block by block, as over the whole array at once', () => {
+    const r = pyOk(
+      `import numpy as np
+from dsbot_toolkit import hashset as H
+rng = np.random.default_rng(9)
+h = rng.integers(0, 2**63, 5000, dtype=np.uint64) * np.uint64(3)
+probe = np.concatenate([h[::7], rng.integers(0, 2**63, 3000, dtype=np.uint64)])
+def build(block):
+    H.BLOCK = block
+    b = H.Bloom(1 << 14)
+    b.add(h)
+    return b.words.copy(), b.maybe(probe)
+whole_words, whole_maybe = build(1 << 30)
+words, maybe = build(97)   # blocks that do not divide the array
+out({"same_words": bool((words == whole_words).all()), "same_maybe": bool((maybe == whole_maybe).all()),
+     "added_found": bool(maybe[: len(h[::7])].all()), "bits": int(sum(bin(int(w)).count("1") for w in words)),
+     "positives": int(maybe.sum())})`,
+    );
+    expect(r.same_words).toBe(true);
+    expect(r.same_maybe).toBe(true);
+    expect(r.added_found).toBe(true); // no false negatives
+    expect(r.bits).toBeGreaterThan(5000);
+    expect(r.positives).toBeLessThan(5000 / 7 + 3000); // not everything is a positive
+  });
+});

@@ -283,6 +283,36 @@ out(out_)`,
     expect(r.after_readd).toEqual([]);
   });
 
+  it("leaves the kernel's young objects young: a chunk's garbage cycles need no full collection", () => {
+    // gc.freeze() + unfreeze() in the kernel around each fork moved every young object (the
+    // chunk's garbage cycles too) to the oldest generation, freed only by a rare full collection.
+    const d = work();
+    const r = pyOk(
+      `${HELPERS}
+import gc, weakref
+class Node:
+    pass
+init_session(INPUT, os.path.join(WORK, "g"), chunk_rows=50, processes=2)
+p = profile()
+replay_begin(make_clean_chunk(suggest_recipe(p)), [])
+replay_chunk(0)
+gc.collect()
+gc.disable()  # no automatic collection: where the cycle sits is what replay_chunk did with it
+n = Node(); n.me = n
+alive = weakref.ref(n)
+del n
+results = [replay_chunk(i) for i in (1, 2)]
+young = any(o is alive() for o in gc.get_objects(0))
+frozen = gc.get_freeze_count()
+gc.collect(1)  # the young generations only
+freed = alive() is None
+gc.enable()
+out({"young": young, "frozen": frozen, "freed": freed, "ok": [x["ok"] for x in results], "children": children_left()})`,
+      d,
+    );
+    expect(r).toEqual({ young: true, frozen: 0, freed: true, ok: [true, true], children: false });
+  });
+
   it('refuses a number of processes other than 1 or 2', () => {
     const d = work();
     const r = pyOk(

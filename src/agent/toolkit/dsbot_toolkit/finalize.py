@@ -5,6 +5,7 @@ import os
 
 import pandas as pd
 
+from . import memory
 from .io import read_options, write_columns
 from .quality import QualityAcc, problem_cells
 from .relations import row_hashes
@@ -34,6 +35,7 @@ def finalize(committed, meta=None):
     s = session()
     from .profile import profile
     prof = profile()
+    memory.release()  # what the replay freed (its last chunks' frames) before the outputs
     committed = sorted(set(int(i) for i in committed))
     chunks = []
     for i in committed:

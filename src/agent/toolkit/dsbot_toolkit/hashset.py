@@ -9,6 +9,7 @@ import numpy as np
 MEMORY_ENTRIES = 2_000_000   # hashes held in memory (16 MB) before a run is spilled to disk
 BLOOM_BITS = 1 << 27         # 16 MB; ~1% false positives at 10M spilled rows (only costs lookups)
 BLOOM_K = 3
+BLOCK = 1 << 16              # hashes a Bloom filter adds or probes at a time (bounded temporaries)
 
 
 class HashSet:
@@ -73,8 +74,12 @@ class HashSet:
         d = self._dir()
         if d is None:
             return
-        run = self.runs[0] if len(self.runs) == 1 else np.sort(np.concatenate(self.runs), kind="mergesort")
-        self.runs, self.held = [], 0
+        runs, self.runs, self.held = self.runs, [], 0
+        run = runs[0] if len(runs) == 1 else np.concatenate(runs)
+        if len(runs) > 1:
+            del runs[:]                  # the runs go before the sort (in place): one copy at a time
+            run.sort(kind="mergesort")   # sorted runs: a linear merge
+        del runs
         path = os.path.join(d, "run-%04d.npy" % len(self.disk))
         save_npy(path, run)
         self.disk.append(path)
@@ -125,25 +130,30 @@ class Bloom:
         return self.words.nbytes
 
     def _positions(self, h):
-        h = np.asarray(h, dtype=np.uint64)
         h2 = (h >> np.uint64(32)) | np.uint64(1)
-        return [(h + np.uint64(i) * h2) & np.uint64(self.bits - 1) for i in range(BLOOM_K)]
+        for i in range(BLOOM_K):
+            yield (h + np.uint64(i) * h2) & np.uint64(self.bits - 1)
 
     def add(self, h):
-        for pos in self._positions(h):
-            idx = (pos >> np.uint64(6)).astype(np.intp)
-            bit = np.left_shift(np.uint64(1), pos & np.uint64(63))
-            # a scatter-OR without ufunc.at (slow): where several bits go to one word only one
-            # write lands per round, so the bits not yet set go round again
-            while len(idx):
-                self.words[idx] = self.words[idx] | bit
-                left = (self.words[idx] & bit) == 0
-                idx, bit = idx[left], bit[left]
+        h = np.asarray(h, dtype=np.uint64)
+        for lo in range(0, len(h), BLOCK):  # a block at a time: a few small temporaries, not 7 arrays of len(h)
+            for pos in self._positions(h[lo:lo + BLOCK]):
+                idx = (pos >> np.uint64(6)).astype(np.intp)
+                bit = np.left_shift(np.uint64(1), pos & np.uint64(63))
+                # a scatter-OR without ufunc.at (slow): where several bits go to one word only one
+                # write lands per round, so the bits not yet set go round again
+                while len(idx):
+                    self.words[idx] = self.words[idx] | bit
+                    left = (self.words[idx] & bit) == 0
+                    idx, bit = idx[left], bit[left]
 
     def maybe(self, h):
+        h = np.asarray(h, dtype=np.uint64)
         ok = np.ones(len(h), dtype=bool)
-        for pos in self._positions(h):
-            ok &= ((self.words[pos >> np.uint64(6)] >> (pos & np.uint64(63))) & np.uint64(1)).astype(bool)
+        for lo in range(0, len(h), BLOCK):
+            part = ok[lo:lo + BLOCK]
+            for pos in self._positions(h[lo:lo + BLOCK]):
+                part &= ((self.words[pos >> np.uint64(6)] >> (pos & np.uint64(63))) & np.uint64(1)).astype(bool)
         return ok
 
 

@@ -51,6 +51,8 @@ def profile():
     s.profile = prof
     s.rules = rules
     s.input_hashes = rel.hashes  # row hashes per chunk: the "before" duplicates of finalize
+    if hasattr(rel.hashes, "spill"):  # read again only when some chunks are left out: on disk
+        rel.hashes.spill(min_bytes=4 << 20)
     s.relations = rel            # FD pair counts: the evidence of the dependency repairs
     rel.key_hashes = None  # the pass is over: 8 bytes per row and key column no longer needed
     return prof

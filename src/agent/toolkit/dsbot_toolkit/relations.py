@@ -103,6 +103,18 @@ class SpilledArrays:
         save_npy(self._path(len(self.items)), a)
         self.items.append(None)
 
+    def spill(self, min_bytes=0):
+        """Moves the arrays still held in memory to disk (the pass is over: they are read rarely),
+        when they hold at least `min_bytes` (a small file keeps its few in memory, writing nothing)."""
+        if self.held < min_bytes:
+            return
+        for i, a in enumerate(self.items):
+            if a is not None:
+                os.makedirs(self.directory, exist_ok=True)
+                save_npy(self._path(i), a)
+                self.items[i] = None
+        self.held = 0
+
     def __len__(self):
         return len(self.items)
 

@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 
+from . import memory
 from .io import write_csv
 from .quality import QualityAcc
 from .replay_fork import can_fork, replay_chunk_forked, replay_in_kernel, reset
@@ -29,6 +30,7 @@ def replay_begin(clean_chunk, committed=(), processes=None):
         from .profile import profile
         profile()
     os.makedirs(s.parts_dir, exist_ok=True)
+    memory.release()  # what the profile and the draft freed, before the replay forks its children
     s.clean_chunk = clean_chunk
     s.quality = QualityAcc(s.profile, getattr(clean_chunk, "recipe", None), s.valid_memo)
     s.seen = SeenStore(lambda: s.parts_dir)

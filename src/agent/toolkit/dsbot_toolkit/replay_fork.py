@@ -10,7 +10,7 @@ import pickle
 import sys
 import traceback
 
-from . import forks, memo_merge
+from . import forks, memo_merge, memory
 from .quality import _MEMO_MAX
 from .replay_stages import stage_a, stage_b
 from .session import session
@@ -58,6 +58,7 @@ def replay_chunk_forked(i):
     else:
         p = stage_a(i)
     ahead = None
+    memory.trim()  # the child counts every page of the kernel: fork it without the free ones
     try:
         pid, rfd = _fork_stage_b(s, p)
     except OSError:  # no process to spare (RLIMIT_NPROC, memory): this chunk in the kernel alone
@@ -109,18 +110,18 @@ def _fork_stage_b(s, p):
     """Forks a child running stage B of `p`; returns (pid, read end of its report pipe)."""
     rfd, wfd = os.pipe()
     parent = os.getpid()
-    gc.freeze()  # the child's collections leave the kernel's objects alone (fewer pages copied)
-    pid = -1
     try:
         pid = os.fork()
     except OSError:
         os.close(rfd)
         os.close(wfd)
         raise
-    finally:
-        if pid != 0:
-            gc.unfreeze()
     if pid == 0:  # the child: never returns to the kernel's loop
+        # The child's collections leave the kernel's objects alone (fewer pages copied). Frozen
+        # here, not in the kernel: the kernel's unfreeze would put every young object (this
+        # chunk's garbage cycles too) in the oldest generation, collected only by a rare full
+        # collection, and that garbage grew the kernel by about a megabyte per chunk.
+        gc.freeze()
         code = 1
         try:
             os.close(rfd)
