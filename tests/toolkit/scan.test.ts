@@ -33,6 +33,19 @@ def run(processes):
     init_session(path, WORK, chunk_rows=300)
     session().processes = processes
     return profile()
+def error_of(kind):
+    """The message of the \`kind\` error profiling on two processes raises (None: it succeeds)."""
+    try:
+        run(2)
+        return None
+    except kind as e:
+        return str(e)
+def children_left():
+    try:
+        os.waitpid(-1, os.WNOHANG)
+        return "some"
+    except ChildProcessError:
+        return "none"
 `;
 
 describe('profile pass on two processes', () => {
@@ -102,17 +115,7 @@ def update(self, s):
             os._exit(3)   # killed mid-stream, after it sent some chunks
     return _update(self, s)
 columns.ColumnAcc.update = update
-try:
-    run(2)
-    raised = None
-except RuntimeError as e:
-    raised = str(e)
-try:
-    os.waitpid(-1, os.WNOHANG)
-    children = "some"
-except ChildProcessError:
-    children = "none"
-out({"raised": raised, "children": children})`,
+out({"raised": error_of(RuntimeError), "children": children_left()})`,
       work(),
     );
     expect(r.status).toBe(0);
@@ -141,17 +144,8 @@ describe('profile pass on two processes, when the file breaks', () => {
       `${MAKE}
 with open(path, "a") as f:
     f.write('9999,1.00,2024-01-01,Leeds,AB-0001,"never closed\\n')
-try:
-    run(2)
-    err = None
-except InputFileError as e:
-    err = str(e)
-try:
-    os.waitpid(-1, os.WNOHANG)
-    children = "some"
-except ChildProcessError:
-    children = "none"
-out({"err": err, "forks": forks[0], "children": children})`,
+err = error_of(InputFileError)
+out({"err": err, "forks": forks[0], "children": children_left()})`,
       work(),
     );
     expect(r.err).toMatch(/mixed\.csv/);
