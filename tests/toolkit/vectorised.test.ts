@@ -65,6 +65,23 @@ out({"ok": ok, "floats": [float(x) if x == x else None for x in V.to_float(pd.Se
     expect(r.cap).toBe(200000);
   });
 
+  it('type verdicts remembered across chunks are the verdicts judged afresh, also once most values are new', () => {
+    const r = pyOk(
+      `import numpy as np, pandas as pd
+from dsbot_toolkit.validate import invalid_mask
+col = {"name": "n", "base_type": "integer", "dominant_format": None, "numeric": {"decimal": "."}}
+memo, ok = {}, []
+chunks = [["1", "2", "x", " 3", ""], ["2", "y", "1"], [str(k) + "z" * (k % 2) for k in range(50)], ["1", "q"]]
+for ch in chunks:
+    s = pd.Series(np.array(ch, dtype=object))
+    ok.append(bool((invalid_mask(s, col, memo) == invalid_mask(s, col)).all()))
+out({"ok": ok, "dropped": memo[("n", "integer", None)] is False})`,
+      work(),
+    );
+    expect(r.ok).toEqual([true, true, true, true]);
+    expect(r.dropped).toBe(true); // the third chunk held mostly new values: the memo was dropped
+  });
+
   it('same_array is true for views of the same memory only', () => {
     const r = pyOk(
       `import numpy as np, pandas as pd

@@ -19,7 +19,6 @@ LABELS = {"null_tokens": "null tokens to empty ('N/A', '-', …)", "invalid_type
           "format_violations": "format issues (representation, spacing, variants, typos)", "range": "outside a documented range",
           "outliers": "unusual values (flagged for review)", "missing": "missing values"}
 _BIT = {k: np.uint8(1 << n) for n, k in enumerate(KEYS)}   # 6 bits of a uint8
-_MEMO_MAX = 200000
 _LONGEST_TOKEN = max(len(t) for t in V.NULL_TOKENS)
 
 
@@ -137,22 +136,8 @@ class QualityAcc:
             factorized[name] = (values, codes, u)
         if known is False:
             bu = self._bits_of(name, pd.Series(u).astype(str))
-        elif known is None:
-            bu = self._bits_of(name, pd.Series(u).astype(str))
-            self.memo[name] = (pd.Index(u), bu) if len(u) <= _MEMO_MAX else False
         else:
-            pos = known[0].get_indexer(u)
-            todo = pos < 0
-            bu = np.empty(len(u), dtype=np.uint8)
-            bu[~todo] = known[1][pos[~todo]]
-            n = int(todo.sum())
-            if n:
-                fresh = self._bits_of(name, pd.Series(u[todo]).astype(str))
-                bu[todo] = fresh
-                if n > len(u) // 2 or len(known[0]) + n > _MEMO_MAX:
-                    self.memo[name] = False  # mostly new values (free text, ids): no point remembering
-                else:
-                    self.memo[name] = (known[0].append(pd.Index(u[todo])), np.concatenate([known[1], fresh]))
+            bu = V.memo_results(self.memo, name, u, lambda idx: self._bits_of(name, pd.Series(u[idx]).astype(str)))
         out = bu[codes]
         if (codes < 0).any():
             out[codes < 0] = 0

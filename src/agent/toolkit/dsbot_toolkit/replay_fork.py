@@ -11,11 +11,10 @@ import sys
 import traceback
 
 from . import forks, memo_merge, memory
-from .quality import _MEMO_MAX
+from . import values as V
 from .replay_stages import stage_a, stage_b
 from .session import session
 
-_VALID_MEMO_MAX = 200000  # validate.invalid_mask stops growing its memo there
 
 
 class Ahead:
@@ -157,8 +156,8 @@ def _memos(s, fn=None):
 
 def _take_memos(s, changes):
     """What the child learnt about values saves the next chunks that work, as in one process."""
-    for memo, ch, cap in zip(_memos(s), changes, (_MEMO_MAX, _VALID_MEMO_MAX)):
-        memo_merge.merge(memo, ch, cap)
+    for memo, ch in zip(_memos(s), changes):
+        memo_merge.merge(memo, ch, V.MEMO_MAX)
 
 
 def _pickled(e):

@@ -27,23 +27,10 @@ def invalid_mask(s, col, memo=None):
     u = pd.Series(np.asarray(uniques, dtype=object)).astype(str)
     if len(u) == 0:
         return np.zeros(len(s), dtype=bool)
-    if memo is None:
-        return _invalid_values(u, col)[codes] & (codes >= 0)
     key = (col.get("name"), col.get("base_type"), col.get("dominant_format"))
-    known = memo.get(key)
-    if known is None:
-        bad_u = _invalid_values(u, col)
-        memo[key] = (pd.Index(u.values), bad_u)
-    else:
-        pos = known[0].get_indexer(u.values)
-        todo = pos < 0
-        bad_u = np.zeros(len(u), dtype=bool)
-        bad_u[~todo] = known[1][pos[~todo]]
-        if todo.any():
-            fresh = _invalid_values(u[todo].reset_index(drop=True), col)
-            bad_u[todo] = fresh
-            if len(known[0]) < 200000:
-                memo[key] = (known[0].append(pd.Index(u.values[todo])), np.concatenate([known[1], fresh]))
+    if memo is None or memo.get(key) is False:
+        return _invalid_values(u, col)[codes] & (codes >= 0)
+    bad_u = V.memo_results(memo, key, u.values, lambda idx: _invalid_values(u.iloc[idx].reset_index(drop=True), col))
     return bad_u[codes] & (codes >= 0)
 
 

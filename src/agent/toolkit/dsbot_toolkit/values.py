@@ -254,38 +254,46 @@ def by_unique(s, fn, fill=None):
     return out
 
 
-MEMO_MAX = 200000  # distinct values a per-value memo keeps
+MEMO_MAX = 200000  # distinct values a per-value memo keeps (memo_results)
+
+
+def memo_results(memo, key, keys, compute):
+    """Results per distinct value of `keys` (an object array) kept in `memo[key]` across calls
+    (chunks) as (pd.Index of values, results): only the values it lacks are computed, by
+    `compute(positions in keys)`. The entry becomes False (not worth keeping; callers then compute
+    everything) once most values are new each time (free text, ids) or MEMO_MAX values are kept.
+    The memo_merge module merges such entries across processes."""
+    known = memo.get(key)
+    if known is None:
+        res = np.asarray(compute(np.arange(len(keys))))
+        memo[key] = (pd.Index(keys), res) if len(keys) <= MEMO_MAX else False
+        return res
+    pos = known[0].get_indexer(keys)
+    hit = pos >= 0
+    todo = np.flatnonzero(~hit)
+    if not len(todo):
+        return known[1][pos]
+    fresh = np.asarray(compute(todo))
+    res = np.empty(len(keys), dtype=np.result_type(known[1], fresh))
+    res[hit] = known[1][pos[hit]]
+    res[todo] = fresh
+    if len(todo) > len(keys) // 2 or len(known[0]) + len(todo) > MEMO_MAX:
+        memo[key] = False
+    else:
+        memo[key] = (known[0].append(pd.Index(keys[todo])), np.concatenate([known[1], fresh]))
+    return res
 
 
 def by_unique_memo(s, fn, memo, key, fill=None):
     """by_unique(s, fn, fill) with fn's result per value remembered in `memo[key]` across calls
-    (chunks): (pd.Index of values, results), or False once most values are new each time (free
-    text, ids) or MEMO_MAX values are kept. fn must judge each value on its own."""
-    known = memo.get(key) if memo is not None else False
-    if known is False:
+    (memo_results). fn must judge each value on its own."""
+    if memo is None or memo.get(key) is False:
         return by_unique(s, fn, fill)
     codes, uniques = pd.factorize(s, sort=False)
     if len(uniques) == 0:
         return np.full(len(s), fill, dtype=object)
     u = pd.Series(np.asarray(uniques, dtype=object)).astype(str)
-    if known is None:
-        res = np.asarray(fn(u))
-        memo[key] = (pd.Index(u.values), res) if len(u) <= MEMO_MAX else False
-    else:
-        pos = known[0].get_indexer(u.values)
-        todo = pos < 0
-        n = int(todo.sum())
-        if n:
-            fresh = np.asarray(fn(u[todo].reset_index(drop=True)))
-            res = np.empty(len(u), dtype=np.result_type(known[1], fresh))
-            res[~todo] = known[1][pos[~todo]]
-            res[todo] = fresh
-            if n > len(u) // 2 or len(known[0]) + n > MEMO_MAX:
-                memo[key] = False
-            else:
-                memo[key] = (known[0].append(pd.Index(u.values[todo])), np.concatenate([known[1], fresh]))
-        else:
-            res = known[1][pos]
+    res = memo_results(memo, key, u.values, lambda idx: fn(u.iloc[idx].reset_index(drop=True)))
     out = res[codes]
     if (codes < 0).any():
         out = out.astype(object)
