@@ -24,6 +24,14 @@ INPUT = os.path.join(WORK, "input.csv")
 with open(INPUT, "w") as f:
     f.write("id,colour,weight,joined\\n" + "".join(",".join(r) + "\\n" for r in rows))
 
+def before_validation(hook):
+    """Runs hook(ctx) ahead of each chunk's validation (stage B), then validates as usual."""
+    real = replay_stages.validate_cleaning_results
+    def validate(original, cleaned, rules, ctx):
+        hook(ctx)
+        return real(original, cleaned, rules, ctx)
+    replay_stages.validate_cleaning_results = validate
+
 def children_left():
     try:
         os.waitpid(-1, os.WNOHANG)
@@ -65,6 +73,13 @@ function expectSameParts(a: string, b: string): void {
   for (const [name, bytes] of pa) expect(pb.get(name)!.equals(bytes), name).toBe(true);
 }
 
+/** The two-process run `r` gave the one-process results and parts (in `d`), and left no child behind. */
+function expectLikeOneProcess(r: any, d: string): void {
+  expect(r['2'].res).toEqual(r['1'].res);
+  expect(r['2'].children).toBe(false);
+  expectSameParts(join(d, 'p1'), join(d, 'p2'));
+}
+
 describe('replay with two processes', () => {
   it('writes the same parts, results and outputs as one process (duplicates across chunks)', () => {
     const d = work();
@@ -78,15 +93,13 @@ got["dups_fixture"] = {procs: run("d%d" % procs, procs, path=os.path.join(FIX, "
 out(got)`,
       d,
     );
-    expect(r['2'].res).toEqual(r['1'].res);
+    expectLikeOneProcess(r, d);
     expect(r['2'].res).toHaveLength(8);
     expect(r['2'].rows_out).toBe(r['1'].rows_out);
     expect(r['1'].res.some((x: any) => x.error)).toBe(false);
     // duplicates were removed in chunks after the first (across chunks), changes were made
     expect(r['1'].res.slice(1).some((x: any) => (x.removed_by_reason['exact duplicate row'] ?? 0) > 0)).toBe(true);
     expect(r['1'].res.some((x: any) => x.cells_changed > 0)).toBe(true);
-    expect(r['2'].children).toBe(false);
-    expectSameParts(join(d, 'p1'), join(d, 'p2'));
     for (const f of ['cleaned.csv', 'changes.csv', 'removed_rows.csv', 'flags.csv', 'quality.json']) {
       expect(readFileSync(join(d, 'p2', f)).equals(readFileSync(join(d, 'p1', f))), f).toBe(true);
     }
@@ -107,13 +120,11 @@ def raising(f):
 out({procs: run("p%d" % procs, procs, wrap=raising) for procs in (1, 2)})`,
       d,
     );
-    expect(r['2'].res).toEqual(r['1'].res);
+    expectLikeOneProcess(r, d);
     const errors = r['2'].res.map((x: any) => x.error ?? null);
     expect(errors).toEqual([null, null, null, 'ValueError', null, null, null, null]);
     expect(r['2'].res[3].message).toBe('boom on chunk 3');
     expect(existsSync(join(d, 'p2', 'parts', 'result-00003.json'))).toBe(false);
-    expect(r['2'].children).toBe(false);
-    expectSameParts(join(d, 'p1'), join(d, 'p2'));
   });
 
   it('replays retried and out-of-order chunks, and a new replay_begin drops what was cleaned ahead', () => {
@@ -131,33 +142,27 @@ def again(f):  # a new recipe function after chunk 4, chunks 0-3 committed: chun
 out({procs: run("p%d" % procs, procs, order=[0, 2, 1, 1, 3, 4, 4, 7, 6, 5], then=again) for procs in (1, 2)})`,
       d,
     );
-    expect(r['2'].res).toEqual(r['1'].res);
+    expectLikeOneProcess(r, d);
     expect(r['2'].res.some((x: any) => x.error)).toBe(false);
     expect(r['2'].res.at(-1)[0].changes_by_rule.other).toBe(1);
-    expect(r['2'].children).toBe(false);
-    expectSameParts(join(d, 'p1'), join(d, 'p2'));
   });
 
   it('raises what stage B raised in the child, keeps no result of that chunk, and goes on', () => {
     const d = work();
     const r = pyOk(
       `${HELPERS}
-real = replay_stages.validate_cleaning_results
-def failing(original, cleaned, rules, ctx):
+def failing(ctx):
     if ctx.index == 2:
         raise KeyError("validation broke on chunk 2")
-    return real(original, cleaned, rules, ctx)
-replay_stages.validate_cleaning_results = failing
+before_validation(failing)
 out({procs: run("p%d" % procs, procs) for procs in (1, 2)})`,
       d,
     );
-    expect(r['2'].res).toEqual(r['1'].res);
+    expectLikeOneProcess(r, d);
     expect(r['2'].res[2]).toMatchObject({ error: 'KeyError', chunk: 2 });
     expect(r['2'].res[2].message).toContain('validation broke on chunk 2');
     expect(r['2'].res.filter((x: any) => x.error)).toHaveLength(1);
     expect(existsSync(join(d, 'p2', 'parts', 'result-00002.json'))).toBe(false);
-    expect(r['2'].children).toBe(false);
-    expectSameParts(join(d, 'p1'), join(d, 'p2'));
   });
 
   it("passes on what stage B printed in the child, as one process would", () => {
@@ -165,12 +170,10 @@ out({procs: run("p%d" % procs, procs) for procs in (1, 2)})`,
     const r = pyOk(
       `${HELPERS}
 import contextlib, io
-real = replay_stages.validate_cleaning_results
-def chatty(original, cleaned, rules, ctx):
+def chatty(ctx):
     print("validating chunk", ctx.index)
     print("note on chunk", ctx.index, file=sys.stderr)
-    return real(original, cleaned, rules, ctx)
-replay_stages.validate_cleaning_results = chatty
+before_validation(chatty)
 got = {}
 for procs in (1, 2):
     o, e = io.StringIO(), io.StringIO()
