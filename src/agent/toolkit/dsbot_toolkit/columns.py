@@ -14,6 +14,7 @@ from . import numfmt as NF
 from . import values as V
 from .counter import ValueCounter
 from .featmemo import FeatureMemo
+from .relations import value_hashes
 
 COUNTER_CAP = 20000      # distinct values kept with counts per column
 RESERVOIR = 20000        # numbers kept for quantiles
@@ -90,7 +91,7 @@ class ColumnAcc:
         self.chunks += 1
         self.rows += len(s)
         codes, uniq = pd.factorize(np.asarray(s.values, dtype=object))   # strings: no missing values
-        hashes = pd.util.hash_array(uniq, categorize=False)
+        hashes = value_hashes(uniq)
         row_hash = hashes[codes]
         n = len(uniq)
         u = pd.Series(uniq)

@@ -25,24 +25,29 @@ def row_hashes(df):
     return pd.util.hash_pandas_object(df, index=False).values
 
 
+def value_hashes(uniques):
+    """The hash hash_pandas_object gives each of a column's distinct values (an object array, as
+    pd.factorize returns them): it hashes the Index it builds of them, whose type pandas infers."""
+    if not len(uniques):
+        return np.zeros(0, dtype=np.uint64)
+    with warnings.catch_warnings():   # pandas' own Index inference (numbers held as objects)
+        warnings.simplefilter("ignore", FutureWarning)
+        cats = np.asarray(pd.Index(uniques)._values)
+    return pd.util.hash_array(cats, categorize=False)
+
+
 def frame_hashes(df, factorized=None):
     """row_hashes(df), computed with less work: a text column whose array is in `factorized`
     ({column: (array, codes, uniques)}, as repair.base.factorized keeps them) has only its distinct
-    values hashed, and a column of strings only is hashed without being factorised first. The
-    hashes are hash_pandas_object's: a factorised column goes through the same Index of its
-    distinct values, and a missing value gets the same mark."""
-    from .values import same_array
+    values hashed (value_hashes; a missing value gets pandas' mark), and a column of strings only is
+    hashed without being factorised first."""
     out = []
     for c in range(df.shape[1]):
-        col = df.iloc[:, c]
-        v = col._values
+        v = df.iloc[:, c]._values
         hit = factorized.get(df.columns[c]) if factorized else None
-        if isinstance(v, np.ndarray) and v.dtype == object and hit is not None and same_array(hit[0], v):
+        if isinstance(v, np.ndarray) and v.dtype == object and hit is not None and V.same_array(hit[0], v):
             _, codes, uniques = hit
-            with warnings.catch_warnings():   # pandas' own Index inference (numbers held as objects)
-                warnings.simplefilter("ignore", FutureWarning)
-                cats = np.asarray(pd.Index(uniques)._values)
-            h = pd.util.hash_array(cats, categorize=False).take(codes) if len(cats) else np.zeros(len(codes), np.uint64)
+            h = value_hashes(uniques).take(codes) if len(uniques) else np.zeros(len(codes), np.uint64)
             if (codes < 0).any():
                 h[codes < 0] = np.iinfo(np.uint64).max
         elif isinstance(v, np.ndarray) and v.dtype == object and pd.api.types.infer_dtype(v, skipna=False) == "string":
@@ -335,17 +340,6 @@ def fd_strength(counts, min_multi=0.3):
     norm = (conf - base) / (1 - base)
     return {"confidence": round(float(norm), 4), "raw_confidence": round(float(conf), 4),
             "violations": int(rows_multi - best), "groups": int(df["a"].nunique()), "rows": int(rows)}
-
-
-def _groups_detail(df, groups, cap=5000):
-    """lhs value -> [[rhs value, count, count in the whole column], ...] for the lhs groups holding more than one rhs value."""
-    viol = set(groups.index[groups["count"] > 1][:cap])
-    glob = df.groupby("b")["n"].sum()
-    sub = df[df["a"].isin(viol)].sort_values("n", ascending=False, kind="mergesort")
-    out = {}
-    for a, b, n in zip(sub["a"], sub["b"], sub["n"]):
-        out.setdefault(str(a), []).append([str(b), int(n), int(glob.get(b, n))])
-    return out
 
 
 def merged_values(accs, col_results):
