@@ -16,7 +16,6 @@ from .replay_stages import stage_a, stage_b
 from .session import session
 
 
-
 class Ahead:
     """Stage A of chunk `index`, run ahead: its Prepared or the exception it raised, and the
     chunks whose kept rows it checked duplicates against."""

@@ -5,7 +5,6 @@ import hashlib
 import json
 import os
 
-
 from .context import ChunkContext, seen_before
 from .hashset import save_npy
 from .io import as_text, read_options, write_arrays, write_columns, write_csv, writable_arrays
@@ -45,6 +44,7 @@ def stage_a(i):
     before = before_bits(s.quality, original, factorized)
     ctx = ChunkContext(index=i, row_offset=i * s.chunk_rows, profile=s.profile, rules=s.rules,
                        original=original, seen=seen_before(i))
+    ctx.lineage = toolkit  # a toolkit recipe records every change it makes (validate.unchanged_columns)
     if toolkit:  # its steps start from the input's columns as factorised for the quality bits
         ctx.factorized = factorized
     factorized = None
@@ -72,7 +72,6 @@ def stage_b(p):
     i, original, cleaned, ctx = p.index, p.original, p.cleaned, p.ctx
     q = s.quality
     before = p.before
-    ctx.lineage = getattr(s.clean_chunk, "recipe", None) is not None  # a toolkit recipe records every change
     verdict = validate_cleaning_results(original, cleaned, s.rules, ctx)
     os.makedirs(s.parts_dir, exist_ok=True)
     arrays = writable_arrays(cleaned)
@@ -109,7 +108,6 @@ def _measure(i, q, original, before, cleaned, arrays, ctx, kept_hashes, unchange
     frames in memory: columns the cleaning left alone reuse the input's per-row verdicts, and the
     after row hashes are the ones is_duplicate kept when they describe the part exactly.
     `unchanged`: columns whose cleaned values are the input's (validate.unchanged_columns)."""
-    s = session()
     verbatim = set()  # columns whose part texts are the cleaned frame's values themselves
     if arrays is None:  # written by pandas: measure the part as a reader gets it back
         import pandas as pd
@@ -133,8 +131,7 @@ def _measure(i, q, original, before, cleaned, arrays, ctx, kept_hashes, unchange
                 continue
         after[c] = q.counts_of(q.row_bits(c, a))
     # the kept hashes describe the part when its texts are the very values is_duplicate hashed
-    trusted = (arrays is not None and getattr(s.clean_chunk, "recipe", None) is not None
-               and len(kept_hashes) == len(cleaned) and ctx.duplicates_known_absent(cleaned)
+    trusted = (arrays is not None and ctx.lineage and len(kept_hashes) == len(cleaned) and ctx.duplicates_known_absent(cleaned)
                and all(c in verbatim and cleaned[c].dtype == object for c in cleaned.columns))
     text_frame = None
     if q.sum_rules or not trusted:

@@ -27,20 +27,13 @@ def scan(s, processes=1):
     accs = [ColumnAcc(c, seed=i + 1, decimal=s.decimal) for i, c in enumerate(s.columns)]
     rel = RelationsAcc(s.columns, spill_dir=s.parts_dir)
     it = s.read_chunks(0)
-    first = next(it, None)
-    if first is None:
-        rel.finish()
-        return accs, rel, 0, 0
-    _timed_update(accs, rel, first[1])
-    rows, chunks = len(first[1]), 1
-    second = next(it, None)
-    if second is None:
-        rel.finish()
-        return accs, rel, rows, chunks
-    # the second chunk is timed: the first one does one-off work (examining every value once)
-    cost = _timed_update(accs, rel, second[1])
-    rows, chunks = rows + len(second[1]), 2
-    third = next(it, None)
+    rows = chunks = 0
+    for _, df in it:  # the first two chunks on this process; the second's timings split the rest
+        cost = _timed_update(accs, rel, df)  # (the first does one-off work: examining every value once)
+        rows, chunks = rows + len(df), chunks + 1
+        if chunks == 2:
+            break
+    third = next(it, None) if chunks == 2 else None
     if third is None:
         rel.finish()
         return accs, rel, rows, chunks

@@ -8,7 +8,6 @@ from collections import defaultdict
 
 import pandas as pd
 
-from .. import values as V
 
 TYPO_RATIO = 10       # a typo's canonical value is at least this many times as frequent
 TYPO_MIN_COUNT = 5    # ... and seen at least this often
