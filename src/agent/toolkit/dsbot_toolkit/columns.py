@@ -25,8 +25,12 @@ LONG_BUDGET = 30000    # ... until this many have been examined in the column; t
 LONG_SAMPLE_LATE = 500  # this many per chunk (a share is known to ±0.6% from 30,000 values)
 NUMSTART_RE = r"^(?:[$£€¥]|(?:%s)\.?)?\s*[-+]?[\d.,]*\d" % "|".join(NF.CURRENCY_CODES)
 _BOOL = {"true", "false", "yes", "no", "y", "n", "t", "f"}
-_SHORT = max(len(t) for t in V.NULL_TOKENS | _BOOL)   # longer values are neither
 _ID_NAME_RE = re.compile(r"(^|[^a-z])(id|uuid|guid|key|code|no|num|number|index|idx)$", re.I)
+
+
+def _booleans(stripped):
+    """Bool array over stripped texts: a boolean spelling, in any case."""
+    return np.fromiter((len(v) <= 5 and v.lower() in _BOOL for v in stripped), dtype=bool, count=len(stripped))
 
 
 class ColumnAcc:
@@ -101,22 +105,14 @@ class ColumnAcc:
         sv = np.fromiter(map(str.strip, uniq), dtype=object, count=n)
         stripped = pd.Series(sv)
         ws_all = uniq != sv
-        # only short values can be null tokens or booleans: the rest need no lower-casing
-        short = (lens <= _SHORT) | ws_all
-        lv = sv.copy()   # a long value is kept as it is: it matches no token
-        if short.any():
-            lv[short] = np.fromiter(map(str.lower, sv[short]), dtype=object, count=int(short.sum()))
-        low = pd.Series(lv)
-        isnull = np.zeros(n, dtype=bool)
-        if short.any():
-            isnull[short] = low[short].isin(V.NULL_TOKENS).values
+        isnull = V.null_token_mask(sv)
         if isnull.any():
             self.null_count += int(w[isnull].sum())
             for tok, n in zip(u[isnull], w[isnull]):
                 if tok != "":
                     self.null_tokens[tok] = self.null_tokens.get(tok, 0) + int(n)
         keep = ~isnull
-        u, w, stripped, low = u[keep].reset_index(drop=True), w[keep], stripped[keep].reset_index(drop=True), low[keep].reset_index(drop=True)
+        u, w, stripped = u[keep].reset_index(drop=True), w[keep], stripped[keep].reset_index(drop=True)
         if len(u) == 0:
             return row_hash
         self._count(u, w)
@@ -133,14 +129,14 @@ class ColumnAcc:
             self.n_sampled += k
             pick = np.sort(self.rng.choice(len(u), k, replace=False))
             scale = w.sum() / max(1, w[pick].sum())
-            u, stripped, low = u.iloc[pick].reset_index(drop=True), stripped.iloc[pick].reset_index(drop=True), low.iloc[pick].reset_index(drop=True)
+            u, stripped = u.iloc[pick].reset_index(drop=True), stripped.iloc[pick].reset_index(drop=True)
             w = np.maximum(1, np.round(w[pick] * scale)).astype(np.int64)
         f = self._features(stripped, remember=not sampled)  # sampled long texts rarely repeat
         self.inner_ws += int(w[f["inner"]].sum())
         for sh, n in pd.Series(w).groupby(f["shape"]).sum().items():
             if sh in self.shapes or len(self.shapes) < SHAPE_CAP:
                 self.shapes[sh] = self.shapes.get(sh, 0) + int(n)
-        self.n_bool += int(w[low.isin(_BOOL).values].sum())
+        self.n_bool += int(w[_booleans(stripped.values)].sum())
         self._numbers(stripped, w, f["plain"], f["numstart"], remember=not sampled)
         self._dates(stripped, w, f["dateish"], f["timeish"])
         self.n_code += int(w[f["code"]].sum())

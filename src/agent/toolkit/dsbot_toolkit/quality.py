@@ -19,21 +19,6 @@ LABELS = {"null_tokens": "null tokens to empty ('N/A', '-', …)", "invalid_type
           "format_violations": "format issues (representation, spacing, variants, typos)", "range": "outside a documented range",
           "outliers": "unusual values (flagged for review)", "missing": "missing values"}
 _BIT = {k: np.uint8(1 << n) for n, k in enumerate(KEYS)}   # 6 bits of a uint8
-_LONGEST_TOKEN = max(len(t) for t in V.NULL_TOKENS)
-
-
-def _null_tokens(stv):
-    """Bool array over stripped texts: empty or a null token (case-insensitive). Only texts no
-    longer than the longest token are looked up."""
-    lens = np.fromiter(map(len, stv), dtype=np.int64, count=len(stv))
-    isnull = lens <= _LONGEST_TOKEN
-    short = np.flatnonzero(isnull)
-    if len(short):
-        tokens = V.NULL_TOKENS
-        isnull[short] = [v.lower() in tokens for v in stv[short]]
-    return isnull
-
-
 class QualityAcc:
     """Counts missing values, null tokens, invalid-type values, format issues and outliers."""
 
@@ -87,7 +72,7 @@ class QualityAcc:
         stv = np.empty(len(uv), dtype=object)
         stv[:] = list(map(str.strip, uv))
         st = None  # the stripped texts as a Series, made when a check needs one
-        isnull = _null_tokens(stv)
+        isnull = V.null_token_mask(stv)
         like = col.get("value_like_tokens")
         if like and isnull.any():
             isnull &= ~u.isin(like).values

@@ -15,6 +15,19 @@ NULL_TOKENS = frozenset([
     "blank", "not available", "<na>", "<null>",
 ])
 
+_LONGEST_NULL = max(len(t) for t in NULL_TOKENS)
+
+
+def null_token_mask(stripped):
+    """Bool array over stripped texts (an object array of str): empty or a null token, in any case.
+    Only texts as short as the longest token are looked up."""
+    lens = np.fromiter(map(len, stripped), dtype=np.int64, count=len(stripped))
+    isnull = lens <= _LONGEST_NULL
+    short = np.flatnonzero(isnull)
+    if len(short):
+        isnull[short] = [v.lower() in NULL_TOKENS for v in stripped[short]]
+    return isnull
+
 #: A number, optionally with a currency prefix and a trailing unit or percent sign.
 NUMBER_WITH_UNIT_RE = (
     r"^\s*(?P<cur>[$£€¥])?\s*(?P<num>[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][-+]?\d+)?)"
