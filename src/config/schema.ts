@@ -87,9 +87,9 @@ export const agentSchema = z.object({
   /** Largest file the host takes from the sandbox's work dir (an output, a chunk part), MiB. */
   maxArtifactMb: z.number().int().positive().default(2048),
   /**
-   * Processes the replay uses in the kernel: 2 writes and measures a chunk in a forked process
-   * while the next chunk is cleaned (same results, about one more chunk in memory); 1 replays in the
-   * kernel alone.
+   * Processes a run uses in the kernel: 2 profiles half the columns in a forked helper, and writes
+   * and measures a chunk in a forked process while the next chunk is cleaned (same results, about
+   * one more chunk in memory); 1 does both in the kernel alone.
    */
   processes: z.number().int().min(1).max(2).default(2),
 });

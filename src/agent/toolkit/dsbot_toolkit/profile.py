@@ -18,7 +18,7 @@ def profile():
     s = session()
     if s.profile is not None:
         return s.profile
-    accs, rel, rows, chunks = scan(s, processes=getattr(s, "processes", 2))
+    accs, rel, rows, chunks = scan(s, processes=s.processes)
     cols = [a.result() for a in accs]
     for acc, res in zip(accs, cols):
         _null_token_guard(res)

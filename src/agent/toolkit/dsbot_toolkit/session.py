@@ -17,7 +17,7 @@ class Session:
         self.sample_rows = int(sample_rows)
         self.dictionary_path = dictionary_path
         self.outliers = outliers
-        self.processes = processes  # 2: the replay writes a chunk's parts in a forked process (replay_fork.py)
+        self.processes = processes  # 2: a forked helper in the profile pass (scan.py) and the replay (replay_fork.py)
         self.encoding = None
         self.sep = ","
         self.decimal = "."      # ',' for files that write 12,5
@@ -114,7 +114,7 @@ def _raw_header(s):
 
 
 def check_processes(n):
-    """The number of replay processes as an int: 1 (sequential) or 2."""
+    """The number of processes as an int: 1 (sequential) or 2."""
     if isinstance(n, bool) or not isinstance(n, (int, float)) or int(n) != n or not 1 <= int(n) <= 2:
         raise ValueError("processes must be 1 or 2, not %r" % (n,))
     return int(n)
@@ -122,8 +122,8 @@ def check_processes(n):
 
 def init_session(input_path, work_dir=".", chunk_rows=50000, sample_rows=2000, dictionary_path=None, outliers="flag",
                  processes=2):
-    """Starts a session on `input_path`: checks the file, detects encoding and delimiter. The replay
-    uses `processes` (1 or 2) processes."""
+    """Starts a session on `input_path`: checks the file, detects encoding and delimiter. The
+    profile pass and the replay use `processes` (1 or 2) processes."""
     global S
     processes = check_processes(processes)
     if outliers not in ("flag", "remove"):
